@@ -1,0 +1,41 @@
+# Two commands: `make run` starts the whole product, `make test` runs the whole suite.
+# Both install what they need first (Python packages from PyPI, front-end assets from npm).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+VENDOR := connector_app/static/vendor
+
+.PHONY: install assets run test lint format bench migrate
+
+install: $(VENV)/.installed $(VENDOR)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	touch $@
+
+$(VENDOR)/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)
+	cp node_modules/htmx.org/dist/htmx.min.js node_modules/@picocss/pico/css/pico.min.css $(VENDOR)/
+	touch $@
+
+migrate: install
+	$(BIN)/flask --app wsgi db upgrade
+
+run: migrate
+	$(BIN)/python -m connector_app.devstack
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install
+	$(BIN)/python -m bench

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+MIN_PASSWORD = 10
+
+
+class SignupForm(FlaskForm):
+    email = EmailField(
+        "Email",
+        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+    )
+    password = PasswordField(
+        "Password",
+        validators=[
+            DataRequired(),
+            Length(min=MIN_PASSWORD, max=256, message=f"Use at least {MIN_PASSWORD} characters."),
+        ],
+        description=f"At least {MIN_PASSWORD} characters. A passphrase is easiest to remember.",
+    )
+    confirm = PasswordField(
+        "Repeat password",
+        validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
+    )
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
+    remember = BooleanField("Keep me signed in on this device")
+
+
+class LogoutForm(FlaskForm):
+    """Empty form: carries the CSRF token for POST /logout."""

@@ -1,0 +1,46 @@
+"""The RQ wrapper: one Redis connection per app (external via REDIS_URL, or the embedded server)
+and the queue every feature enqueues on. Jobs take ids, never objects.
+
+The connection opens on first use, so commands that never touch the queue start no Redis.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+from redis import Redis
+from rq import Queue, Worker
+
+from connector_app.embedded import embedded_redis
+
+
+class RQ:
+    def init_app(self, app: Flask) -> None:
+        app.extensions["rq"] = {}
+
+    @staticmethod
+    def _state() -> dict:
+        state = current_app.extensions["rq"]
+        if "connection" not in state:
+            url = current_app.config.get("REDIS_URL")
+            connection = Redis.from_url(url) if url else embedded_redis(current_app.config["INSTANCE_PATH"])
+            state["connection"] = connection
+            state["queue"] = Queue(
+                current_app.config["RQ_QUEUE"],
+                connection=connection,
+                is_async=current_app.config.get("RQ_ASYNC", True),
+            )
+        return state
+
+    @property
+    def connection(self) -> Redis:
+        return self._state()["connection"]
+
+    @property
+    def queue(self) -> Queue:
+        return self._state()["queue"]
+
+    def enqueue(self, func, *args, **kwargs):
+        return self.queue.enqueue(func, *args, **kwargs)
+
+    def workers(self) -> list[Worker]:
+        return Worker.all(connection=self.connection, queue=self.queue)

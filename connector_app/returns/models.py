@@ -1,0 +1,136 @@
+"""Return, refund, replacement and cancellation requests as synced from TikTok Shop.
+
+Keyed by marketplace ids (strings); every row carries ``seller_id``. Times from TikTok are unix seconds.
+``tab`` is derived from ``status`` through ``returns.tabs`` and stored so tab queries use an index;
+``ReturnTabCount`` keeps per-shop counts so a page view never counts all of a seller's rows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from connector_app.extensions import db
+from connector_app.tenancy import SellerOwned
+from connector_app.timeutil import utcnow
+
+BigId = BigInteger().with_variant(Integer, "sqlite")  # SQLite only auto-increments INTEGER keys
+Money = Numeric(14, 2)
+
+KIND_RETURN = "return"
+KIND_CANCELLATION = "cancellation"
+
+
+class ReturnRequest(SellerOwned, db.Model):
+    __tablename__ = "return_requests"
+    __table_args__ = (
+        UniqueConstraint("tiktok_shop_id", "kind", "request_id", name="uq_return_requests_shop_kind_id"),
+        Index("ix_return_requests_seller_request", "seller_id", "request_id"),
+        Index("ix_return_requests_seller_tab_update", "seller_id", "tab", "update_time", "id"),
+        Index("ix_return_requests_seller_update", "seller_id", "update_time", "id"),
+        Index("ix_return_requests_seller_tab_create", "seller_id", "tab", "create_time", "id"),
+        Index("ix_return_requests_seller_create", "seller_id", "create_time", "id"),
+        Index("ix_return_requests_seller_respond_by", "seller_id", "respond_by", "id"),
+        Index("ix_return_requests_seller_order", "seller_id", "order_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tiktok_shop_id: Mapped[int] = mapped_column(ForeignKey("tiktok_shops.id", ondelete="CASCADE"), index=True)
+    request_id: Mapped[str] = mapped_column(String(64))  # return_id or cancel_id
+    kind: Mapped[str] = mapped_column(String(16))  # "return" | "cancellation"
+    request_type: Mapped[str] = mapped_column(
+        String(32)
+    )  # REFUND | RETURN_AND_REFUND | REPLACEMENT | CANCEL ...
+    order_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(64))
+    tab: Mapped[str] = mapped_column(String(32))
+    arbitration_status: Mapped[str | None] = mapped_column(String(32))
+    role: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(255))
+    reason_text: Mapped[str | None] = mapped_column(Text)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    refund_total: Mapped[Decimal | None] = mapped_column(Money)
+    refund_subtotal: Mapped[Decimal | None] = mapped_column(Money)
+    refund_shipping: Mapped[Decimal | None] = mapped_column(Money)
+    refund_tax: Mapped[Decimal | None] = mapped_column(Money)
+    shipment_type: Mapped[str | None] = mapped_column(String(32))
+    tracking_number: Mapped[str | None] = mapped_column(String(128))
+    carrier: Mapped[str | None] = mapped_column(String(128))
+    can_buyer_keep_item: Mapped[bool | None] = mapped_column(Boolean)
+    next_action: Mapped[str | None] = mapped_column(String(64))  # what TikTok waits on the seller for
+    respond_by: Mapped[int | None] = mapped_column(BigInteger)  # unix s deadline of next_action
+    needs_action: Mapped[bool] = mapped_column(Boolean, default=False)
+    create_time: Mapped[int] = mapped_column(BigInteger)
+    update_time: Mapped[int] = mapped_column(BigInteger)
+    search_text: Mapped[str] = mapped_column(Text, default="")  # lower-cased ids, SKUs, product names
+    first_synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    restocked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    line_items: Mapped[list[ReturnLineItem]] = relationship(
+        back_populates="request", cascade="all, delete-orphan", order_by="ReturnLineItem.id"
+    )
+    shop = relationship("TikTokShop")
+
+
+class ReturnLineItem(SellerOwned, db.Model):
+    __tablename__ = "return_line_items"
+    __table_args__ = (
+        UniqueConstraint("request_pk", "line_item_id", name="uq_return_line_items_request_line"),
+        Index("ix_return_line_items_seller_sku", "seller_id", "seller_sku"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    request_pk: Mapped[int] = mapped_column(ForeignKey("return_requests.id", ondelete="CASCADE"), index=True)
+    line_item_id: Mapped[str] = mapped_column(String(64))
+    order_line_item_id: Mapped[str | None] = mapped_column(String(64))
+    sku_id: Mapped[str | None] = mapped_column(String(64))
+    seller_sku: Mapped[str | None] = mapped_column(String(128))
+    sku_name: Mapped[str | None] = mapped_column(String(255))
+    product_name: Mapped[str | None] = mapped_column(String(512))
+    image_url: Mapped[str | None] = mapped_column(String(1024))
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    refund_total: Mapped[Decimal | None] = mapped_column(Money)
+    currency: Mapped[str | None] = mapped_column(String(3))
+
+    request: Mapped[ReturnRequest] = relationship(back_populates="line_items")
+
+
+class ReturnStatusChange(SellerOwned, db.Model):
+    """A status change the app observed (sync, webhook or the seller's own action)."""
+
+    __tablename__ = "return_status_changes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    request_pk: Mapped[int] = mapped_column(ForeignKey("return_requests.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(64))
+    to_status: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(16))  # sync | webhook | action
+    marketplace_time: Mapped[int | None] = mapped_column(BigInteger)  # TikTok's update_time
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ReturnTabCount(SellerOwned, db.Model):
+    """How many requests a shop has in each tab; kept in step by ``returns.services`` upserts."""
+
+    __tablename__ = "return_tab_counts"
+
+    tiktok_shop_id: Mapped[int] = mapped_column(
+        ForeignKey("tiktok_shops.id", ondelete="CASCADE"), primary_key=True
+    )
+    tab: Mapped[str] = mapped_column(String(32), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,64 @@
+"""One row per sync job (id = the RQ job id) and one per received webhook delivery."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from connector_app.extensions import db
+from connector_app.tenancy import SellerOwned
+from connector_app.timeutil import utcnow
+
+QUEUED = "queued"
+RUNNING = "running"
+SUCCEEDED = "succeeded"
+FAILED = "failed"
+DEAD = "dead"  # the worker died mid-run; the next run resumes from its checkpoint
+ACTIVE_STATES = (QUEUED, RUNNING)
+
+
+class SyncRun(SellerOwned, db.Model):
+    __tablename__ = "sync_runs"
+    __table_args__ = (Index("ix_sync_runs_shop_state", "tiktok_shop_id", "state"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # RQ job id
+    tiktok_shop_id: Mapped[int] = mapped_column(ForeignKey("tiktok_shops.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # full | incremental
+    trigger: Mapped[str] = mapped_column(String(16), default="manual")  # manual | schedule | webhook
+    state: Mapped[str] = mapped_column(String(16), default=QUEUED)
+    phase: Mapped[str | None] = mapped_column(String(16))  # returns | cancellations
+    page_token: Mapped[str | None] = mapped_column(Text)  # checkpoint: next page to fetch in `phase`
+    window_start: Mapped[int | None] = mapped_column(Integer)  # update_time_ge used by this run
+    pages_done: Mapped[int] = mapped_column(Integer, default=0)
+    requests_done: Mapped[int] = mapped_column(Integer, default=0)
+    total_expected: Mapped[int | None] = mapped_column(Integer)
+    created_count: Mapped[int] = mapped_column(Integer, default=0)
+    updated_count: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged_count: Mapped[int] = mapped_column(Integer, default=0)
+    resumed_from: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict | None] = mapped_column(JSON)
+
+    shop = relationship("TikTokShop")
+
+
+class WebhookEvent(db.Model):
+    """A webhook delivery from TikTok. ``notification_id`` is unique: duplicates are ignored."""
+
+    __tablename__ = "webhook_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[str] = mapped_column(String(128), unique=True)
+    type: Mapped[int] = mapped_column(Integer)
+    shop_id: Mapped[str | None] = mapped_column(String(64), index=True)  # TikTok's shop id
+    seller_id: Mapped[int | None] = mapped_column(ForeignKey("sellers.id", ondelete="CASCADE"), index=True)
+    payload: Mapped[dict] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,82 @@
+"""Rendering helpers shared by every feature.
+
+``render_page`` answers the same URL with the full page, or — when htmx asks (``HX-Request``) — with
+just the named block of the same template (jinja2-fragments), plus ``Vary: HX-Request`` so caches
+never mix the two.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from flask import Flask, make_response, render_template, request
+from flask_login import current_user
+from jinja2_fragments.flask import render_block
+
+from connector_app.timeutil import ensure_aware, localize, utcnow
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def render_page(template: str, block: str | None = None, status: int = 200, **context):
+    """Full page normally; only ``block`` of the same template for htmx requests."""
+    if block and is_htmx() and not request.headers.get("HX-History-Restore-Request"):
+        body = render_block(template, block, **context)
+    else:
+        body = render_template(template, **context)
+    response = make_response(body, status)
+    response.headers.add("Vary", "HX-Request")
+    return response
+
+
+def _seller_tz() -> str:
+    return getattr(current_user, "timezone", None) or "UTC"
+
+
+def format_datetime(value: datetime | int | None, fmt: str | None = None) -> str:
+    """A UTC moment shown in the seller's timezone and date format."""
+    if value is None or value == "":
+        return "—"
+    local = localize(value, _seller_tz())
+    pattern = fmt or getattr(current_user, "date_format", None) or "%Y-%m-%d %H:%M"
+    return local.strftime(pattern)
+
+
+def format_money(amount: Decimal | None, currency: str | None = None) -> str:
+    if amount is None:
+        return "—"
+    quantized = Decimal(amount).quantize(Decimal("0.01"))
+    return f"{quantized:,} {currency or ''}".strip()
+
+
+def time_left(deadline: datetime | int | None) -> str:
+    """'5 h 20 min left' / 'overdue by 2 h' — for respond-by deadlines."""
+    if deadline is None:
+        return ""
+    if isinstance(deadline, int):
+        deadline = localize(deadline, "UTC")
+    seconds = int((ensure_aware(deadline) - utcnow()).total_seconds())
+    overdue = seconds < 0
+    seconds = abs(seconds)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        text = f"{days} d {hours} h"
+    elif hours:
+        text = f"{hours} h {minutes} min"
+    else:
+        text = f"{minutes} min"
+    return f"overdue by {text}" if overdue else f"{text} left"
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["localtime"] = format_datetime
+    app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["time_left"] = time_left
+    app.jinja_env.globals["app_name"] = "Returns Connector"
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

@@ -1,0 +1,57 @@
+"""Multi-tenancy: the ONE place that scopes queries to a seller.
+
+Every seller-owned model mixes in :class:`SellerOwned`; views and jobs read through
+:func:`for_seller` / :func:`get_for_seller_or_404` and never filter on ``seller_id`` themselves.
+Another seller's object is a 404, never a 403: we do not confirm that it exists.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import ForeignKey, Select, select
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+from connector_app.extensions import db
+
+M = TypeVar("M", bound="SellerOwned")
+
+
+class SellerOwned:
+    """Mixin for rows that belong to one seller."""
+
+    @declared_attr
+    def seller_id(cls) -> Mapped[int]:  # noqa: N805 - declared_attr receives the class
+        return mapped_column(ForeignKey("sellers.id", ondelete="CASCADE"), index=True, nullable=False)
+
+
+def _seller_id(seller) -> int:
+    if seller is None:
+        seller = current_user
+    seller_id = seller if isinstance(seller, int) else getattr(seller, "id", None)
+    if seller_id is None:
+        raise PermissionError("a seller is required to read seller-owned data")
+    return seller_id
+
+
+def for_seller(model: type[M], seller=None) -> Select:
+    """``select(model)`` restricted to one seller (the logged-in seller by default)."""
+    return select(model).where(model.seller_id == _seller_id(seller))
+
+
+def get_for_seller(model: type[M], seller=None, **criteria) -> M | None:
+    """The seller's row matching ``criteria`` (column=value), or None."""
+    query = for_seller(model, seller).filter_by(**criteria)
+    return db.session.execute(query.limit(1)).scalar_one_or_none()
+
+
+def get_for_seller_or_404(model: type[M], ident=None, seller=None, **criteria) -> M:
+    """The seller's row by primary key (or ``criteria``); 404 when missing or someone else's."""
+    if ident is not None:
+        criteria[model.__mapper__.primary_key[0].key] = ident
+    obj = get_for_seller(model, seller, **criteria)
+    if obj is None:
+        abort(404)
+    return obj

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
+
+from connector_app.webhooks import routes  # noqa: E402,F401
