@@ -1,0 +1,218 @@
+"""Marketplace clients for a seller's stored connections, with token refresh done right.
+
+Every feature gets its API clients here: ``tiktok_client_for(shop)`` and ``etsy_client_for(connection)``.
+Tokens are refreshed shortly before they expire and on an expired-token answer, under a per-connection
+lock in Redis (so two workers never refresh the same token at once — Etsy rotates refresh tokens and a
+second refresh would revoke the first), and the new tokens are written at once on their own connection,
+independently of the caller's transaction. A refresh that fails for good marks the connection
+"needs reconnecting" and raises ``AuthorizationLost``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import timedelta
+
+import requests
+from flask import current_app
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
+
+from connector_app.connect.models import (
+    CONNECTED,
+    NEEDS_RECONNECT,
+    EtsyConnection,
+    TikTokAuthorization,
+    TikTokShop,
+)
+from connector_app.extensions import db, rq
+from connector_app.marketplaces.errors import AuthorizationLost
+from connector_app.marketplaces.etsy import EtsyAuth, EtsyClient
+from connector_app.marketplaces.tiktok import TikTokAuth, TikTokClient
+from connector_app.timeutil import ensure_aware, from_unix, utcnow
+
+log = logging.getLogger(__name__)
+
+REFRESH_MARGIN = timedelta(minutes=5)
+_sessions: dict[tuple[int, str], requests.Session] = {}
+
+
+def http_session(name: str) -> requests.Session:
+    """One pooled HTTP session per marketplace per process (RQ forks: never share across processes)."""
+    key = (os.getpid(), name)
+    if key not in _sessions:
+        _sessions[key] = requests.Session()
+    return _sessions[key]
+
+
+def _timeout() -> tuple[float, float]:
+    return (5.0, float(current_app.config["MARKETPLACE_TIMEOUT"]))
+
+
+def tiktok_auth() -> TikTokAuth:
+    config = current_app.config
+    return TikTokAuth(
+        config["TIKTOK_APP_KEY"],
+        config["TIKTOK_APP_SECRET"],
+        config["TIKTOK_AUTH_API_URL"],
+        session=http_session("tiktok"),
+        timeout=_timeout(),
+    )
+
+
+def etsy_auth() -> EtsyAuth:
+    config = current_app.config
+    return EtsyAuth(
+        config["ETSY_KEYSTRING"], config["ETSY_TOKEN_URL"], session=http_session("etsy"), timeout=_timeout()
+    )
+
+
+def _lock(kind: str, ident: int):
+    return rq.connection.lock(f"connector:token-refresh:{kind}:{ident}", timeout=60, blocking_timeout=45)
+
+
+def _persist(model, row, values: dict) -> None:
+    """Write token fields at once on a separate connection, and mirror them on the loaded row."""
+    with db.engine.begin() as conn:
+        conn.execute(update(model).where(model.id == row.id).values(**values))
+    for name, value in values.items():
+        set_committed_value(row, name, value)
+
+
+def _read_committed(model, row) -> None:
+    """Reload token fields from the database (another process may have refreshed them)."""
+    with db.engine.connect() as conn:
+        fresh = conn.execute(model.__table__.select().where(model.__table__.c.id == row.id)).mappings().one()
+    for name in (
+        "access_token",
+        "refresh_token",
+        "access_token_expires_at",
+        "refresh_token_expires_at",
+        "status",
+    ):
+        set_committed_value(row, name, fresh[name])
+
+
+def mark_needs_reconnect(model, row, reason: str) -> None:
+    log.warning("%s %s needs reconnecting: %s", model.__tablename__, row.id, reason)
+    _persist(model, row, {"status": NEEDS_RECONNECT, "status_reason": reason})
+
+
+def refresh_tiktok(authorization: TikTokAuthorization, failed_token: str | None = None) -> str:
+    """Refresh the authorization's tokens (once, across all processes); return the access token."""
+    with _lock("tiktok", authorization.id):
+        _read_committed(TikTokAuthorization, authorization)
+        if authorization.status != CONNECTED:
+            raise AuthorizationLost(message=authorization.status_reason or "TikTok Shop needs reconnecting")
+        if failed_token is not None and authorization.access_token != failed_token:
+            return authorization.access_token  # someone else refreshed while we waited
+        if failed_token is None and not _expiring(authorization):
+            return authorization.access_token
+        try:
+            tokens = tiktok_auth().refresh(authorization.refresh_token)
+        except AuthorizationLost as exc:
+            mark_needs_reconnect(TikTokAuthorization, authorization, exc.seller_message())
+            raise
+        _persist(
+            TikTokAuthorization,
+            authorization,
+            {
+                "access_token": tokens.access_token,
+                "refresh_token": tokens.refresh_token,
+                "access_token_expires_at": from_unix(tokens.access_token_expires_at),
+                "refresh_token_expires_at": from_unix(tokens.refresh_token_expires_at),
+                "refreshed_at": utcnow(),
+            },
+        )
+        return tokens.access_token
+
+
+def refresh_etsy(connection: EtsyConnection, failed_token: str | None = None) -> str:
+    with _lock("etsy", connection.id):
+        _read_committed(EtsyConnection, connection)
+        if connection.status != CONNECTED:
+            raise AuthorizationLost(message=connection.status_reason or "Etsy needs reconnecting")
+        if failed_token is not None and connection.access_token != failed_token:
+            return connection.access_token
+        if failed_token is None and not _expiring(connection):
+            return connection.access_token
+        try:
+            tokens = etsy_auth().refresh(connection.refresh_token)
+        except AuthorizationLost as exc:
+            mark_needs_reconnect(EtsyConnection, connection, exc.seller_message())
+            raise
+        _persist(
+            EtsyConnection,
+            connection,
+            {
+                "access_token": tokens.access_token,
+                "refresh_token": tokens.refresh_token,  # Etsy rotates it: the old one is dead now
+                "access_token_expires_at": from_unix(tokens.expires_at),
+                "refreshed_at": utcnow(),
+            },
+        )
+        return tokens.access_token
+
+
+def _expiring(row) -> bool:
+    expires = row.access_token_expires_at
+    return expires is None or ensure_aware(expires) - utcnow() < REFRESH_MARGIN
+
+
+def _usable(row) -> None:
+    if row.status != CONNECTED or not row.access_token:
+        raise AuthorizationLost(message=row.status_reason or "This store needs reconnecting.")
+
+
+def tiktok_client_for(shop: TikTokShop) -> TikTokClient:
+    """A client for one connected shop; refreshes the authorization's token when needed."""
+    authorization = shop.authorization
+    if authorization is None or shop.status != CONNECTED:
+        raise AuthorizationLost(message=shop.status_reason or "This TikTok Shop is not connected.")
+    _usable(authorization)
+    token = refresh_tiktok(authorization) if _expiring(authorization) else authorization.access_token
+    config = current_app.config
+    client = TikTokClient(
+        config["TIKTOK_APP_KEY"],
+        config["TIKTOK_APP_SECRET"],
+        config["TIKTOK_API_URL"],
+        token,
+        shop.cipher,
+        session=http_session("tiktok"),
+        timeout=_timeout(),
+    )
+    client.on_token_expired = lambda: refresh_tiktok(authorization, failed_token=client.access_token)
+    return client
+
+
+def tiktok_client_for_authorization(authorization: TikTokAuthorization) -> TikTokClient:
+    """A client without a shop (Get Authorized Shops)."""
+    _usable(authorization)
+    config = current_app.config
+    client = TikTokClient(
+        config["TIKTOK_APP_KEY"],
+        config["TIKTOK_APP_SECRET"],
+        config["TIKTOK_API_URL"],
+        authorization.access_token,
+        session=http_session("tiktok"),
+        timeout=_timeout(),
+    )
+    client.on_token_expired = lambda: refresh_tiktok(authorization, failed_token=client.access_token)
+    return client
+
+
+def etsy_client_for(connection: EtsyConnection) -> EtsyClient:
+    _usable(connection)
+    token = refresh_etsy(connection) if _expiring(connection) else connection.access_token
+    config = current_app.config
+    client = EtsyClient(
+        config["ETSY_KEYSTRING"],
+        config["ETSY_SHARED_SECRET"],
+        config["ETSY_API_URL"],
+        token,
+        session=http_session("etsy"),
+        timeout=_timeout(),
+    )
+    client.on_token_expired = lambda: refresh_etsy(connection, failed_token=client.access_token)
+    return client
