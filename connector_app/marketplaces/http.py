@@ -1,0 +1,217 @@
+"""HTTP plumbing shared by the TikTok Shop and Etsy clients.
+
+- ``build_session``: a ``requests.Session`` with a sized connection pool and no hidden urllib3 retries.
+- ``TokenBucket`` / ``get_limiter``: a thread-safe rate limiter shared per key (app + shop) in the process.
+- ``HttpTransport``: one attempt = ``request()`` (timeout on every call, transport failures become
+  ``TransportError``); ``run()`` repeats an attempt with exponential backoff + jitter (tenacity) while the
+  raised ``MarketplaceError`` is ``retryable``, honouring ``Retry-After`` and logging every retry.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import requests
+from requests.adapters import HTTPAdapter
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
+
+from .errors import MalformedResponse, MarketplaceError, RateLimited, TransportError
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Timeout = float | tuple[float, float]
+
+
+def build_session(pool_connections: int = 10, pool_maxsize: int = 20) -> requests.Session:
+    """A session whose adapters keep up to ``pool_maxsize`` connections per host."""
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=pool_connections, pool_maxsize=pool_maxsize, max_retries=0)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+class TokenBucket:
+    """Allows ``rate`` calls per second on average, bursts up to ``capacity``; blocks in ``acquire``."""
+
+    def __init__(
+        self,
+        rate: float,
+        capacity: float | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.rate = float(rate)
+        self.capacity = float(capacity if capacity is not None else rate)
+        self._tokens = self.capacity
+        self._clock = clock
+        self._sleep = sleep
+        self._updated = clock()
+        self._lock = threading.Lock()
+
+    def _reserve(self) -> float:
+        """Take a token; return how long the caller must wait before using it."""
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
+            self._updated = now
+            self._tokens -= 1
+            return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+
+    def acquire(self) -> float:
+        wait = self._reserve()
+        if wait > 0:
+            self._sleep(wait)
+        return wait
+
+
+_limiters: dict[tuple[str, ...], TokenBucket] = {}
+_limiters_lock = threading.Lock()
+
+
+def get_limiter(key: tuple[str, ...], rate: float, **kwargs: Any) -> TokenBucket:
+    """The process-wide bucket for ``key`` (for example ``("tiktok", app_key, shop_cipher)``)."""
+    with _limiters_lock:
+        bucket = _limiters.get(key)
+        if bucket is None:
+            bucket = _limiters[key] = TokenBucket(rate, **kwargs)
+        return bucket
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """``Retry-After`` in seconds (the HTTP-date form is ignored: the backoff applies instead)."""
+    if not value:
+        return None
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        return None
+    return max(seconds, 0.0)
+
+
+def load_json(response: requests.Response, marketplace: str) -> Any:
+    """Decode a JSON body with decimals kept exact; anything unreadable is a ``MalformedResponse``."""
+    try:
+        return json.loads(response.content, parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise MalformedResponse(
+            f"the answer was not JSON (HTTP {response.status_code})",
+            http_status=response.status_code,
+            marketplace=marketplace,
+        ) from exc
+
+
+def _default_retry(exc: BaseException) -> bool:
+    return isinstance(exc, MarketplaceError) and exc.retryable
+
+
+class HttpTransport:
+    """Timeouts, retries and logging for one marketplace client."""
+
+    def __init__(
+        self,
+        *,
+        marketplace: str,
+        session: requests.Session | None = None,
+        timeout: Timeout = (5, 30),
+        max_attempts: int = 6,
+        backoff_base: float = 0.5,
+        backoff_max: float = 30.0,
+        max_retry_after: float = 120.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.marketplace = marketplace
+        self.session = session if session is not None else build_session()
+        self.timeout = timeout
+        self.max_attempts = max(1, max_attempts)
+        self.backoff_max = backoff_max
+        self.max_retry_after = max_retry_after
+        self.sleep = sleep
+        self._backoff = wait_random_exponential(multiplier=backoff_base, max=backoff_max)
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        data: bytes | Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        """One HTTP exchange; a timeout or connection failure becomes a retryable ``TransportError``."""
+        try:
+            return self.session.request(
+                method, url, params=params, data=data, headers=headers, timeout=self.timeout
+            )
+        except requests.Timeout as exc:
+            raise TransportError(
+                f"no answer within the time limit ({type(exc).__name__})", marketplace=self.marketplace
+            ) from exc
+        except requests.ConnectionError as exc:
+            raise TransportError(f"connection failed ({exc})", marketplace=self.marketplace) from exc
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            return min(float(retry_after), self.max_retry_after)
+        return self._backoff(state)
+
+    def run(
+        self,
+        attempt: Callable[[], T],
+        *,
+        describe: str,
+        retry_if: Callable[[BaseException], bool] = _default_retry,
+    ) -> T:
+        """Call ``attempt`` until it returns, raises a non-retryable error, or attempts run out."""
+
+        def log_retry(state: RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome else None
+            delay = state.next_action.sleep if state.next_action else 0.0
+            logger.warning(
+                "%s %s: retrying in %.2fs (attempt %d/%d failed: %s: %s)",
+                self.marketplace,
+                describe,
+                delay,
+                state.attempt_number,
+                self.max_attempts,
+                type(exc).__name__,
+                getattr(exc, "message", None) or exc,
+            )
+
+        retrying = Retrying(
+            retry=retry_if_exception(retry_if),
+            stop=stop_after_attempt(self.max_attempts),
+            wait=self._wait,
+            sleep=self.sleep,
+            before_sleep=log_retry,
+            reraise=True,
+        )
+        return retrying(attempt)
+
+
+def not_yet_processed(exc: BaseException) -> bool:
+    """Retry predicate for calls that must not run twice (token exchange and refresh rotate tokens).
+
+    Only failures where the marketplace surely did not act are retried: rate limiting, 503 overload,
+    and connections that were never established.
+    """
+    if not isinstance(exc, MarketplaceError):
+        return False
+    if isinstance(exc, RateLimited) or (exc.code is None and exc.http_status == 503):
+        return True
+    if isinstance(exc, TransportError):
+        cause = exc.__cause__
+        return isinstance(cause, requests.ConnectTimeout) or (
+            isinstance(cause, requests.ConnectionError) and not isinstance(cause, requests.Timeout)
+        )
+    return False
