@@ -1,0 +1,171 @@
+"""Run a throw-away sandbox marketplace inside a test process.
+
+Usage::
+
+    from sandbox_marketplace.testing import SandboxServer
+
+    with SandboxServer(seed=1, returns=300) as sb:
+        code = sb.authorize_tiktok(seller="Harbor & Pine Goods")
+        # point the connector at sb.url (TIKTOK_API_URL, TIKTOK_AUTH_API_URL, ETSY_API_URL, ...)
+        # and use sb.app_key / sb.app_secret / sb.etsy_keystring / sb.etsy_shared_secret
+        sb.set_faults(rate_429=0.5, seed=7)
+        sb.advance(5)
+        assert sb.counts()["AWAITING_BUYER_SHIP"] >= 0
+
+Each server has its own SQLite file in a temporary directory and listens on a free loopback port
+(werkzeug, threaded). Everything here goes through the public HTTP control API under ``/_sandbox``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+import requests
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from . import create_app
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args: Any, **kwargs: Any) -> None:  # keep test output readable
+        pass
+
+
+class SandboxServer:
+    """Context manager serving a fresh sandbox marketplace on ``127.0.0.1:<free port>``.
+
+    Attributes: ``url`` (no trailing slash), ``app_key``, ``app_secret``, ``service_id``,
+    ``etsy_keystring``, ``etsy_shared_secret``, ``app`` (the Flask app, for white-box tests).
+    """
+
+    def __init__(
+        self,
+        seed: int = 1,
+        returns: int = 300,
+        tick_seconds: float = 0,
+        webhook_url: str | None = None,
+        webhook_retry_scale: float = 0.01,
+        **settings: Any,
+    ) -> None:
+        """``webhook_url=None`` disables webhooks (set one later with :meth:`set_webhook_url`).
+
+        ``webhook_retry_scale`` multiplies TikTok's retry delays (120 s, 1800 s, ...): 0.01 → 1.2 s, 18 s.
+        Extra ``settings`` are SANDBOX_* overrides, e.g. ``SANDBOX_ETSY_QPS=1000``.
+        """
+        self._tmp = tempfile.TemporaryDirectory(prefix="sandbox-")
+        self.config: dict[str, Any] = {
+            "SANDBOX_DB": str(Path(self._tmp.name) / "sandbox.sqlite"),
+            "SANDBOX_SEED": seed,
+            "SANDBOX_RETURNS": returns,
+            "SANDBOX_TICK_SECONDS": tick_seconds,
+            "SANDBOX_WEBHOOK_URL": webhook_url or "",
+            "SANDBOX_WEBHOOK_RETRY_SCALE": webhook_retry_scale,
+            **settings,
+        }
+        self.app = create_app(self.config)
+        self._server = make_server("127.0.0.1", 0, self.app, threaded=True, request_handler=_QuietHandler)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self.app_key = self.app.config["SANDBOX_APP_KEY"]
+        self.app_secret = self.app.config["SANDBOX_APP_SECRET"]
+        self.service_id = self.app.config["SANDBOX_SERVICE_ID"]
+        self.etsy_keystring = self.app.config["SANDBOX_ETSY_KEYSTRING"]
+        self.etsy_shared_secret = self.app.config["SANDBOX_ETSY_SHARED_SECRET"]
+        self._thread = threading.Thread(target=self._server.serve_forever, name="sandbox-http", daemon=True)
+        self._http = requests.Session()
+
+    # lifecycle -------------------------------------------------------------------------------
+    def start(self) -> SandboxServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        sb = self.app.extensions["sandbox"]
+        sb.dispatcher.stop()
+        if sb.ticker is not None:
+            sb.ticker.stop()
+        self._http.close()
+        self._tmp.cleanup()
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # control API -----------------------------------------------------------------------------
+    def _call(self, method: str, path: str, **kw: Any) -> Any:
+        response = self._http.request(method, f"{self.url}/_sandbox{path}", timeout=60, **kw)
+        response.raise_for_status()
+        return response.json()
+
+    def set_faults(self, **faults: Any) -> dict[str, Any]:
+        """latency_ms, rate_429, retry_after, rate_500, rate_503, rate_timeout, timeout_seconds,
+        rate_malformed, expire_tokens_now, token_ttl_seconds, expire_token_after_calls, seed."""
+        return self._call("POST", "/faults", json=faults)["faults"]
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "/faults")
+
+    def advance(self, count: int, shop_id: str | None = None) -> list[dict[str, Any]]:
+        """Move ``count`` requests one lifecycle step (buyer/platform side); returns the changed ones."""
+        return self._call("POST", "/advance", json={"count": count, "shop_id": shop_id})["changed"]
+
+    def reset(self, seed: int = 1, returns: int = 300) -> None:
+        self._call("POST", "/reset", json={"seed": seed, "returns": returns})
+
+    def authorize_tiktok(self, seller: str | None = None, region: str | None = None) -> str:
+        """An auth_code as if the seller clicked Approve. ``seller``: name, id or open_id; ``region``: a shop region."""
+        return self._call("POST", "/authorize/tiktok", json={"seller": seller, "region": region})["code"]
+
+    def authorize_etsy(
+        self,
+        code_challenge: str,
+        redirect_uri: str,
+        state: str,
+        user: str | None = None,
+        client_id: str | None = None,
+    ) -> str:
+        """An Etsy authorization code bound to this PKCE challenge and redirect URI."""
+        body = {"user": user, "code_challenge": code_challenge, "redirect_uri": redirect_uri, "state": state,
+                "client_id": client_id or self.etsy_keystring}  # fmt: skip
+        return self._call("POST", "/authorize/etsy", json=body)["code"]
+
+    def counts(self, shop_id: str | None = None) -> dict[str, int]:
+        """Requests by status (both kinds), optionally for one shop id."""
+        return self._call("GET", "/counts", params={"shop_id": shop_id} if shop_id else None)
+
+    def all_requests(self, shop_id: str | None = None) -> list[dict[str, Any]]:
+        """Every return and cancellation: id, kind, shop_id, type, status, amounts, deadline, times."""
+        items: list[dict[str, Any]] = []
+        after = "0"
+        while after:
+            params = {"after": after} | ({"shop_id": shop_id} if shop_id else {})
+            page = self._call("GET", "/requests", params=params)
+            items += page["requests"]
+            after = page["next_after"]
+        return items
+
+    def shops(self) -> list[dict[str, Any]]:
+        """TikTok shops: id, name, region, cipher, currency, seller (name), counts."""
+        return self._call("GET", "/state")["shops"]
+
+    def state(self) -> dict[str, Any]:
+        return self._call("GET", "/state")
+
+    def set_webhook_url(self, url: str) -> None:
+        self._call("POST", "/webhooks", json={"url": url})
+
+    def send_webhook(
+        self, type: int, shop_id: str, return_id: str | None = None, cancel_id: str | None = None
+    ) -> int:  # noqa: A002
+        """Queue a webhook: 12/11 for a return/cancellation, 6 deauthorization (revokes tokens), 7 expiring."""
+        body = {"type": type, "shop_id": shop_id, "return_id": return_id, "cancel_id": cancel_id}
+        return self._call("POST", "/webhooks/send", json=body)["id"]
+
+    def webhook_deliveries(self) -> list[dict[str, Any]]:
+        """Newest first: id, type, shop_id, body (parsed), state (pending/delivered/failed), attempts, last_status."""
+        return self._call("GET", "/webhooks")["deliveries"]
