@@ -1,0 +1,59 @@
+"""Fixtures for the sandbox marketplace tests: a live server and a small signed TikTok client."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from sandbox_marketplace.signing import sign
+from sandbox_marketplace.testing import SandboxServer
+
+
+class TikTok:
+    """Minimal signed caller used by the tests (independent of the connector's client)."""
+
+    def __init__(self, server: SandboxServer, token: str) -> None:
+        self.server, self.token = server, token
+
+    def call(self, method: str, path: str, params: dict[str, Any] | None = None, body: bytes = b"",
+             *, timestamp: int | None = None, mutate_sign=None, token: str | None = None) -> requests.Response:  # fmt: skip
+        query = {k: str(v) for k, v in (params or {}).items()}
+        query.update(app_key=self.server.app_key, timestamp=str(timestamp or int(time.time())))
+        signature = sign(self.server.app_secret, path, query, body)
+        query["sign"] = mutate_sign(signature) if mutate_sign else signature
+        headers = {"x-tts-access-token": token or self.token, "content-type": "application/json"}
+        return requests.request(method, self.server.url + path, params=query, data=body, headers=headers, timeout=30)
+
+    def shops(self) -> list[dict[str, Any]]:
+        return self.call("GET", "/authorization/202309/shops").json()["data"]["shops"]
+
+
+def exchange(server: SandboxServer, code: str) -> dict[str, Any]:
+    params = {"app_key": server.app_key, "app_secret": server.app_secret, "auth_code": code,
+              "grant_type": "authorized_code"}  # fmt: skip
+    return requests.get(server.url + "/api/v2/token/get", params=params, timeout=10).json()
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[SandboxServer]:
+    with SandboxServer(seed=1, returns=600, SANDBOX_TIKTOK_QPS=10_000, SANDBOX_ETSY_QPS=10_000) as srv:
+        yield srv
+
+
+@pytest.fixture
+def fresh() -> Iterator[SandboxServer]:
+    with SandboxServer(seed=3, returns=300, SANDBOX_TIKTOK_QPS=10_000, SANDBOX_ETSY_QPS=10_000) as srv:
+        yield srv
+
+
+def tiktok_for(server: SandboxServer, seller: str | None = None) -> TikTok:
+    return TikTok(server, exchange(server, server.authorize_tiktok(seller=seller))["data"]["access_token"])
+
+
+@pytest.fixture
+def tiktok(server: SandboxServer) -> TikTok:
+    return tiktok_for(server, "Lindenhof Atelier")
