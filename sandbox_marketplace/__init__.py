@@ -57,10 +57,16 @@ def register_call_log(app: Flask) -> None:
     def _log_call(response):  # noqa: ANN001, ANN202
         if not request.path.startswith("/_sandbox"):
             app.extensions["sandbox"].log_call(
-                {"at": int(time.time()), "method": request.method, "path": request.path,
-                 "status": response.status_code,
-                 "ms": round((time.perf_counter() - g.get("sandbox_started", time.perf_counter())) * 1000, 1)}
-            )  # fmt: skip
+                {
+                    "at": int(time.time()),
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "ms": round(
+                        (time.perf_counter() - g.get("sandbox_started", time.perf_counter())) * 1000, 1
+                    ),
+                }
+            )
         return response
 
 

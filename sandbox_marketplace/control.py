@@ -25,33 +25,56 @@ def _body() -> dict[str, Any]:
 def state_data() -> dict[str, Any]:
     sb = sandbox()
     conn = sb.store.conn()
-    shops = [dict(r) for r in conn.execute(
-        "SELECT s.id, s.name, s.region, s.cipher, s.currency, s.seller_type, t.name AS seller, t.open_id "
-        "FROM tt_shop s JOIN tt_seller t ON t.id=s.seller_id ORDER BY t.id, s.id")]  # fmt: skip
+    shops = [
+        dict(r)
+        for r in conn.execute(
+            "SELECT s.id, s.name, s.region, s.cipher, s.currency, s.seller_type, t.name AS seller, t.open_id "
+            "FROM tt_shop s JOIN tt_seller t ON t.id=s.seller_id ORDER BY t.id, s.id"
+        )
+    ]
     for shop in shops:
         shop["counts"] = counts(shop["id"])
     now = int(time.time())
-    tokens = [dict(r) | {"expired": r["access_expires_at"] <= now} for r in conn.execute(
-        "SELECT k.access_token, k.seller_id, k.access_expires_at, k.calls, t.name FROM tt_token k "
-        "JOIN tt_seller t ON t.id=k.seller_id ORDER BY k.created_at DESC LIMIT 20")]  # fmt: skip
+    tokens = [
+        dict(r) | {"expired": r["access_expires_at"] <= now}
+        for r in conn.execute(
+            "SELECT k.access_token, k.seller_id, k.access_expires_at, k.calls, t.name FROM tt_token k "
+            "JOIN tt_seller t ON t.id=k.seller_id ORDER BY k.created_at DESC LIMIT 20"
+        )
+    ]
     etsy_tokens = [
         dict(r) | {"expired": r["expires_at"] <= now}
         for r in conn.execute(
-            "SELECT access_token, user_id, expires_at, calls, revoked FROM etsy_token ORDER BY rowid DESC LIMIT 20"
+            "SELECT access_token, user_id, expires_at, calls, revoked FROM etsy_token "
+            "ORDER BY rowid DESC LIMIT 20"
         )
     ]
-    users = [dict(r) for r in conn.execute(
-        "SELECT u.user_id, u.login_name, s.shop_id, s.shop_name, s.currency_code FROM etsy_user u "
-        "JOIN etsy_shop s ON s.shop_id=u.shop_id ORDER BY u.user_id")]  # fmt: skip
-    return {"seed": int(sb.store.meta("seed", "0")), "returns": int(sb.store.meta("returns", "0")),
-            "shops": shops, "etsy_users": users, "tiktok_tokens": tokens, "etsy_tokens": etsy_tokens,
-            "faults": sb.faults.active(), "webhook_url": sb.webhook_url,
-            "webhooks": deliveries(20), "calls": list(sb.calls)[:30]}  # fmt: skip
+    users = [
+        dict(r)
+        for r in conn.execute(
+            "SELECT u.user_id, u.login_name, s.shop_id, s.shop_name, s.currency_code FROM etsy_user u "
+            "JOIN etsy_shop s ON s.shop_id=u.shop_id ORDER BY u.user_id"
+        )
+    ]
+    return {
+        "seed": int(sb.store.meta("seed", "0")),
+        "returns": int(sb.store.meta("returns", "0")),
+        "shops": shops,
+        "etsy_users": users,
+        "tiktok_tokens": tokens,
+        "etsy_tokens": etsy_tokens,
+        "faults": sb.faults.active(),
+        "webhook_url": sb.webhook_url,
+        "webhooks": deliveries(20),
+        "calls": list(sb.calls)[:30],
+    }
 
 
 def counts(shop_id: str | None = None) -> dict[str, int]:
     sql = (
-        "SELECT status, COUNT(*) FROM request" + (" WHERE shop_id=?" if shop_id else "") + " GROUP BY status"
+        "SELECT status, COUNT(*) FROM request"  # noqa: S608 - fixed SQL, only the parameter varies
+        + (" WHERE shop_id=?" if shop_id else "")
+        + " GROUP BY status"
     )
     return dict(sandbox().store.conn().execute(sql, (shop_id,) if shop_id else ()).fetchall())
 
@@ -108,8 +131,11 @@ def advance_view() -> Response:
 def reset() -> Response:
     body = _body()
     sb = sandbox()
-    sb.reset(int(body.get("seed", sb.settings["SANDBOX_SEED"])), int(body.get("returns", sb.settings["SANDBOX_RETURNS"])),
-             body.get("anchor"))  # fmt: skip
+    sb.reset(
+        int(body.get("seed", sb.settings["SANDBOX_SEED"])),
+        int(body.get("returns", sb.settings["SANDBOX_RETURNS"])),
+        body.get("anchor"),
+    )
     return jsonify({"seed": int(sb.store.meta("seed")), "returns": int(sb.store.meta("returns"))})
 
 
@@ -125,17 +151,32 @@ def requests_dump() -> Response:
         sandbox()
         .store.conn()
         .execute(
-            f"SELECT * FROM request WHERE {' AND '.join(where)} ORDER BY id LIMIT ?",
+            f"SELECT * FROM request WHERE {' AND '.join(where)} ORDER BY id LIMIT ?",  # noqa: S608
             [*params, limit],  # noqa: S608
         )
         .fetchall()
     )
-    items = [{"id": str(r["id"]), "kind": r["kind"], "shop_id": r["shop_id"], "order_id": r["order_id"],
-              "type": r["type"], "status": r["status"], "arbitration_status": r["arbitration_status"],
-              "currency": r["currency"], "refund_total": r["refund_total"], "refund_subtotal": r["refund_subtotal"],
-              "refund_shipping_fee": r["refund_shipping_fee"], "refund_tax": r["refund_tax"],
-              "next_action": r["next_action"], "deadline": r["deadline"], "create_time": r["create_time"],
-              "update_time": r["update_time"]} for r in rows]  # fmt: skip
+    items = [
+        {
+            "id": str(r["id"]),
+            "kind": r["kind"],
+            "shop_id": r["shop_id"],
+            "order_id": r["order_id"],
+            "type": r["type"],
+            "status": r["status"],
+            "arbitration_status": r["arbitration_status"],
+            "currency": r["currency"],
+            "refund_total": r["refund_total"],
+            "refund_subtotal": r["refund_subtotal"],
+            "refund_shipping_fee": r["refund_shipping_fee"],
+            "refund_tax": r["refund_tax"],
+            "next_action": r["next_action"],
+            "deadline": r["deadline"],
+            "create_time": r["create_time"],
+            "update_time": r["update_time"],
+        }
+        for r in rows
+    ]
     after = items[-1]["id"] if len(items) == limit else ""
     return jsonify({"requests": items, "next_after": after})
 
@@ -177,8 +218,12 @@ def webhook_send() -> Response:
             ident = wh.queue(wconn, type_, shop_id, {"message": "The seller deauthorized the app."})
         elif type_ == wh.AUTHORIZATION_EXPIRING:
             expires = int(time.time()) + 30 * 86400
-            ident = wh.queue(wconn, type_, shop_id, {"message": "Authorization expires in 30 days.",
-                                                     "expiration_time": expires})  # fmt: skip
+            ident = wh.queue(
+                wconn,
+                type_,
+                shop_id,
+                {"message": "Authorization expires in 30 days.", "expiration_time": expires},
+            )
         else:
             return jsonify({"error": "type must be 6, 7, 11 or 12"}), 400
     return jsonify({"id": ident})
@@ -212,14 +257,21 @@ def authorize_etsy() -> Response:
     if not match or not body.get("code_challenge") or not body.get("redirect_uri"):
         return jsonify({"error": "user, code_challenge and redirect_uri are required"}), 400
     scope = body.get("scope", "transactions_r listings_r listings_w shops_r")
-    code = issue_code(match[0]["user_id"], body.get("client_id") or sandbox().settings["SANDBOX_ETSY_KEYSTRING"],
-                      body["redirect_uri"], body["code_challenge"], scope)  # fmt: skip
+    code = issue_code(
+        match[0]["user_id"],
+        body.get("client_id") or sandbox().settings["SANDBOX_ETSY_KEYSTRING"],
+        body["redirect_uri"],
+        body["code_challenge"],
+        scope,
+    )
     return jsonify({"code": code, "state": body.get("state", ""), "user_id": match[0]["user_id"]})
 
 
 @bp.get("/images/<sku>.svg")
 def image(sku: str) -> Response:
     label = "".join(c for c in sku if c.isalnum() or c == "-")[:16]
-    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="300" height="300"><rect width="300" height="300" '
-           f'fill="#e8e2d6"/><text x="150" y="155" font-size="28" text-anchor="middle">{label}</text></svg>')  # fmt: skip
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="300" height="300"><rect width="300" height="300" '
+        f'fill="#e8e2d6"/><text x="150" y="155" font-size="28" text-anchor="middle">{label}</text></svg>'
+    )
     return Response(svg, mimetype="image/svg+xml")

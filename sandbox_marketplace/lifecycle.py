@@ -18,8 +18,20 @@ from .seed_requests import INSERT_REQUEST, build_row, format_minor
 from .transitions import change_status, seller_deadline
 from .webhooks import queue_status_change
 
-_MOVABLE = (d.R_PENDING, d.X_PENDING, d.C_PENDING, d.R_AWAIT_SHIP, d.R_SHIPPED, d.R_REJECT, d.R_REJECT_RECEIVE,
-            d.X_REJECT, d.R_AWAIT_BUYER, d.R_SUCCESS, d.X_REFUND_SUCCESS, d.C_SUCCESS)  # fmt: skip
+_MOVABLE = (
+    d.R_PENDING,
+    d.X_PENDING,
+    d.C_PENDING,
+    d.R_AWAIT_SHIP,
+    d.R_SHIPPED,
+    d.R_REJECT,
+    d.R_REJECT_RECEIVE,
+    d.X_REJECT,
+    d.R_AWAIT_BUYER,
+    d.R_SUCCESS,
+    d.X_REFUND_SUCCESS,
+    d.C_SUCCESS,
+)
 _PENDING = (d.R_PENDING, d.X_PENDING, d.C_PENDING)
 
 
@@ -38,11 +50,24 @@ def _step(conn: sqlite3.Connection, row: sqlite3.Row, now: int) -> sqlite3.Row: 
         return change_status(conn, row, d.R_AWAIT_SHIP, "SYSTEM")
     if status == d.R_AWAIT_SHIP:
         tracking = f"RT{row['id'] % 10**12:012d}"
-        return change_status(conn, row, d.R_SHIPPED, "BUYER", tracking_number=tracking,
-                             provider_name=row["provider_name"] or "Standard Post")  # fmt: skip
+        return change_status(
+            conn,
+            row,
+            d.R_SHIPPED,
+            "BUYER",
+            tracking_number=tracking,
+            provider_name=row["provider_name"] or "Standard Post",
+        )
     if status == d.R_SHIPPED and not row["next_action"]:
-        return change_status(conn, row, d.R_SHIPPED, "SYSTEM", next_action=d.RESPOND_RECEIVE,
-                             deadline=seller_deadline(), event="PACKAGE_DELIVERED")  # fmt: skip
+        return change_status(
+            conn,
+            row,
+            d.R_SHIPPED,
+            "SYSTEM",
+            next_action=d.RESPOND_RECEIVE,
+            deadline=seller_deadline(),
+            event="PACKAGE_DELIVERED",
+        )
     if status == d.R_SHIPPED:  # the seller did not inspect the parcel in time
         return change_status(conn, row, d.X_COMPLETE if rtype == "REPLACEMENT" else d.R_SUCCESS, "SYSTEM")
     if status in (d.R_REJECT, d.R_REJECT_RECEIVE) and row["arbitration_status"] in ("", "CLOSED"):
@@ -61,8 +86,16 @@ def _step(conn: sqlite3.Connection, row: sqlite3.Row, now: int) -> sqlite3.Row: 
     if status == d.R_AWAIT_BUYER:  # the buyer accepts the partial refund
         amount = json.loads(row["partial_refund"])["amount"]
         zero = format_minor(0, row["currency"])
-        return change_status(conn, row, d.R_SUCCESS, "BUYER", refund_total=amount, refund_subtotal=amount,
-                             refund_shipping_fee=zero, refund_tax=zero)  # fmt: skip
+        return change_status(
+            conn,
+            row,
+            d.R_SUCCESS,
+            "BUYER",
+            refund_total=amount,
+            refund_subtotal=amount,
+            refund_shipping_fee=zero,
+            refund_tax=zero,
+        )
     done = {d.R_SUCCESS: d.R_COMPLETE, d.X_REFUND_SUCCESS: d.X_COMPLETE, d.C_SUCCESS: d.C_COMPLETE}[status]
     return change_status(conn, row, done, "SYSTEM")
 
@@ -85,8 +118,10 @@ def _candidates(conn: sqlite3.Connection, count: int, shop_id: str | None, now: 
 
 def _new_requests(conn: sqlite3.Connection, count: int, shop_id: str | None, now: int) -> list[sqlite3.Row]:
     """The buyer opens new requests (used when nothing else is left to move)."""
-    shops = conn.execute("SELECT * FROM tt_shop" + (" WHERE id=?" if shop_id else "") + " ORDER BY id",
-                         (shop_id,) if shop_id else ()).fetchall()  # fmt: skip
+    shops = conn.execute(
+        "SELECT * FROM tt_shop" + (" WHERE id=?" if shop_id else "") + " ORDER BY id",  # noqa: S608
+        (shop_id,) if shop_id else (),
+    ).fetchall()
     top = conn.execute("SELECT MAX(id) FROM request").fetchone()[0] or 0
     rng = random.Random(top + now)
     created = []
@@ -96,11 +131,30 @@ def _new_requests(conn: sqlite3.Connection, count: int, shop_id: str | None, now
         skus = conn.execute("SELECT seller_sku, price FROM sku WHERE etsy_shop_id=?", (shop["etsy_shop_id"],))
         catalog.skus = [(sku, minor_price(price, shop["currency"])) for sku, price in skus]
         catalog.buyers = [str(7_100_000_000_000_000_000 + rng.randrange(10**17))]
-        rtype, status = rng.choice((("RETURN_AND_REFUND", d.R_PENDING), ("REFUND", d.R_PENDING),
-                                    ("REPLACEMENT", d.X_PENDING), ("BUYER_CANCEL", d.C_PENDING)))  # fmt: skip
+        rtype, status = rng.choice(
+            (
+                ("RETURN_AND_REFUND", d.R_PENDING),
+                ("REFUND", d.R_PENDING),
+                ("REPLACEMENT", d.X_PENDING),
+                ("BUYER_CANCEL", d.C_PENDING),
+            )
+        )
         index = (top - 4_035_000_000_000_000_000) // 1000 + 1 + n
-        row = list(build_row(rng, catalog, index, rtype, (status,), "", True, now, rtype != "BUYER_CANCEL",
-                             rng.choice, rng.randrange))  # fmt: skip
+        row = list(
+            build_row(
+                rng,
+                catalog,
+                index,
+                rtype,
+                (status,),
+                "",
+                True,
+                now,
+                rtype != "BUYER_CANCEL",
+                rng.choice,
+                rng.randrange,
+            )
+        )
         row[11] = row[12] = row[27] = now
         row[23] = now + d.RESPONSE_WINDOW
         conn.execute(INSERT_REQUEST, row)
@@ -117,8 +171,17 @@ def advance(sb: Sandbox, count: int, shop_id: str | None = None) -> list[dict[st
         rows = [_step(conn, row, now) for row in _candidates(conn, count, shop_id, now)]
         if len(rows) < count:
             rows += _new_requests(conn, count - len(rows), shop_id, now)
-    return [{"id": str(r["id"]), "kind": r["kind"], "shop_id": r["shop_id"], "status": r["status"],
-             "arbitration_status": r["arbitration_status"], "update_time": r["update_time"]} for r in rows]  # fmt: skip
+    return [
+        {
+            "id": str(r["id"]),
+            "kind": r["kind"],
+            "shop_id": r["shop_id"],
+            "status": r["status"],
+            "arbitration_status": r["arbitration_status"],
+            "update_time": r["update_time"],
+        }
+        for r in rows
+    ]
 
 
 class Ticker:

@@ -49,19 +49,33 @@ def synthesized(row: sqlite3.Row) -> list[dict[str, Any]]:
         at = row["create_time"] + (span * index // max(1, len(path) - 1) if len(path) > 1 else 0)
         role = "BUYER" if index == 0 else ("SELLER" if "SELLER" in event else "SYSTEM")
         records.append(
-            {"event": event, "role": role, "description": description,
-             "reason_text": row["reason_text"] if index == 0 else "", "note": "", "images": [], "create_time": at}
-        )  # fmt: skip
+            {
+                "event": event,
+                "role": role,
+                "description": description,
+                "reason_text": row["reason_text"] if index == 0 else "",
+                "note": "",
+                "images": [],
+                "create_time": at,
+            }
+        )
     return records
 
 
 def all_records(conn: sqlite3.Connection, row: sqlite3.Row) -> list[dict[str, Any]]:
     stored = conn.execute("SELECT * FROM record WHERE request_id=? ORDER BY id", (row["id"],)).fetchall()
     return synthesized(row) + [
-        {"event": r["event"], "role": r["role"], "description": r["description"], "reason_text": r["reason_text"],
-         "note": r["note"], "images": [], "create_time": r["create_time"]}
+        {
+            "event": r["event"],
+            "role": r["role"],
+            "description": r["description"],
+            "reason_text": r["reason_text"],
+            "note": r["note"],
+            "images": [],
+            "create_time": r["create_time"],
+        }
         for r in stored
-    ]  # fmt: skip
+    ]
 
 
 def append(

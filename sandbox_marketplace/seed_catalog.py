@@ -61,14 +61,25 @@ def seed_catalog(conn: sqlite3.Connection, rng: random.Random, anchor: int) -> l
         for shop in seller.shops:
             shop_id = str(7_494_000_000_000_000_000 + rng.randrange(10**15))
             prefix = "TTP_" if shop.region == "US" else "ROW_"
-            cipher = prefix + "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
-                                      for _ in range(28))  # fmt: skip
+            cipher = prefix + "".join(
+                rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+                for _ in range(28)
+            )
             code = shop.region + "LC" + str(rng.randrange(10**6, 10**7))
             conn.execute(
                 "INSERT INTO tt_shop VALUES (?,?,?,?,?,?,?,?,?)",
-                (shop_id, seller_id, shop.name, shop.region, shop.seller_type, cipher, code, shop.currency,
-                 etsy_shop_id),
-            )  # fmt: skip
+                (
+                    shop_id,
+                    seller_id,
+                    shop.name,
+                    shop.region,
+                    shop.seller_type,
+                    cipher,
+                    code,
+                    shop.currency,
+                    etsy_shop_id,
+                ),
+            )
             catalog = CatalogShop(shop_id, shop.region, shop.currency)
             catalog.skus = [
                 (sku, minor_price(price, shop.currency)) for sku, price in skus_by_etsy_shop[etsy_shop_id]
@@ -108,19 +119,37 @@ def _seed_listings(
                         }
                     ],
                     "property_values": [
-                        {"property_id": 513, "property_name": "Variation", "scale_id": None,
-                         "scale_name": None, "value_ids": [v_index + 1], "values": [variation]}
+                        {
+                            "property_id": 513,
+                            "property_name": "Variation",
+                            "scale_id": None,
+                            "scale_name": None,
+                            "value_ids": [v_index + 1],
+                            "values": [variation],
+                        }
                     ],
                 }
-            )  # fmt: skip
+            )
             conn.execute(
                 "INSERT INTO sku VALUES (?,?,?,?,?,?,?,?)",
-                (sku, shop_id, listing_id, product_id, str(1_729_000_000_000_000_000 + product_id),
-                 title, variation, price),
-            )  # fmt: skip
+                (
+                    sku,
+                    shop_id,
+                    listing_id,
+                    product_id,
+                    str(1_729_000_000_000_000_000 + product_id),
+                    title,
+                    variation,
+                    price,
+                ),
+            )
             skus.append((sku, price))
-        inventory = {"products": products, "price_on_property": [], "quantity_on_property": [513],
-                     "sku_on_property": [513]}  # fmt: skip
+        inventory = {
+            "products": products,
+            "price_on_property": [],
+            "quantity_on_property": [513],
+            "sku_on_property": [513],
+        }
         quantity = sum(p["offerings"][0]["quantity"] for p in products)
         created = anchor - rng.randrange(30, 900) * 86400
         conn.execute(
@@ -131,9 +160,15 @@ def _seed_listings(
 
 
 RECEIPT_STATUSES = (
-    "paid", "completed", "completed", "open", "payment processing", "canceled", "fully refunded",
+    "paid",
+    "completed",
+    "completed",
+    "open",
+    "payment processing",
+    "canceled",
+    "fully refunded",
     "partially refunded",
-)  # fmt: skip
+)
 
 
 def _seed_receipts(
@@ -162,34 +197,62 @@ def _seed_receipts(
             cents = round(float(price) * 100)
             subtotal += cents
             transactions.append(
-                {"transaction_id": receipt_id * 10 + t_index, "title": sku, "seller_user_id": user_id,
-                 "buyer_user_id": 900_000 + number, "create_timestamp": created, "created_timestamp": created,
-                 "listing_id": listing_of[sku], "product_id": product_of[sku], "sku": sku, "quantity": 1,
-                 "price": {"amount": cents, "divisor": 100, "currency_code": currency},
-                 "shipping_cost": {"amount": 0, "divisor": 100, "currency_code": currency}}
-            )  # fmt: skip
+                {
+                    "transaction_id": receipt_id * 10 + t_index,
+                    "title": sku,
+                    "seller_user_id": user_id,
+                    "buyer_user_id": 900_000 + number,
+                    "create_timestamp": created,
+                    "created_timestamp": created,
+                    "listing_id": listing_of[sku],
+                    "product_id": product_of[sku],
+                    "sku": sku,
+                    "quantity": 1,
+                    "price": {"amount": cents, "divisor": 100, "currency_code": currency},
+                    "shipping_cost": {"amount": 0, "divisor": 100, "currency_code": currency},
+                }
+            )
         money = {"amount": subtotal, "divisor": 100, "currency_code": currency}
         refunds = []
         if status in ("fully refunded", "partially refunded"):
             amount = subtotal if status == "fully refunded" else subtotal // 2
             refunds.append(
-                {"amount": {"amount": amount, "divisor": 100, "currency_code": currency},
-                 "created_timestamp": updated, "reason": "Buyer returned the item", "note_from_issuer": "",
-                 "status": "REFUNDED"}
-            )  # fmt: skip
+                {
+                    "amount": {"amount": amount, "divisor": 100, "currency_code": currency},
+                    "created_timestamp": updated,
+                    "reason": "Buyer returned the item",
+                    "note_from_issuer": "",
+                    "status": "REFUNDED",
+                }
+            )
         body = {
-            "receipt_id": receipt_id, "receipt_type": 0, "seller_user_id": user_id,
-            "seller_email": "shop@example.com", "buyer_user_id": 900_000 + number,
-            "buyer_email": f"buyer{number}@example.com", "name": f"Buyer {number}", "country_iso": "US",
+            "receipt_id": receipt_id,
+            "receipt_type": 0,
+            "seller_user_id": user_id,
+            "seller_email": "shop@example.com",
+            "buyer_user_id": 900_000 + number,
+            "buyer_email": f"buyer{number}@example.com",
+            "name": f"Buyer {number}",
+            "country_iso": "US",
             "status": status,
-            "payment_method": "cc", "message_from_buyer": "", "is_shipped": status in ("completed",),
-            "is_paid": status != "open", "is_gift": False, "create_timestamp": created,
-            "created_timestamp": created, "update_timestamp": updated, "updated_timestamp": updated,
-            "grandtotal": money, "subtotal": money, "total_price": money,
+            "payment_method": "cc",
+            "message_from_buyer": "",
+            "is_shipped": status in ("completed",),
+            "is_paid": status != "open",
+            "is_gift": False,
+            "create_timestamp": created,
+            "created_timestamp": created,
+            "update_timestamp": updated,
+            "updated_timestamp": updated,
+            "grandtotal": money,
+            "subtotal": money,
+            "total_price": money,
             "total_shipping_cost": {"amount": 0, "divisor": 100, "currency_code": currency},
             "total_tax_cost": {"amount": 0, "divisor": 100, "currency_code": currency},
-            "shipments": [], "transactions": transactions, "refunds": refunds,
-        }  # fmt: skip
+            "shipments": [],
+            "transactions": transactions,
+            "refunds": refunds,
+        }
         conn.execute(
             "INSERT INTO etsy_receipt VALUES (?,?,?,?,?)",
             (receipt_id, shop_id, created, updated, json.dumps(body)),

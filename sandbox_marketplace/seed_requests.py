@@ -136,18 +136,38 @@ def build_row(rng, shop, i, rtype, path, arbitration, waits, anchor, is_return, 
     has_shipping = is_return and rtype != "REFUND"
     providers = d.PROVIDERS.get(shop.region, ("Standard Post",))
     return (
-        request_id, d.RETURN if is_return else d.CANCEL, shop.shop_id, order_id, choice(shop.buyers), rtype,
-        status, arbitration, role, reason, reason_text, create_time, update_time,
+        request_id,
+        d.RETURN if is_return else d.CANCEL,
+        shop.shop_id,
+        order_id,
+        choice(shop.buyers),
+        rtype,
+        status,
+        arbitration,
+        role,
+        reason,
+        reason_text,
+        create_time,
+        update_time,
         ("PLATFORM" if randrange(3) else "BUYER_ARRANGE") if has_shipping else "",
         f"{shop.region}{randrange(10**11, 10**12)}" if shipped else "",
         choice(providers) if shipped else "",
-        int(is_return and rtype == "REFUND"), currency, format_minor(total, currency),
-        format_minor(subtotal, currency), format_minor(shipping, currency), format_minor(tax, currency),
-        next_action, deadline, partial, items, "|".join(path), update_time,
-    )  # fmt: skip
+        int(is_return and rtype == "REFUND"),
+        currency,
+        format_minor(total, currency),
+        format_minor(subtotal, currency),
+        format_minor(shipping, currency),
+        format_minor(tax, currency),
+        next_action,
+        deadline,
+        partial,
+        items,
+        "|".join(path),
+        update_time,
+    )
 
 
-INSERT_REQUEST = f"INSERT INTO request VALUES ({','.join('?' * COLUMNS)})"
+INSERT_REQUEST = f"INSERT INTO request VALUES ({','.join('?' * COLUMNS)})"  # noqa: S608
 
 
 def seed_requests(

@@ -118,7 +118,11 @@ class SandboxServer:
         self._call("POST", "/reset", json={"seed": seed, "returns": returns})
 
     def authorize_tiktok(self, seller: str | None = None, region: str | None = None) -> str:
-        """An auth_code as if the seller clicked Approve. ``seller``: name, id or open_id; ``region``: a shop region."""
+        """An auth_code as if the seller clicked Approve.
+
+        ``seller``: name, id or open_id (default: the first seller);
+        ``region``: a region one of its shops is in.
+        """
         return self._call("POST", "/authorize/tiktok", json={"seller": seller, "region": region})["code"]
 
     def authorize_etsy(
@@ -130,8 +134,13 @@ class SandboxServer:
         client_id: str | None = None,
     ) -> str:
         """An Etsy authorization code bound to this PKCE challenge and redirect URI."""
-        body = {"user": user, "code_challenge": code_challenge, "redirect_uri": redirect_uri, "state": state,
-                "client_id": client_id or self.etsy_keystring}  # fmt: skip
+        body = {
+            "user": user,
+            "code_challenge": code_challenge,
+            "redirect_uri": redirect_uri,
+            "state": state,
+            "client_id": client_id or self.etsy_keystring,
+        }
         return self._call("POST", "/authorize/etsy", json=body)["code"]
 
     def counts(self, shop_id: str | None = None) -> dict[str, int]:
@@ -162,10 +171,12 @@ class SandboxServer:
     def send_webhook(
         self, type: int, shop_id: str, return_id: str | None = None, cancel_id: str | None = None
     ) -> int:  # noqa: A002
-        """Queue a webhook: 12/11 for a return/cancellation, 6 deauthorization (revokes tokens), 7 expiring."""
+        """Queue a webhook: 12/11 for a return/cancellation, 6 deauthorization (revokes the
+        seller's tokens), 7 authorization expiring. Returns the delivery id."""
         body = {"type": type, "shop_id": shop_id, "return_id": return_id, "cancel_id": cancel_id}
         return self._call("POST", "/webhooks/send", json=body)["id"]
 
     def webhook_deliveries(self) -> list[dict[str, Any]]:
-        """Newest first: id, type, shop_id, body (parsed), state (pending/delivered/failed), attempts, last_status."""
+        """Newest first: id, type, shop_id, body (parsed), state (pending/delivered/failed),
+        attempts, last_status, last_error."""
         return self._call("GET", "/webhooks")["deliveries"]

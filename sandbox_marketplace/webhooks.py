@@ -26,8 +26,13 @@ def queue(conn: sqlite3.Connection, type_: int, shop_id: str, data: dict[str, An
     if not sb.settings["SANDBOX_WEBHOOKS_ENABLED"] or not sb.webhook_url:
         return 0
     notification_id = str(7_300_000_000_000_000_000 + secrets.randbelow(10**17))
-    payload = {"type": type_, "tts_notification_id": notification_id, "shop_id": shop_id,
-               "timestamp": int(time.time()), "data": data}  # fmt: skip
+    payload = {
+        "type": type_,
+        "tts_notification_id": notification_id,
+        "shop_id": shop_id,
+        "timestamp": int(time.time()),
+        "data": data,
+    }
     body = json.dumps(payload, separators=(",", ":"))
     cursor = conn.execute(
         "INSERT INTO webhook (url, type, shop_id, notification_id, body, next_at, state, created_at) "
@@ -42,12 +47,23 @@ def queue(conn: sqlite3.Connection, type_: int, shop_id: str, data: dict[str, An
 def queue_status_change(conn: sqlite3.Connection, row: sqlite3.Row) -> int:
     """Type 12 for a return, type 11 for a cancellation (reference §5)."""
     if row["kind"] == d.RETURN:
-        data = {"order_id": row["order_id"], "return_role": row["role"], "return_type": row["type"],
-                "return_status": row["status"], "return_id": str(row["id"]),
-                "create_time": row["create_time"], "update_time": row["update_time"]}  # fmt: skip
+        data = {
+            "order_id": row["order_id"],
+            "return_role": row["role"],
+            "return_type": row["type"],
+            "return_status": row["status"],
+            "return_id": str(row["id"]),
+            "create_time": row["create_time"],
+            "update_time": row["update_time"],
+        }
         return queue(conn, RETURN_STATUS_CHANGE, row["shop_id"], data)
-    data = {"order_id": row["order_id"], "cancellations_role": row["role"], "cancel_status": row["status"],
-            "cancel_id": str(row["id"]), "create_time": row["create_time"]}  # fmt: skip
+    data = {
+        "order_id": row["order_id"],
+        "cancellations_role": row["role"],
+        "cancel_status": row["status"],
+        "cancel_id": str(row["id"]),
+        "create_time": row["create_time"],
+    }
     return queue(conn, CANCELLATION_STATUS_CHANGE, row["shop_id"], data)
 
 
@@ -99,8 +115,12 @@ class Dispatcher:
     def _attempt(self, sb: Any, row: sqlite3.Row) -> None:
         settings = sb.settings
         body = row["body"].encode()
-        headers = {"Content-Type": "application/json",
-                   "Authorization": webhook_signature(settings["SANDBOX_APP_KEY"], settings["SANDBOX_APP_SECRET"], body)}  # fmt: skip
+        headers = {
+            "Content-Type": "application/json",
+            "Authorization": webhook_signature(
+                settings["SANDBOX_APP_KEY"], settings["SANDBOX_APP_SECRET"], body
+            ),
+        }
         status, error = None, ""
         try:
             response = requests.post(row["url"], data=body, headers=headers, timeout=3)
@@ -121,11 +141,13 @@ class Dispatcher:
             outcome = f"retry in {RETRY_DELAYS[attempt - 1] * self.retry_scale:g}s"
         with sb.store.write() as conn:
             conn.execute(
-                "UPDATE webhook SET attempts=?, state=?, next_at=?, last_status=?, last_error=?, delivered_at=? "
+                "UPDATE webhook SET attempts=?, state=?, next_at=?, last_status=?, last_error=?, "
+                "delivered_at=? "
                 "WHERE id=? AND state='pending'",
                 (attempt, state, next_at, status, error, now if ok else None, row["id"]),
             )
             conn.execute(
-                "INSERT INTO webhook_attempt (webhook_id, attempt, at, status, error, outcome) VALUES (?,?,?,?,?,?)",
+                "INSERT INTO webhook_attempt (webhook_id, attempt, at, status, error, outcome) "
+                "VALUES (?,?,?,?,?,?)",
                 (row["id"], attempt, now, status, error, outcome),
             )

@@ -58,8 +58,11 @@ def _api_key_and_limits() -> Response | None:
 def _limit_headers(response: Response) -> Response:
     limits = g.get("etsy_limits")
     if limits:
-        for name, value in zip(("x-limit-per-second", "x-remaining-this-second", "x-limit-per-day",
-                                "x-remaining-today"), limits, strict=True):  # fmt: skip
+        for name, value in zip(
+            ("x-limit-per-second", "x-remaining-this-second", "x-limit-per-day", "x-remaining-today"),
+            limits,
+            strict=True,
+        ):
             response.headers[name] = str(value)
     return response
 
@@ -128,19 +131,35 @@ def get_shop(shop_id: int) -> Response:
     shop = sandbox().store.conn().execute("SELECT * FROM etsy_shop WHERE shop_id=?", (shop_id,)).fetchone()
     if shop is None:
         raise EtsyError(404, f"Shop with shop_id {shop_id} not found.")
-    return jsonify({"shop_id": shop["shop_id"], "user_id": shop["user_id"], "shop_name": shop["shop_name"],
-                    "currency_code": shop["currency_code"], "url": f"https://www.etsy.com/shop/{shop['shop_name']}",
-                    "create_date": shop["created_timestamp"], "created_timestamp": shop["created_timestamp"],
-                    "is_vacation": False, "listing_active_count": 5})  # fmt: skip
+    return jsonify(
+        {
+            "shop_id": shop["shop_id"],
+            "user_id": shop["user_id"],
+            "shop_name": shop["shop_name"],
+            "currency_code": shop["currency_code"],
+            "url": f"https://www.etsy.com/shop/{shop['shop_name']}",
+            "create_date": shop["created_timestamp"],
+            "created_timestamp": shop["created_timestamp"],
+            "is_vacation": False,
+            "listing_active_count": 5,
+        }
+    )
 
 
 def _listing(row: Any) -> dict[str, Any]:
     price = round(float(row["price"]) * 100)
-    return {"listing_id": row["listing_id"], "shop_id": row["shop_id"], "title": row["title"],
-            "state": row["state"], "quantity": row["quantity"], "has_variations": True,
-            "price": {"amount": price, "divisor": 100, "currency_code": "USD"},
-            "skus": [p["sku"] for p in json.loads(row["inventory"])["products"]],
-            "created_timestamp": row["created_timestamp"], "updated_timestamp": row["updated_timestamp"]}  # fmt: skip
+    return {
+        "listing_id": row["listing_id"],
+        "shop_id": row["shop_id"],
+        "title": row["title"],
+        "state": row["state"],
+        "quantity": row["quantity"],
+        "has_variations": True,
+        "price": {"amount": price, "divisor": 100, "currency_code": "USD"},
+        "skus": [p["sku"] for p in json.loads(row["inventory"])["products"]],
+        "created_timestamp": row["created_timestamp"],
+        "updated_timestamp": row["updated_timestamp"],
+    }
 
 
 @bp.get("/v3/application/shops/<int:shop_id>/listings")
@@ -152,6 +171,8 @@ def listings(shop_id: int) -> Response:
     count = conn.execute(
         "SELECT COUNT(*) FROM etsy_listing WHERE shop_id=? AND state=?", (shop_id, state)
     ).fetchone()[0]
-    rows = conn.execute("SELECT * FROM etsy_listing WHERE shop_id=? AND state=? ORDER BY listing_id LIMIT ? OFFSET ?",
-                        (shop_id, state, limit, offset)).fetchall()  # fmt: skip
+    rows = conn.execute(
+        "SELECT * FROM etsy_listing WHERE shop_id=? AND state=? ORDER BY listing_id LIMIT ? OFFSET ?",
+        (shop_id, state, limit, offset),
+    ).fetchall()
     return jsonify({"count": count, "results": [_listing(r) for r in rows]})

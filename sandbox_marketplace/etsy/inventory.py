@@ -53,12 +53,24 @@ def _validated_products(body: Any, currency: str) -> list[dict[str, Any]]:
                 raise EtsyError(400, f"products[{index}].offerings need price and quantity.") from None
             if quantity < 0 or quantity > 999 or amount <= 0:
                 raise EtsyError(400, f"products[{index}]: quantity must be 0-999 and price positive.")
-            clean.append({"offering_id": offering.get("offering_id", 0), "quantity": quantity,
-                          "is_enabled": bool(offering.get("is_enabled", True)), "is_deleted": False,
-                          "price": {"amount": amount, "divisor": 100, "currency_code": currency}})  # fmt: skip
-        products.append({"product_id": product.get("product_id", 0), "sku": str(product.get("sku", "")),
-                         "is_deleted": False, "offerings": clean,
-                         "property_values": product.get("property_values", [])})  # fmt: skip
+            clean.append(
+                {
+                    "offering_id": offering.get("offering_id", 0),
+                    "quantity": quantity,
+                    "is_enabled": bool(offering.get("is_enabled", True)),
+                    "is_deleted": False,
+                    "price": {"amount": amount, "divisor": 100, "currency_code": currency},
+                }
+            )
+        products.append(
+            {
+                "product_id": product.get("product_id", 0),
+                "sku": str(product.get("sku", "")),
+                "is_deleted": False,
+                "offerings": clean,
+                "property_values": product.get("property_values", []),
+            }
+        )
     return products
 
 
@@ -66,15 +78,21 @@ def _validated_products(body: Any, currency: str) -> list[dict[str, Any]]:
 def put_inventory(listing_id: int) -> Response:
     row = _load_listing(listing_id, _user("listings_w"))
     body = request.get_json(silent=True)
-    currency = sandbox().store.conn().execute("SELECT currency_code FROM etsy_shop WHERE shop_id=?",
-                                              (row["shop_id"],)).fetchone()[0]  # fmt: skip
+    currency = (
+        sandbox()
+        .store.conn()
+        .execute("SELECT currency_code FROM etsy_shop WHERE shop_id=?", (row["shop_id"],))
+        .fetchone()[0]
+    )
     inventory = {"products": _validated_products(body, currency)}
     for key in ("price_on_property", "quantity_on_property", "sku_on_property"):
         inventory[key] = list(body.get(key, []))
     quantity = sum(o["quantity"] for p in inventory["products"] for o in p["offerings"] if o["is_enabled"])
     with sandbox().store.write() as conn:
-        conn.execute("UPDATE etsy_listing SET inventory=?, quantity=?, updated_timestamp=? WHERE listing_id=?",
-                     (json.dumps(inventory), quantity, int(time.time()), listing_id))  # fmt: skip
+        conn.execute(
+            "UPDATE etsy_listing SET inventory=?, quantity=?, updated_timestamp=? WHERE listing_id=?",
+            (json.dumps(inventory), quantity, int(time.time()), listing_id),
+        )
     return jsonify(inventory | {"listing": {"listing_id": listing_id}})
 
 
@@ -87,9 +105,12 @@ def receipts(shop_id: int) -> Response:
     args = request.args
     limit, offset = _int_arg("limit", 25, 1, 100), _int_arg("offset", 0, 0, 10**9)
     where, params = ["shop_id=?"], [shop_id]
-    for arg, column, op in (("min_created", "created_timestamp", ">="), ("max_created", "created_timestamp", "<="),
-                            ("min_last_modified", "updated_timestamp", ">="),
-                            ("max_last_modified", "updated_timestamp", "<=")):  # fmt: skip
+    for arg, column, op in (
+        ("min_created", "created_timestamp", ">="),
+        ("max_created", "created_timestamp", "<="),
+        ("min_last_modified", "updated_timestamp", ">="),
+        ("max_last_modified", "updated_timestamp", "<="),
+    ):
         if arg in args:
             where.append(f"{column} {op} ?")
             params.append(int(args[arg]))
@@ -120,8 +141,12 @@ def receipts(shop_id: int) -> Response:
 @bp.get("/v3/application/shops/<int:shop_id>/receipts/<int:receipt_id>")
 def receipt(shop_id: int, receipt_id: int) -> Response:
     _own_shop(shop_id, _user("transactions_r"))
-    row = sandbox().store.conn().execute("SELECT body FROM etsy_receipt WHERE shop_id=? AND receipt_id=?",
-                                         (shop_id, receipt_id)).fetchone()  # fmt: skip
+    row = (
+        sandbox()
+        .store.conn()
+        .execute("SELECT body FROM etsy_receipt WHERE shop_id=? AND receipt_id=?", (shop_id, receipt_id))
+        .fetchone()
+    )
     if row is None:
         raise EtsyError(404, f"Receipt with receipt_id {receipt_id} not found.")
     return jsonify(json.loads(row[0]))

@@ -18,8 +18,18 @@ from . import bp
 
 CODE_TTL = 600
 VERIFIER = re.compile(r"^[A-Za-z0-9._~-]{43,128}$")
-SCOPES = ("transactions_r", "transactions_w", "listings_r", "listings_w", "listings_d", "shops_r", "shops_w",
-          "profile_r", "email_r", "address_r")  # fmt: skip
+SCOPES = (
+    "transactions_r",
+    "transactions_w",
+    "listings_r",
+    "listings_w",
+    "listings_d",
+    "shops_r",
+    "shops_w",
+    "profile_r",
+    "email_r",
+    "address_r",
+)
 
 
 def _oauth_error(error: str, description: str, status: int = 400) -> Response:
@@ -42,8 +52,10 @@ def _registered(redirect_uri: str) -> bool:
 def issue_code(user_id: int, client_id: str, redirect_uri: str, challenge: str, scope: str) -> str:
     code = secrets.token_urlsafe(32)
     with sandbox().store.write() as conn:
-        conn.execute("INSERT INTO etsy_code VALUES (?,?,?,?,?,?,?,0)",
-                     (code, user_id, client_id, redirect_uri, challenge, scope, int(time.time()) + CODE_TTL))  # fmt: skip
+        conn.execute(
+            "INSERT INTO etsy_code VALUES (?,?,?,?,?,?,?,0)",
+            (code, user_id, client_id, redirect_uri, challenge, scope, int(time.time()) + CODE_TTL),
+        )
     return code
 
 
@@ -70,7 +82,8 @@ def connect() -> Any:
             sandbox()
             .store.conn()
             .execute(
-                "SELECT u.*, s.shop_name FROM etsy_user u JOIN etsy_shop s ON s.shop_id=u.shop_id ORDER BY u.user_id"
+                "SELECT u.*, s.shop_name FROM etsy_user u JOIN etsy_shop s ON s.shop_id=u.shop_id "
+                "ORDER BY u.user_id"
             )
             .fetchall()
         )
@@ -92,8 +105,10 @@ def issue_tokens(conn: Any, user_id: int, scope: str) -> dict[str, Any]:
     ttl = int(sb.faults.snapshot()["token_ttl_seconds"] or sb.settings["SANDBOX_ETSY_ACCESS_TTL"])
     now = int(time.time())
     access, refresh = f"{user_id}.{secrets.token_urlsafe(40)}", f"{user_id}.{secrets.token_urlsafe(40)}"
-    conn.execute("INSERT INTO etsy_token VALUES (?,?,?,?,?,?,0,0)",
-                 (access, refresh, user_id, scope, now + ttl, now + sb.settings["SANDBOX_ETSY_REFRESH_TTL"]))  # fmt: skip
+    conn.execute(
+        "INSERT INTO etsy_token VALUES (?,?,?,?,?,?,0,0)",
+        (access, refresh, user_id, scope, now + ttl, now + sb.settings["SANDBOX_ETSY_REFRESH_TTL"]),
+    )
     return {"access_token": access, "token_type": "Bearer", "expires_in": ttl, "refresh_token": refresh}
 
 

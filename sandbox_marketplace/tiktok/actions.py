@@ -100,8 +100,14 @@ def _handle(kind: str, request_id: str, approve: bool) -> Response:
                 change_status(conn, row, d.C_SUCCESS, "SELLER")
             else:
                 _check_reason(row, caller, body)
-                change_status(conn, row, d.C_CANCELLED, "SELLER", reason_text=body["reject_reason"],
-                              note=str(body.get("comment", "")))  # fmt: skip
+                change_status(
+                    conn,
+                    row,
+                    d.C_CANCELLED,
+                    "SELLER",
+                    reason_text=body["reject_reason"],
+                    note=str(body.get("comment", "")),
+                )
         else:
             decision = body.get("decision")
             allowed = (d.APPROVE_DECISIONS if approve else d.REJECT_DECISIONS)[row["next_action"]]

@@ -22,10 +22,16 @@ def authorized_shops() -> Response:
         .execute("SELECT * FROM tt_shop WHERE seller_id=? ORDER BY id", (caller.seller_id,))
     )
     shops = [
-        {"id": r["id"], "name": r["name"], "region": r["region"], "seller_type": r["seller_type"],
-         "cipher": r["cipher"], "code": r["code"]}
+        {
+            "id": r["id"],
+            "name": r["name"],
+            "region": r["region"],
+            "seller_type": r["seller_type"],
+            "cipher": r["cipher"],
+            "code": r["code"],
+        }
         for r in rows
-    ]  # fmt: skip
+    ]
     return e.ok({"shops": shops})
 
 

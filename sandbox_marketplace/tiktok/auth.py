@@ -46,18 +46,24 @@ def authorize() -> Any:
     us = request.path.startswith("/us/")
     if values.get("service_id") != sb.settings["SANDBOX_SERVICE_ID"]:
         body = render_template(
-            "sandbox/error.html", title="Authorization failed",
+            "sandbox/error.html",
+            title="Authorization failed",
             message="This app is not available: the service_id in the link is unknown.",
-        )  # fmt: skip
+        )
         return Response(body, status=400)
     redirect_url = values.get("redirect_uri") or sb.settings["SANDBOX_TIKTOK_REDIRECT_URL"]
     state = values.get("state", "")
     if request.method == "GET":
         return render_template(
-            "sandbox/consent_tiktok.html", sellers=_market_sellers(us), state=state, redirect_url=redirect_url,
-            service_id=values["service_id"], market="United States" if us else "Rest of world",
-            redirect_uri=values.get("redirect_uri", ""), scopes=GRANTED_SCOPES,
-        )  # fmt: skip
+            "sandbox/consent_tiktok.html",
+            sellers=_market_sellers(us),
+            state=state,
+            redirect_url=redirect_url,
+            service_id=values["service_id"],
+            market="United States" if us else "Rest of world",
+            redirect_uri=values.get("redirect_uri", ""),
+            scopes=GRANTED_SCOPES,
+        )
     if values.get("decision") != "approve":
         return redirect(_with_query(redirect_url, {"error": "auth_denied", "state": state}))
     seller_ids = {s["id"] for s in _market_sellers(us)}
@@ -84,12 +90,16 @@ def issue_tokens(conn: Any, seller_id: int) -> dict[str, Any]:
         (access, refresh, seller_id, access_exp, refresh_exp, now),
     )
     return {
-        "access_token": access, "access_token_expire_in": access_exp,
-        "refresh_token": refresh, "refresh_token_expire_in": refresh_exp,
-        "open_id": seller["open_id"], "seller_name": seller["name"],
-        "seller_base_region": seller["base_region"], "user_type": seller["user_type"],
+        "access_token": access,
+        "access_token_expire_in": access_exp,
+        "refresh_token": refresh,
+        "refresh_token_expire_in": refresh_exp,
+        "open_id": seller["open_id"],
+        "seller_name": seller["name"],
+        "seller_base_region": seller["base_region"],
+        "user_type": seller["user_type"],
         "granted_scopes": GRANTED_SCOPES,
-    }  # fmt: skip
+    }
 
 
 def _check_app(expected_grant: str) -> None:

@@ -31,8 +31,12 @@ RETURNS = Kind(
 )
 CANCELS = Kind(d.CANCEL, 1, "cancel_ids", "cancel_types", "cancel_status", "cancellations", d.CANCEL_STATUSES)
 PAGE_MAX = 50
-TIME_FILTERS = {"create_time_ge": ("create_time", ">="), "create_time_lt": ("create_time", "<"),
-                "update_time_ge": ("update_time", ">="), "update_time_lt": ("update_time", "<")}  # fmt: skip
+TIME_FILTERS = {
+    "create_time_ge": ("create_time", ">="),
+    "create_time_lt": ("create_time", "<"),
+    "update_time_ge": ("update_time", ">="),
+    "update_time_lt": ("update_time", "<"),
+}
 
 
 def _bad(message: str) -> e.TikTokError:

@@ -14,10 +14,12 @@ from ..core import sandbox
 
 def _money(row: sqlite3.Row) -> dict[str, str]:
     return {
-        "currency": row["currency"], "refund_total": row["refund_total"],
-        "refund_subtotal": row["refund_subtotal"], "refund_shipping_fee": row["refund_shipping_fee"],
+        "currency": row["currency"],
+        "refund_total": row["refund_total"],
+        "refund_subtotal": row["refund_subtotal"],
+        "refund_shipping_fee": row["refund_shipping_fee"],
         "refund_tax": row["refund_tax"],
-    }  # fmt: skip
+    }
 
 
 def _line_items(row: sqlite3.Row, prefix: str) -> list[dict[str, Any]]:
@@ -42,7 +44,7 @@ def _line_items(row: sqlite3.Row, prefix: str) -> list[dict[str, Any]]:
                     "refund_subtotal": format_minor(price, row["currency"]),
                     "refund_shipping_fee": format_minor(0, row["currency"]),
                     "refund_tax": format_minor(0, row["currency"]),
-                },  # fmt: skip
+                },
             }
         )
     return items
@@ -57,32 +59,46 @@ def next_actions(row: sqlite3.Row) -> list[dict[str, Any]]:
 def return_order(row: sqlite3.Row) -> dict[str, Any]:
     partial = json.loads(row["partial_refund"]) if row["partial_refund"] else None
     return {
-        "return_id": str(row["id"]), "order_id": row["order_id"], "buyer_user_id": row["buyer_user_id"],
-        "return_type": row["type"], "return_status": row["status"],
-        "arbitration_status": row["arbitration_status"], "role": row["role"],
-        "return_reason": row["reason"], "return_reason_text": row["reason_text"],
-        "create_time": row["create_time"], "update_time": row["update_time"],
-        "shipment_type": row["shipment_type"], "return_tracking_number": row["tracking_number"],
-        "return_provider_name": row["provider_name"], "return_provider_id": "",
+        "return_id": str(row["id"]),
+        "order_id": row["order_id"],
+        "buyer_user_id": row["buyer_user_id"],
+        "return_type": row["type"],
+        "return_status": row["status"],
+        "arbitration_status": row["arbitration_status"],
+        "role": row["role"],
+        "return_reason": row["reason"],
+        "return_reason_text": row["reason_text"],
+        "create_time": row["create_time"],
+        "update_time": row["update_time"],
+        "shipment_type": row["shipment_type"],
+        "return_tracking_number": row["tracking_number"],
+        "return_provider_name": row["provider_name"],
+        "return_provider_id": "",
         "can_buyer_keep_item": bool(row["can_buyer_keep_item"]),
         "seller_next_action_response": next_actions(row),
         "refund_amount": _money(row),
         "shipping_fee_amount": {"currency": row["currency"], "amount": row["refund_shipping_fee"]},
         "partial_refund": partial,
         "return_line_items": _line_items(row, "return"),
-    }  # fmt: skip
+    }
 
 
 def cancellation(row: sqlite3.Row) -> dict[str, Any]:
     return {
-        "cancel_id": str(row["id"]), "order_id": row["order_id"], "buyer_user_id": row["buyer_user_id"],
-        "cancel_type": row["type"], "cancel_status": row["status"], "role": row["role"],
-        "cancel_reason": row["reason"], "cancel_reason_text": row["reason_text"],
-        "create_time": row["create_time"], "update_time": row["update_time"],
+        "cancel_id": str(row["id"]),
+        "order_id": row["order_id"],
+        "buyer_user_id": row["buyer_user_id"],
+        "cancel_type": row["type"],
+        "cancel_status": row["status"],
+        "role": row["role"],
+        "cancel_reason": row["reason"],
+        "cancel_reason_text": row["reason_text"],
+        "create_time": row["create_time"],
+        "update_time": row["update_time"],
         "seller_next_action_response": next_actions(row),
         "refund_amount": _money(row),
         "cancel_line_items": _line_items(row, "cancel"),
-    }  # fmt: skip
+    }
 
 
 def serialize(row: sqlite3.Row) -> dict[str, Any]:

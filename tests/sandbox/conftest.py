@@ -19,22 +19,37 @@ class TikTok:
     def __init__(self, server: SandboxServer, token: str) -> None:
         self.server, self.token = server, token
 
-    def call(self, method: str, path: str, params: dict[str, Any] | None = None, body: bytes = b"",
-             *, timestamp: int | None = None, mutate_sign=None, token: str | None = None) -> requests.Response:  # fmt: skip
+    def call(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None = None,
+        body: bytes = b"",
+        *,
+        timestamp: int | None = None,
+        mutate_sign=None,
+        token: str | None = None,
+    ) -> requests.Response:
         query = {k: str(v) for k, v in (params or {}).items()}
         query.update(app_key=self.server.app_key, timestamp=str(timestamp or int(time.time())))
         signature = sign(self.server.app_secret, path, query, body)
         query["sign"] = mutate_sign(signature) if mutate_sign else signature
         headers = {"x-tts-access-token": token or self.token, "content-type": "application/json"}
-        return requests.request(method, self.server.url + path, params=query, data=body, headers=headers, timeout=30)
+        return requests.request(
+            method, self.server.url + path, params=query, data=body, headers=headers, timeout=30
+        )
 
     def shops(self) -> list[dict[str, Any]]:
         return self.call("GET", "/authorization/202309/shops").json()["data"]["shops"]
 
 
 def exchange(server: SandboxServer, code: str) -> dict[str, Any]:
-    params = {"app_key": server.app_key, "app_secret": server.app_secret, "auth_code": code,
-              "grant_type": "authorized_code"}  # fmt: skip
+    params = {
+        "app_key": server.app_key,
+        "app_secret": server.app_secret,
+        "auth_code": code,
+        "grant_type": "authorized_code",
+    }
     return requests.get(server.url + "/api/v2/token/get", params=params, timeout=10).json()
 
 

@@ -27,18 +27,29 @@ def test_data_spreads_over_statuses_regions_and_deadlines(tmp_path) -> None:
     conn = store.conn()
     statuses = {r[0] for r in conn.execute("SELECT DISTINCT status FROM request")}
     assert len(statuses) >= 17
-    assert {r[0] for r in conn.execute("SELECT DISTINCT currency FROM request")} >= {"USD", "GBP", "EUR", "IDR"}
+    assert {r[0] for r in conn.execute("SELECT DISTINCT currency FROM request")} >= {
+        "USD",
+        "GBP",
+        "EUR",
+        "IDR",
+    }
     regions = [r[0] for r in conn.execute("SELECT region FROM tt_shop")]
     assert {"US", "GB", "DE", "ID"} <= set(regions)
     two_shops = conn.execute("SELECT COUNT(*) FROM tt_shop GROUP BY seller_id HAVING COUNT(*) > 1").fetchall()
     assert two_shops
     anchor = 1_800_000_000
-    overdue = conn.execute("SELECT COUNT(*) FROM request WHERE next_action!='' AND deadline<?", (anchor,)).fetchone()[0]
-    soon = conn.execute("SELECT COUNT(*) FROM request WHERE next_action!='' AND deadline BETWEEN ? AND ?",
-                        (anchor, anchor + 86400)).fetchone()[0]  # fmt: skip
+    overdue = conn.execute(
+        "SELECT COUNT(*) FROM request WHERE next_action!='' AND deadline<?", (anchor,)
+    ).fetchone()[0]
+    soon = conn.execute(
+        "SELECT COUNT(*) FROM request WHERE next_action!='' AND deadline BETWEEN ? AND ?",
+        (anchor, anchor + 86400),
+    ).fetchone()[0]
     assert overdue > 0 and soon > 0
-    unknown_sku = conn.execute("SELECT COUNT(*) FROM request r WHERE NOT EXISTS (SELECT 1 FROM sku s WHERE "
-                               "r.line_items LIKE '%\"' || s.seller_sku || '\"%')").fetchone()[0]  # fmt: skip
+    unknown_sku = conn.execute(
+        "SELECT COUNT(*) FROM request r WHERE NOT EXISTS (SELECT 1 FROM sku s WHERE "
+        "r.line_items LIKE '%\"' || s.seller_sku || '\"%')"
+    ).fetchone()[0]
     assert unknown_sku == 0
 
 
@@ -48,9 +59,14 @@ def test_100k_generation_and_fast_search_pages(tmp_path) -> None:
     seed_database(store, 1, 100_000)
     assert time.perf_counter() - started < 10
     conn = store.conn()
-    shop = conn.execute("SELECT shop_id FROM request GROUP BY shop_id ORDER BY COUNT(*) DESC LIMIT 1").fetchone()[0]
+    shop = conn.execute(
+        "SELECT shop_id FROM request GROUP BY shop_id ORDER BY COUNT(*) DESC LIMIT 1"
+    ).fetchone()[0]
     started = time.perf_counter()
     for _ in range(20):
-        conn.execute("SELECT * FROM request WHERE kind='return' AND shop_id=? AND (update_time, id) > (?, ?) "
-                     "ORDER BY update_time, id LIMIT 51", (shop, 1_700_000_000, 0)).fetchall()  # fmt: skip
+        conn.execute(
+            "SELECT * FROM request WHERE kind='return' AND shop_id=? AND (update_time, id) > (?, ?) "
+            "ORDER BY update_time, id LIMIT 51",
+            (shop, 1_700_000_000, 0),
+        ).fetchall()
     assert (time.perf_counter() - started) / 20 < 0.01

@@ -26,8 +26,14 @@ def token(server, **form):
 def connect(server, user=None):
     verifier, challenge = pkce()
     code = server.authorize_etsy(challenge, REDIRECT, "st", user=user)
-    reply = token(server, grant_type="authorization_code", client_id=server.etsy_keystring, redirect_uri=REDIRECT,
-                  code=code, code_verifier=verifier)  # fmt: skip
+    reply = token(
+        server,
+        grant_type="authorization_code",
+        client_id=server.etsy_keystring,
+        redirect_uri=REDIRECT,
+        code=code,
+        code_verifier=verifier,
+    )
     return reply.json()
 
 
@@ -41,15 +47,23 @@ def api(server, path, access=None, method="GET", **kw):
 def test_pkce_code_exchange_errors(server) -> None:
     verifier, challenge = pkce()
     code = server.authorize_etsy(challenge, REDIRECT, "st")
-    base = {"grant_type": "authorization_code", "client_id": server.etsy_keystring, "redirect_uri": REDIRECT,
-            "code": code}  # fmt: skip
+    base = {
+        "grant_type": "authorization_code",
+        "client_id": server.etsy_keystring,
+        "redirect_uri": REDIRECT,
+        "code": code,
+    }
     wrong = token(server, **base, code_verifier=pkce()[0])
     assert wrong.status_code == 400 and wrong.json()["error"] == "invalid_grant"
     assert token(server, **base | {"client_id": "other"}, code_verifier=verifier).status_code in (400, 401)
     mismatch = token(server, **base | {"redirect_uri": REDIRECT + "x"}, code_verifier=verifier)
     assert mismatch.json()["error"] == "invalid_grant"
     good = token(server, **base, code_verifier=verifier)
-    assert good.status_code == 200 and good.json()["token_type"] == "Bearer" and good.json()["expires_in"] == 3600
+    assert (
+        good.status_code == 200
+        and good.json()["token_type"] == "Bearer"
+        and good.json()["expires_in"] == 3600
+    )
     user_id = good.json()["access_token"].split(".")[0]
     assert api(server, "/users/me", good.json()["access_token"]).json()["user_id"] == int(user_id)
     reused = token(server, **base, code_verifier=verifier)
@@ -58,29 +72,48 @@ def test_pkce_code_exchange_errors(server) -> None:
 
 def test_refresh_rotation(server) -> None:
     first = connect(server)
-    second = token(server, grant_type="refresh_token", client_id=server.etsy_keystring,
-                   refresh_token=first["refresh_token"]).json()  # fmt: skip
+    second = token(
+        server,
+        grant_type="refresh_token",
+        client_id=server.etsy_keystring,
+        refresh_token=first["refresh_token"],
+    ).json()
     assert second["refresh_token"] != first["refresh_token"]
-    revoked = token(server, grant_type="refresh_token", client_id=server.etsy_keystring,
-                    refresh_token=first["refresh_token"])  # fmt: skip
+    revoked = token(
+        server,
+        grant_type="refresh_token",
+        client_id=server.etsy_keystring,
+        refresh_token=first["refresh_token"],
+    )
     assert revoked.status_code == 400
     assert revoked.json() == {"error": "invalid_grant", "error_description": "refresh_token is revoked"}
 
 
 def test_consent_page_validation(server) -> None:
-    params = {"response_type": "code", "client_id": server.etsy_keystring, "redirect_uri": REDIRECT,
-              "scope": "shops_r", "state": "abc", "code_challenge": pkce()[1], "code_challenge_method": "S256"}  # fmt: skip
+    params = {
+        "response_type": "code",
+        "client_id": server.etsy_keystring,
+        "redirect_uri": REDIRECT,
+        "scope": "shops_r",
+        "state": "abc",
+        "code_challenge": pkce()[1],
+        "code_challenge_method": "S256",
+    }
     assert requests.get(server.url + "/oauth/connect", params=params, timeout=5).status_code == 200
     for broken in ({"client_id": "nope"}, {"state": ""}, {"code_challenge": ""}):
-        assert requests.get(server.url + "/oauth/connect", params=params | broken, timeout=5).status_code == 400
-    refused = requests.post(server.url + "/oauth/connect", data=params | {"decision": "refuse"},
-                            allow_redirects=False, timeout=5)  # fmt: skip
+        assert (
+            requests.get(server.url + "/oauth/connect", params=params | broken, timeout=5).status_code == 400
+        )
+    refused = requests.post(
+        server.url + "/oauth/connect", data=params | {"decision": "refuse"}, allow_redirects=False, timeout=5
+    )
     assert "error=access_denied" in refused.headers["Location"] and "state=abc" in refused.headers["Location"]
 
 
 def test_api_key_and_expiry(server) -> None:
-    alone = requests.get(server.url + "/v3/application/openapi-ping", headers={"x-api-key": server.etsy_keystring},
-                         timeout=5)  # fmt: skip
+    alone = requests.get(
+        server.url + "/v3/application/openapi-ping", headers={"x-api-key": server.etsy_keystring}, timeout=5
+    )
     assert alone.status_code == 403
     assert alone.json() == {"error": "Shared secret is required in x-api-key header."}
     ping = api(server, "/openapi-ping")
@@ -106,14 +139,27 @@ def test_listings_paging_and_inventory_put(server) -> None:
     inventory = api(server, f"/listings/{listing_id}/inventory", access).json()
     product = inventory["products"][0]
     product["offerings"][0]["quantity"] += 3
-    body = {"products": [{"sku": p["sku"], "property_values": p["property_values"],
-                          "offerings": [{"price": o["price"]["amount"] / 100, "quantity": o["quantity"],
-                                         "is_enabled": True} for o in p["offerings"]]}
-                         for p in inventory["products"]], "quantity_on_property": [513]}  # fmt: skip
+    body = {
+        "products": [
+            {
+                "sku": p["sku"],
+                "property_values": p["property_values"],
+                "offerings": [
+                    {"price": o["price"]["amount"] / 100, "quantity": o["quantity"], "is_enabled": True}
+                    for o in p["offerings"]
+                ],
+            }
+            for p in inventory["products"]
+        ],
+        "quantity_on_property": [513],
+    }
     assert api(server, f"/listings/{listing_id}/inventory", access, "PUT", json=body).status_code == 200
     again = api(server, f"/listings/{listing_id}/inventory", access).json()
     assert again["products"][0]["offerings"][0]["quantity"] == product["offerings"][0]["quantity"]
-    assert api(server, f"/listings/{listing_id}/inventory", access, "PUT", json={"products": "x"}).status_code == 400
+    assert (
+        api(server, f"/listings/{listing_id}/inventory", access, "PUT", json={"products": "x"}).status_code
+        == 400
+    )
     receipts = api(server, f"/shops/{shop_id}/receipts", access, params={"limit": 5}).json()
     assert receipts["count"] == 30 and len(receipts["results"]) == 5
     one = receipts["results"][0]["receipt_id"]

@@ -87,8 +87,12 @@ def test_api_call_never_waits_for_a_slow_webhook(fresh) -> None:
     shop = client.shops()[0]
     target = next(r for r in fresh.all_requests(shop["id"]) if r["next_action"] == "SELLER_RESPOND_CANCEL")
     started = time.time()
-    reply = client.call("POST", f"/return_refund/202309/cancellations/{target['id']}/approve",
-                        {"shop_cipher": shop["cipher"]}, b"{}")  # fmt: skip
+    reply = client.call(
+        "POST",
+        f"/return_refund/202309/cancellations/{target['id']}/approve",
+        {"shop_cipher": shop["cipher"]},
+        b"{}",
+    )
     assert reply.json()["code"] == 0 and time.time() - started < 1
 
 
@@ -100,8 +104,11 @@ def test_http_faults_apply_to_api_not_control(fresh, fault, status) -> None:
     assert response.status_code == status
     if status == 429:
         assert response.headers["Retry-After"] == "3" and response.json()["code"] == 36009002
-    etsy = requests.get(fresh.url + "/v3/application/openapi-ping", timeout=5,
-                        headers={"x-api-key": f"{fresh.etsy_keystring}:{fresh.etsy_shared_secret}"})  # fmt: skip
+    etsy = requests.get(
+        fresh.url + "/v3/application/openapi-ping",
+        timeout=5,
+        headers={"x-api-key": f"{fresh.etsy_keystring}:{fresh.etsy_shared_secret}"},
+    )
     assert etsy.status_code == status
     assert fresh.counts()  # control API unaffected
     fresh.clear_faults()
