@@ -155,7 +155,7 @@ def _listing(row: Any) -> dict[str, Any]:
         "state": row["state"],
         "quantity": row["quantity"],
         "has_variations": True,
-        "price": {"amount": price, "divisor": 100, "currency_code": "USD"},
+        "price": {"amount": price, "divisor": 100, "currency_code": row["currency_code"]},
         "skus": [p["sku"] for p in json.loads(row["inventory"])["products"]],
         "created_timestamp": row["created_timestamp"],
         "updated_timestamp": row["updated_timestamp"],
@@ -172,7 +172,8 @@ def listings(shop_id: int) -> Response:
         "SELECT COUNT(*) FROM etsy_listing WHERE shop_id=? AND state=?", (shop_id, state)
     ).fetchone()[0]
     rows = conn.execute(
-        "SELECT * FROM etsy_listing WHERE shop_id=? AND state=? ORDER BY listing_id LIMIT ? OFFSET ?",
+        "SELECT l.*, s.currency_code FROM etsy_listing l JOIN etsy_shop s ON s.shop_id=l.shop_id "
+        "WHERE l.shop_id=? AND l.state=? ORDER BY l.listing_id LIMIT ? OFFSET ?",
         (shop_id, state, limit, offset),
     ).fetchall()
     return jsonify({"count": count, "results": [_listing(r) for r in rows]})
