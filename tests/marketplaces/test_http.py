@@ -40,6 +40,17 @@ def test_token_bucket_allows_a_burst_then_paces():
     assert clock.now == pytest.approx(50 / 50)
 
 
+def test_a_bucket_without_burst_never_exceeds_the_rate_in_any_one_second_window():
+    clock = FakeClock()
+    bucket = TokenBucket(50, capacity=1, clock=clock, sleep=clock.sleep)
+    times = []
+    for _ in range(300):
+        bucket.acquire()
+        times.append(clock.now)
+    assert max(sum(1 for t in times if start <= t < start + 1.0 - 1e-9) for start in times) <= 50
+    assert times[-1] == pytest.approx(299 / 50)
+
+
 def test_token_bucket_is_thread_safe():
     clock = FakeClock()
     lock = threading.Lock()

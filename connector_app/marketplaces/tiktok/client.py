@@ -72,7 +72,9 @@ class TikTokClient:
             backoff_max=backoff_max,
             sleep=sleep,
         )
-        self._limiter = get_limiter(("tiktok", app_key, shop_cipher or ""), REQUESTS_PER_SECOND)
+        # No burst: TikTok counts calls in a sliding one-second window, so a full bucket plus its refill
+        # would allow twice the limit in one window.
+        self._limiter = get_limiter(("tiktok", app_key, shop_cipher or ""), REQUESTS_PER_SECOND, capacity=1)
 
     # -- transport ---------------------------------------------------------------------------------
 

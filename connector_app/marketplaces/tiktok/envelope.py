@@ -22,6 +22,7 @@ from ..http import load_json, parse_retry_after
 
 MARKETPLACE = "TikTok Shop"
 
+TOKEN_INVALID = 105001  # unknown/revoked token: renewing it either works or reports the lost link
 TOKEN_EXPIRED = 105002
 SCOPE_NOT_GRANTED = 105005
 BAD_SIGNATURE = 106001
@@ -34,6 +35,7 @@ WRONG_DECISION = frozenset({25020003, 25020004})
 
 _CODE_ERRORS: dict[int, type[MarketplaceError]] = {
     TOKEN_EXPIRED: TokenExpired,
+    TOKEN_INVALID: TokenExpired,
     BAD_SIGNATURE: BadSignature,
     SCOPE_NOT_GRANTED: AuthorizationLost,
     TOKEN_SHOP_MISMATCH: AuthorizationLost,
