@@ -8,7 +8,7 @@ from flask import Flask
 
 from connector_app.config import BASE_DIR, Config
 
-FEATURES = ("accounts", "home", "connect", "returns", "sync", "actions", "settings", "webhooks")
+FEATURES = ("accounts", "home", "connect", "returns", "sync", "actions", "listings", "settings", "webhooks")
 
 
 def create_app(config: type | dict | None = None) -> Flask:

@@ -1,12 +1,20 @@
 """Imports every feature's models so SQLAlchemy (and Alembic autogenerate) know the whole schema."""
 
 from connector_app.accounts.models import LoginFailure, Seller
+from connector_app.actions.models import ActionAudit, BulkAction
 from connector_app.connect.models import EtsyConnection, TikTokAuthorization, TikTokShop
+from connector_app.listings.models import EtsyListing, EtsyListingSku, ListingRefresh, RestockRecord
 from connector_app.returns.models import ReturnLineItem, ReturnRequest, ReturnStatusChange, ReturnTabCount
 from connector_app.settings.models import SellerSettings
 from connector_app.sync.models import SyncRun, WebhookEvent
 
 __all__ = [
+    "ActionAudit",
+    "BulkAction",
+    "EtsyListing",
+    "EtsyListingSku",
+    "ListingRefresh",
+    "RestockRecord",
     "EtsyConnection",
     "LoginFailure",
     "ReturnLineItem",

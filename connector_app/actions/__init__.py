@@ -1,5 +1,31 @@
-from flask import Blueprint
+"""Acting on return requests: approve/reject with confirmation, bulk approval, the action log."""
+
+from flask import Blueprint, Flask
 
 bp = Blueprint("actions", __name__, url_prefix="/actions")
 
-from connector_app.actions import routes  # noqa: E402,F401
+from connector_app.actions import bulk_routes, routes  # noqa: E402,F401
+
+
+def init_app(app: Flask) -> None:
+    from flask import url_for
+    from werkzeug.routing import BuildError
+
+    from connector_app.actions import services
+
+    def request_url(return_request) -> str:
+        """The request's detail page (returns feature), or its respond panel page as a fallback."""
+        try:
+            return url_for("returns.detail", request_id=return_request.request_id)
+        except BuildError:
+            return url_for("actions.panel", request_id=return_request.request_id)
+
+    @app.context_processor
+    def action_helpers() -> dict:
+        return {
+            "allowed_decisions": services.allowed_decisions,
+            "action_history": services.history_for,
+            "new_idempotency_key": services.new_idempotency_key,
+            "decision_label": services.decision_label,
+            "request_url": request_url,
+        }

@@ -1,0 +1,61 @@
+"""What the seller must know or do on Etsy for one request (Etsy has no refund endpoint)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from connector_app.listings.models import CHECK, DONE, NO_MATCH, EtsyListing, RestockRecord
+from connector_app.listings.restock import COMPLETE_STATUS, RESTOCK_TYPE, records_for, returned_quantities
+from connector_app.listings.services import listings_for_skus
+from connector_app.returns.models import KIND_CANCELLATION, ReturnRequest
+from connector_app.settings.services import get_settings
+
+
+@dataclass
+class EtsyTasks:
+    refund_note: str
+    restock_note: str | None = None
+    restock_on: bool = False
+    records: list[RestockRecord] = field(default_factory=list)
+    listings: dict[str, EtsyListing] = field(default_factory=dict)
+
+    @property
+    def needs_attention(self) -> list[RestockRecord]:
+        return [r for r in self.records if r.state in (CHECK, NO_MATCH)]
+
+    @property
+    def done(self) -> list[RestockRecord]:
+        return [r for r in self.records if r.state == DONE]
+
+
+def etsy_tasks_for(request: ReturnRequest) -> EtsyTasks:
+    if request.kind == KIND_CANCELLATION:
+        return EtsyTasks("Nothing to do on Etsy: TikTok refunds the buyer if the cancellation goes through.")
+    tasks = EtsyTasks(
+        "Refund this buyer on Etsy? No — TikTok refunds the buyer; there is nothing to refund on Etsy."
+    )
+    quantities = returned_quantities(request)
+    tasks.listings = listings_for_skus(request.seller_id, set(quantities))
+    if request.request_type == "REPLACEMENT":
+        tasks.restock_note = (
+            "Etsy stock is not changed for replacements: if you ship the replacement from the stock you "
+            "sell on Etsy, lower that listing's quantity on Etsy yourself."
+        )
+        return tasks
+    if request.request_type != RESTOCK_TYPE:
+        return tasks  # refund only: nothing comes back
+    tasks.restock_on = get_settings(request.seller_id).restock_on_complete
+    tasks.records = records_for(request.seller_id, request.id)
+    if tasks.records:
+        return tasks
+    items = ", ".join(f"{q} × SKU {sku}" for sku, q in sorted(quantities.items())) or "the returned item"
+    if not tasks.restock_on:
+        tasks.restock_note = (
+            f"Automatic restocking is off: once the item is back, add {items} to your Etsy stock yourself, "
+            "or turn on “Restock Etsy inventory on completed returns” in Settings."
+        )
+    elif request.status == COMPLETE_STATUS:
+        tasks.restock_note = f"Adding {items} back to your Etsy stock…"
+    else:
+        tasks.restock_note = f"When this return completes, {items} will be added back to your Etsy stock."
+    return tasks
