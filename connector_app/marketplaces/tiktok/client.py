@@ -143,7 +143,9 @@ class TikTokClient:
             total_count=int(total) if total is not None else None,
         )
 
-    def _iter(self, kind: Kind, filters: Mapping[str, Any] | None, page_token: str | None, **kw: Any):
+    def _iter(
+        self, kind: Kind, filters: Mapping[str, Any] | None, page_token: str | None, **kw: Any
+    ) -> Iterator[Page[AftersaleRequest]]:
         token = page_token
         while True:
             page = self._search(kind, filters, page_token=token, **kw)
