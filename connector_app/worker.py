@@ -13,11 +13,11 @@ class AppWorker(Worker):
         super().__init__(*args, **kwargs)
         self.app = app
 
-    def perform_job(self, job, queue) -> bool:
+    def perform_job(self, job, queue, *args, **kwargs) -> bool:  # RQ 3 also passes the execution
         with self.app.app_context():
             # The job may run in a forked work-horse: never reuse the parent's pooled connections.
             db.engine.dispose(close=False)
             try:
-                return super().perform_job(job, queue)
+                return super().perform_job(job, queue, *args, **kwargs)
             finally:
                 db.session.remove()
