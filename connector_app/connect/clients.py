@@ -50,6 +50,11 @@ def _timeout() -> tuple[float, float]:
     return (5.0, float(current_app.config["MARKETPLACE_TIMEOUT"]))
 
 
+def _backoff_base() -> float:
+    """Seconds of the first retry backoff (MARKETPLACE_BACKOFF_BASE; tests make it small)."""
+    return float(current_app.config.get("MARKETPLACE_BACKOFF_BASE", 0.5))
+
+
 def tiktok_auth() -> TikTokAuth:
     config = current_app.config
     return TikTokAuth(
@@ -181,6 +186,7 @@ def tiktok_client_for(shop: TikTokShop) -> TikTokClient:
         shop.cipher,
         session=http_session("tiktok"),
         timeout=_timeout(),
+        backoff_base=_backoff_base(),
     )
     client.on_token_expired = lambda: refresh_tiktok(authorization, failed_token=client.access_token)
     return client
@@ -197,6 +203,7 @@ def tiktok_client_for_authorization(authorization: TikTokAuthorization) -> TikTo
         authorization.access_token,
         session=http_session("tiktok"),
         timeout=_timeout(),
+        backoff_base=_backoff_base(),
     )
     client.on_token_expired = lambda: refresh_tiktok(authorization, failed_token=client.access_token)
     return client
