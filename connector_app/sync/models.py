@@ -28,9 +28,13 @@ class SyncRun(SellerOwned, db.Model):
     kind: Mapped[str] = mapped_column(String(16))  # full | incremental
     trigger: Mapped[str] = mapped_column(String(16), default="manual")  # manual | schedule | webhook
     state: Mapped[str] = mapped_column(String(16), default=QUEUED)
+    # The shop's id while this run is queued or running, NULL afterwards: the unique constraint makes
+    # "one active run per shop" hold across every web and worker process.
+    active_shop_id: Mapped[int | None] = mapped_column(Integer, unique=True)
     phase: Mapped[str | None] = mapped_column(String(16))  # returns | cancellations
     page_token: Mapped[str | None] = mapped_column(Text)  # checkpoint: next page to fetch in `phase`
     window_start: Mapped[int | None] = mapped_column(Integer)  # update_time_ge used by this run
+    phase_high_water: Mapped[int | None] = mapped_column(Integer)  # max update_time seen in `phase`
     pages_done: Mapped[int] = mapped_column(Integer, default=0)
     requests_done: Mapped[int] = mapped_column(Integer, default=0)
     total_expected: Mapped[int | None] = mapped_column(Integer)
@@ -46,6 +50,19 @@ class SyncRun(SellerOwned, db.Model):
     details: Mapped[dict | None] = mapped_column(JSON)
 
     shop = relationship("TikTokShop")
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ACTIVE_STATES
+
+    @property
+    def percent(self) -> int | None:
+        """0-100, or None while the total is not known yet."""
+        if self.state == SUCCEEDED:
+            return 100
+        if not self.total_expected:
+            return None
+        return max(0, min(99 if self.is_active else 100, self.requests_done * 100 // self.total_expected))
 
 
 class WebhookEvent(db.Model):

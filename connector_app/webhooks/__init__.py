@@ -1,3 +1,5 @@
+"""TikTok Shop webhooks: signed deliveries acknowledged at once, the work done by a job."""
+
 from flask import Blueprint
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")

@@ -1,0 +1,246 @@
+"""The sync job and the scheduled check that starts incremental syncs.
+
+``run_sync(seller_id, run_id)`` pages through Search Returns, then Search Cancellations (50 a page,
+oldest change first). Each page is stored in ONE transaction together with the run's checkpoint
+(phase, next page token, counters) and heartbeat, then ``requests_changed`` is sent. While the job's
+thread writes page N, the fetch thread already downloads page N+1. A shop's high-water mark moves
+only when a phase completes, so an interrupted run never skips anything: the next run resumes at its
+checkpoint. Every query is scoped to the run's seller.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+
+from flask import current_app
+from sqlalchemy import update
+
+from connector_app.connect.clients import mark_needs_reconnect
+from connector_app.connect.models import TikTokAuthorization, TikTokShop
+from connector_app.extensions import db
+from connector_app.marketplaces.errors import AuthorizationLost, MarketplaceError
+from connector_app.marketplaces.tiktok.types import AftersaleRequest, Page
+from connector_app.returns.services import upsert_requests
+from connector_app.returns.signals import notify_requests_changed
+from connector_app.sync import services
+from connector_app.sync.checkpoint import Checkpoint
+from connector_app.sync.conflicts import retry_on_conflict
+from connector_app.sync.fetcher import CANCELLATIONS, RETURNS, PageFetcher, PageRequest
+from connector_app.sync.models import FAILED, QUEUED, RUNNING, SUCCEEDED, SyncRun
+from connector_app.tenancy import get_for_seller
+from connector_app.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+UNEXPECTED = "The sync stopped because of an unexpected error; the next sync resumes from where it stopped."
+
+
+class RunTakenOver(Exception):
+    """The run is no longer ours (it was marked dead while we were slow): stop without writing."""
+
+
+def _overlap() -> int:
+    return int(current_app.config.get("SYNC_OVERLAP_SECONDS", 300))
+
+
+def _beat_every() -> float:
+    return min(15.0, max(0.2, services.stale_after().total_seconds() / 4))
+
+
+class SyncRunner:
+    def __init__(self, seller_id: int, run_id: str, shop_pk: int, kind: str) -> None:
+        self.seller_id = seller_id
+        self.run_id = run_id
+        self.shop_pk = shop_pk
+        self.full = kind == services.FULL
+
+    def shop(self) -> TikTokShop:
+        shop = get_for_seller(TikTokShop, self.seller_id, id=self.shop_pk)
+        if shop is None:
+            raise LookupError(f"shop {self.shop_pk} is gone")
+        return shop
+
+    def window(self, phase: str) -> int | None:
+        """update_time_ge for a phase: everything on a full sync, else the high-water mark minus overlap."""
+        if self.full:
+            return None
+        mark = getattr(self.shop(), f"{phase}_high_water")
+        return None if mark is None else max(0, mark - _overlap())
+
+    # -- run ---------------------------------------------------------------------------------------
+
+    def run(self, checkpoint: Checkpoint) -> None:
+        if checkpoint.phase is None:
+            checkpoint = checkpoint.start_phase(RETURNS, self.window(RETURNS))
+        fetcher = PageFetcher(current_app._get_current_object(), self.seller_id, self.shop_pk)
+        finished = False
+        try:
+            probe = None
+            if checkpoint.total_expected is None and checkpoint.phase == RETURNS:
+                first = PageRequest(CANCELLATIONS, None, self.window(CANCELLATIONS), page_size=1)
+                probe = fetcher.submit(first)  # only for its total_count
+            current = PageRequest(checkpoint.phase, checkpoint.page_token, checkpoint.window_start)
+            future: Future | None = fetcher.submit(current)
+            while future is not None:
+                page = self._wait(future)
+                if checkpoint.total_expected is None:
+                    others = (self._wait(probe).total_count or 0) if probe is not None else 0
+                    checkpoint = checkpoint.with_total((page.total_count or 0) + others)
+                following = self._following(current, page)
+                future = fetcher.submit(following) if following else None  # overlap with the write
+                checkpoint = self._store(checkpoint, current, page, following)
+                current = following
+            finished = True
+        finally:
+            fetcher.close(wait=finished)
+
+    def _following(self, current: PageRequest, page: Page[AftersaleRequest]) -> PageRequest | None:
+        token = page.next_page_token
+        if token and token != current.page_token:
+            return PageRequest(current.phase, token, current.window_start)
+        if current.phase == RETURNS:
+            return PageRequest(CANCELLATIONS, None, self.window(CANCELLATIONS))
+        return None
+
+    def _wait(self, future: Future):
+        """The page, keeping the run's heartbeat fresh while the fetch backs off or retries."""
+        while True:
+            try:
+                return future.result(timeout=_beat_every())
+            except FutureTimeout:
+                self._heartbeat()
+
+    def _own_run(self):
+        """UPDATE of this run that matches only while it is still running (i.e. still ours)."""
+        return (
+            update(SyncRun)
+            .where(SyncRun.id == self.run_id, SyncRun.seller_id == self.seller_id, SyncRun.state == RUNNING)
+            .execution_options(synchronize_session=False)
+        )
+
+    def _heartbeat(self) -> None:
+        result = db.session.execute(self._own_run().values(heartbeat_at=utcnow()))
+        db.session.commit()
+        if not result.rowcount:
+            raise RunTakenOver(self.run_id)
+
+    def _store(
+        self,
+        checkpoint: Checkpoint,
+        current: PageRequest,
+        page: Page[AftersaleRequest],
+        following: PageRequest | None,
+    ) -> Checkpoint:
+        """Upsert one page and move the checkpoint in one transaction; notify after the commit."""
+
+        def unit() -> tuple[Checkpoint, list[int]]:
+            shop = self.shop()
+            result = upsert_requests(shop, page.items, source="sync")
+            after = checkpoint.after_page(len(page.items), result)
+            now = utcnow()
+            values = {"heartbeat_at": now}
+            if following is None or following.phase != current.phase:
+                attr = f"{current.phase}_high_water"
+                marks = [m for m in (getattr(shop, attr), after.phase_high_water) if m is not None]
+                setattr(shop, attr, max(marks) if marks else None)
+                if following is not None:
+                    after = after.start_phase(following.phase, following.window_start)
+                else:
+                    shop.last_sync_at = shop.last_sync_ok_at = now
+                    values.update(state=SUCCEEDED, finished_at=now, active_shop_id=None, error=None)
+            else:
+                after = after.at_token(following.page_token)
+            values.update(after.columns())
+            written = db.session.execute(self._own_run().values(**values))
+            if not written.rowcount:
+                db.session.rollback()
+                raise RunTakenOver(self.run_id)
+            db.session.commit()
+            return after, result.status_changed
+
+        after, changed = retry_on_conflict(unit, describe=f"sync run {self.run_id}")
+        notify_requests_changed(self.seller_id, changed, "sync")
+        return after
+
+
+def _claim(run: SyncRun) -> bool:
+    """queued → running, by exactly one worker. ``details.start_done`` anchors the time-left estimate."""
+    now = utcnow()
+    result = db.session.execute(
+        update(SyncRun)
+        .where(SyncRun.id == run.id, SyncRun.seller_id == run.seller_id, SyncRun.state == QUEUED)
+        .values(state=RUNNING, started_at=now, heartbeat_at=now, details={"start_done": run.requests_done})
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return bool(result.rowcount)
+
+
+def _fail(seller_id: int, run_id: str, message: str) -> None:
+    now = utcnow()
+    db.session.execute(
+        update(SyncRun)
+        .where(SyncRun.id == run_id, SyncRun.seller_id == seller_id, SyncRun.state == RUNNING)
+        .values(state=FAILED, finished_at=now, active_shop_id=None, error=message, heartbeat_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    run = get_for_seller(SyncRun, seller_id, id=run_id)
+    shop = get_for_seller(TikTokShop, seller_id, id=run.tiktok_shop_id) if run else None
+    if shop is not None:
+        shop.last_sync_at = now
+    db.session.commit()
+
+
+def run_sync(seller_id: int, run_id: str) -> str:
+    """The RQ job (job id = run id). Returns the run's final state."""
+    run = get_for_seller(SyncRun, seller_id, id=run_id)
+    if run is None or not _claim(run):
+        log.info("sync run %s is not queued any more: nothing to do", run_id)
+        return "skipped"
+    db.session.refresh(run)
+    runner = SyncRunner(seller_id, run_id, run.tiktok_shop_id, run.kind)
+    checkpoint = Checkpoint.of(run)
+    log.info("sync run %s: %s sync of shop %s from %s", run_id, run.kind, run.tiktok_shop_id, checkpoint)
+    try:
+        runner.run(checkpoint)
+    except RunTakenOver:
+        db.session.rollback()
+        log.warning("sync run %s was taken over (marked dead) while running: stopped", run_id)
+        return "taken-over"
+    except AuthorizationLost as exc:
+        db.session.rollback()
+        message = exc.seller_message()
+        shop = runner.shop()
+        if shop.authorization is not None:
+            mark_needs_reconnect(TikTokAuthorization, shop.authorization, message)
+        _fail(seller_id, run_id, message)
+        return FAILED
+    except MarketplaceError as exc:
+        db.session.rollback()
+        log.warning("sync run %s failed: %r", run_id, exc)
+        _fail(seller_id, run_id, exc.seller_message() + " The next sync resumes from where this one stopped.")
+        return FAILED
+    except Exception:
+        db.session.rollback()
+        log.exception("sync run %s failed unexpectedly", run_id)
+        _fail(seller_id, run_id, UNEXPECTED)
+        return FAILED
+    log.info("sync run %s succeeded", run_id)
+    return SUCCEEDED
+
+
+def enqueue_due_syncs() -> int:
+    """Periodic (``flask cron``): start an incremental sync for every shop whose interval is up."""
+    started = 0
+    for seller_id, shop_pk in services.due_shops():
+        shop = get_for_seller(TikTokShop, seller_id, id=shop_pk)
+        if shop is None or not services.claim_scheduled_slot(shop):
+            continue  # another scheduler claimed it a moment ago
+        try:
+            services.start_sync(shop, trigger="schedule")
+            started += 1
+        except services.SyncUnavailable as exc:
+            log.error("scheduled sync of shop %s not started: %s", shop_pk, exc)
+    return started

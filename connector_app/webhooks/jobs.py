@@ -1,0 +1,106 @@
+"""The webhook job: act on one stored delivery.
+
+- 12 / 11 (return / cancellation status change): re-fetch that one request (the notification carries
+  no amounts) and upsert it with source "webhook"; the open grid hears of it through requests_changed.
+- 6 (seller deauthorized the app): the shop is marked disconnected (connect feature).
+- 7 (authorization expires soon): the seller is warned (connect feature).
+Unknown shops and types are logged and recorded as handled: TikTok must not retry them forever.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from connector_app.connect.clients import tiktok_client_for
+from connector_app.connect.models import TikTokShop
+from connector_app.extensions import db
+from connector_app.marketplaces.errors import AuthorizationLost, MarketplaceError
+from connector_app.returns.services import upsert_requests
+from connector_app.returns.signals import notify_requests_changed
+from connector_app.sync.conflicts import retry_on_conflict
+from connector_app.sync.models import WebhookEvent
+from connector_app.tenancy import get_for_seller
+from connector_app.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+RETURN_STATUS_CHANGE, CANCELLATION_STATUS_CHANGE = 12, 11
+DEAUTHORIZATION, AUTHORIZATION_EXPIRING = 6, 7
+
+
+def _finish(event_id: int, outcome: str, seller_id: int | None = None) -> str:
+    event = db.session.get(WebhookEvent, event_id)
+    event.processed_at = utcnow()
+    event.outcome = outcome
+    if seller_id is not None:
+        event.seller_id = seller_id
+    db.session.commit()
+    return outcome
+
+
+def _refetch(event: WebhookEvent, shop: TikTokShop) -> str:
+    data = event.payload.get("data") or {}
+    is_return = event.type == RETURN_STATUS_CHANGE
+    request_id = str(data.get("return_id" if is_return else "cancel_id") or "")
+    if not request_id:
+        return "ignored: the notification names no request"
+    client = tiktok_client_for(shop)
+    item = client.get_return(request_id) if is_return else client.get_cancellation(request_id)
+    if item is None:
+        return f"ignored: {request_id} was not found on TikTok Shop"
+    seller_id, shop_pk, event_id = shop.seller_id, shop.id, event.id
+
+    def unit():
+        current = get_for_seller(TikTokShop, seller_id, id=shop_pk)
+        result = upsert_requests(current, [item], source="webhook")
+        stored = db.session.get(WebhookEvent, event_id)
+        stored.processed_at, stored.seller_id = utcnow(), seller_id
+        stored.outcome = "updated" if result.created or result.updated else "unchanged"
+        db.session.commit()
+        return result
+
+    result = retry_on_conflict(unit, describe=f"webhook {event_id}")
+    notify_requests_changed(seller_id, result.status_changed, "webhook")
+    return "updated" if result.created or result.updated else "unchanged"
+
+
+def process_webhook(event_id: int) -> str:
+    """The RQ job for one stored delivery. Returns what was done (also stored as the outcome)."""
+    event = db.session.get(WebhookEvent, event_id)
+    if event is None or event.processed_at is not None:
+        return "skipped"
+    # The delivery names TikTok's shop id; that (unique) id is how we learn which seller it is for.
+    shop = db.session.scalars(select(TikTokShop).where(TikTokShop.shop_id == event.shop_id)).first()
+    if shop is None:
+        log.warning("webhook %s for unknown shop %s: acknowledged", event.notification_id, event.shop_id)
+        return _finish(event_id, "ignored: unknown shop")
+    data = event.payload.get("data") or {}
+    try:
+        if event.type in (RETURN_STATUS_CHANGE, CANCELLATION_STATUS_CHANGE):
+            outcome = _refetch(event, shop)
+            if outcome.startswith("ignored"):
+                return _finish(event_id, outcome, shop.seller_id)
+            return outcome
+        if event.type == DEAUTHORIZATION:
+            from connector_app.connect.services import mark_shop_deauthorized
+
+            mark_shop_deauthorized(shop.shop_id, data.get("message") or "The seller deauthorized the app.")
+            return _finish(event_id, "shop marked disconnected", shop.seller_id)
+        if event.type == AUTHORIZATION_EXPIRING:
+            from connector_app.connect.services import note_authorization_expiring
+
+            expires_at = data.get("expiration_time")
+            note_authorization_expiring(shop.shop_id, int(expires_at) if expires_at else None)
+            return _finish(event_id, "authorization expiry noted", shop.seller_id)
+    except AuthorizationLost as exc:
+        db.session.rollback()
+        return _finish(event_id, f"not processed: {exc.seller_message()}", shop.seller_id)
+    except MarketplaceError as exc:
+        db.session.rollback()
+        if exc.retryable:
+            raise  # RQ retries it later (RETRY_DELAYS); the scheduled sync is the backstop
+        return _finish(event_id, f"failed: {exc.seller_message()}", shop.seller_id)
+    log.info("webhook %s of unknown type %s: acknowledged", event.notification_id, event.type)
+    return _finish(event_id, f"ignored: unknown type {event.type}", shop.seller_id)

@@ -1,0 +1,133 @@
+"""Helpers for sync and webhook tests: a sandbox-connected shop, an in-process RQ worker, and a
+comparison of the app's data with the sandbox's own dump."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rq import SimpleWorker
+from sqlalchemy import select
+
+from connector_app.connect.clients import tiktok_auth
+from connector_app.connect.models import TikTokAuthorization, TikTokShop
+from connector_app.extensions import db, rq
+from connector_app.marketplaces.tiktok import TikTokClient
+from connector_app.returns.models import ReturnRequest, ReturnStatusChange, ReturnTabCount
+from connector_app.timeutil import from_unix
+from connector_app.worker import AppWorker
+from sandbox_marketplace.testing import SandboxServer
+
+SELLER = "Harbor & Pine Goods"  # one US shop in the sandbox's demo world (1 in 7 of its requests)
+SHOPS_IN_SANDBOX = 7
+
+
+class InProcessWorker(AppWorker, SimpleWorker):
+    """AppWorker without the fork: jobs run in the test process, inside the app context."""
+
+    execute_job = SimpleWorker.execute_job
+
+
+def work(app) -> None:
+    """Run every queued job to the end with a real RQ worker."""
+    with app.app_context():
+        InProcessWorker([rq.queue], connection=rq.connection, app=app).work(burst=True)
+
+
+def point_app_at(app, sb: SandboxServer, **extra) -> None:
+    app.config.update(
+        TIKTOK_API_URL=sb.url,
+        TIKTOK_AUTH_API_URL=sb.url,
+        TIKTOK_APP_KEY=sb.app_key,
+        TIKTOK_APP_SECRET=sb.app_secret,
+        MARKETPLACE_BACKOFF_BASE=0.01,
+        MARKETPLACE_TIMEOUT=1.0,
+        **extra,
+    )
+
+
+def sandbox_for(requests_in_shop: int, **settings) -> SandboxServer:
+    return SandboxServer(
+        seed=5,
+        returns=requests_in_shop * SHOPS_IN_SANDBOX,
+        SANDBOX_TIKTOK_QPS=100_000,
+        **settings,
+    )
+
+
+def connect_shop(app, sb: SandboxServer, seller, seller_name: str = SELLER) -> TikTokShop:
+    """Authorize the app in the sandbox like a seller would, and store the shop (as connect does)."""
+    with app.app_context():
+        tokens = tiktok_auth().get_token(sb.authorize_tiktok(seller=seller_name))
+        client = TikTokClient(sb.app_key, sb.app_secret, sb.url, tokens.access_token)
+        remote = client.get_authorized_shops()[0]
+        authorization = TikTokAuthorization(
+            seller_id=seller.id,
+            open_id=tokens.open_id,
+            seller_name=tokens.seller_name,
+            access_token=tokens.access_token,
+            refresh_token=tokens.refresh_token,
+            access_token_expires_at=from_unix(tokens.access_token_expires_at),
+            refresh_token_expires_at=from_unix(tokens.refresh_token_expires_at),
+        )
+        shop = TikTokShop(
+            seller_id=seller.id,
+            authorization=authorization,
+            shop_id=remote.id,
+            name=remote.name,
+            region=remote.region,
+            cipher=remote.cipher,
+            seller_type=remote.seller_type,
+        )
+        db.session.add_all([authorization, shop])
+        db.session.commit()
+        db.session.refresh(shop)
+        shop.authorization  # noqa: B018
+        return shop
+
+
+def _amount(value) -> Decimal | None:
+    return None if value in (None, "") else Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def sandbox_view(sb: SandboxServer, shop_id: str) -> dict:
+    kinds = {"return": "return", "cancel": "cancellation"}
+    return {
+        (kinds[r["kind"]], r["id"]): (r["status"], _amount(r["refund_total"]), r["currency"], r["update_time"])
+        for r in sb.all_requests(shop_id=shop_id)
+    }
+
+
+def app_view(app, shop_pk: int) -> dict:
+    with app.app_context():
+        rows = db.session.execute(
+            select(
+                ReturnRequest.kind,
+                ReturnRequest.request_id,
+                ReturnRequest.status,
+                ReturnRequest.refund_total,
+                ReturnRequest.currency,
+                ReturnRequest.update_time,
+            ).where(ReturnRequest.tiktok_shop_id == shop_pk)
+        ).all()
+    view = {(r.kind, r.request_id): (r.status, _amount(r.refund_total), r.currency, r.update_time) for r in rows}
+    assert len(view) == len(rows), "a request is stored twice"
+    return view
+
+
+def tab_counts(app, shop_pk: int) -> tuple[dict[str, int], dict[str, int]]:
+    """(the stored per-tab counts, the counts of the stored rows): they must always agree."""
+    with app.app_context():
+        stored = dict(
+            db.session.execute(
+                select(ReturnTabCount.tab, ReturnTabCount.count).where(ReturnTabCount.tiktok_shop_id == shop_pk)
+            ).all()
+        )
+        actual: dict[str, int] = {}
+        for (tab,) in db.session.execute(select(ReturnRequest.tab).where(ReturnRequest.tiktok_shop_id == shop_pk)):
+            actual[tab] = actual.get(tab, 0) + 1
+    return {tab: n for tab, n in stored.items() if n}, actual
+
+
+def history_count(app) -> int:
+    with app.app_context():
+        return db.session.query(ReturnStatusChange).count()
