@@ -1,5 +1,20 @@
-from flask import Blueprint
+from flask import Blueprint, Flask
 
 bp = Blueprint("returns", __name__, url_prefix="/returns")
 
 from connector_app.returns import routes  # noqa: E402,F401
+
+
+def init_app(app: Flask) -> None:
+    """Template filters that show a request the way a seller reads it."""
+    from connector_app.returns import display
+
+    for name in (
+        "arbitration_label",
+        "deadline_state",
+        "next_action_label",
+        "status_badge",
+        "status_label",
+        "type_label",
+    ):
+        app.jinja_env.filters[name] = getattr(display, name)

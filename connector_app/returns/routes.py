@@ -1,12 +1,91 @@
+"""Returns grid routes: the grid, its live-refresh probe, the CSV export and the request detail.
+
+Views load through the tenancy helpers, then render; they never write. Reading with htmx swaps only
+the table region (a block of the same template) and updates every tab count out of band.
+"""
+
 from __future__ import annotations
 
-from flask_login import login_required
+from flask import Response, abort, render_template, request, stream_with_context, url_for
+from flask_login import current_user, login_required
 
+from connector_app.connect.models import TikTokShop
+from connector_app.extensions import db
 from connector_app.returns import bp
-from connector_app.templating import render_page
+from connector_app.returns import queries as q
+from connector_app.returns.export import generate_csv
+from connector_app.returns.grid_context import grid_context, load_shops, parse_params
+from connector_app.returns.listing_links import listing_urls
+from connector_app.returns.models import ReturnRequest
+from connector_app.returns.timeline import build_timeline
+from connector_app.templating import is_htmx, render_page
+from connector_app.tenancy import for_seller, get_for_seller_or_404
+from connector_app.timeutil import utcnow
 
 
 @bp.get("")
 @login_required
 def index():
-    return render_page("placeholder.html", title="returns")
+    context = grid_context(current_user.id)
+    response = render_page("returns/index.html", "grid", fragment=is_htmx(), **context)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/changes")
+@login_required
+def changes():
+    """Live refresh: 204 while nothing changed since ``since``; else a new poller and ``returns-changed``."""
+    marker = q.change_marker(current_user.id)
+    if request.args.get("since", "") == marker:
+        return Response(status=204)
+    body = render_template("returns/_poller.html", marker=marker)
+    response = Response(body)
+    response.headers["HX-Trigger"] = "returns-changed"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/export.csv")
+@login_required
+def export():
+    seller_id = current_user.id
+    shops = load_shops(seller_id)
+    params = parse_params(seller_id, shops)
+    shops_by_id = {shop.id: shop for shop in shops}
+    filename = f"returns-{params.tab}-{utcnow():%Y%m%d-%H%M}.csv"
+    body = stream_with_context(generate_csv(seller_id, params, shops_by_id))
+    response = Response(body, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/<request_id>")
+@login_required
+def detail(request_id: str):
+    if len(request_id) > 64:
+        abort(404)
+    row: ReturnRequest = get_for_seller_or_404(ReturnRequest, request_id=request_id)
+    items = q.line_items_for(current_user.id, [row.id]).get(row.id, [])
+    shops = db.session.scalars(for_seller(TikTokShop)).all()
+    response = render_page(
+        "returns/detail.html",
+        "panel",
+        row=row,
+        items=items,
+        listings=listing_urls(current_user.id, [i.seller_sku for i in items if i.seller_sku]),
+        shop=row.shop,
+        several_shops=len(shops) > 1,
+        timeline=build_timeline(row),
+        back_url=request.args.get("back") if _local(request.args.get("back")) else url_for(".index"),
+        fragment=is_htmx(),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _local(url: str | None) -> bool:
+    """Only same-site grid URLs are used as the "back to the list" link."""
+    return bool(url) and url.startswith(url_for(".index")) and "//" not in url and "\\" not in url

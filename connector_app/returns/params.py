@@ -1,0 +1,231 @@
+"""The grid's URL parameters: parsed, validated and turned back into URLs.
+
+Everything the seller chooses on the grid (tab, search, filters, sort, page size, cursor) lives in the
+query string, so a link, a reload or the back button give the same page. Bad values never raise: they
+are dropped, and a plain sentence in ``GridParams.messages`` tells the seller what was ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from connector_app.returns.tabs import TABS_BY_KEY
+from connector_app.settings.models import PAGE_SIZES
+from connector_app.timeutil import zone
+
+MAX_SEARCH = 100
+MAX_PAGE = 1_000_000
+DEFAULT_SORT = "updated"
+SORTS = {"updated": "Last update", "requested": "Request date", "amount": "Amount", "deadline": "Deadline"}
+DEFAULT_DIRECTION = {"updated": "desc", "requested": "desc", "amount": "desc", "deadline": "asc"}
+# type filter value -> (kind, request_types)
+TYPES = {
+    "refund": ("Refund only", "return", ("REFUND",)),
+    "return_and_refund": ("Return and refund", "return", ("RETURN_AND_REFUND",)),
+    "replacement": ("Replacement", "return", ("REPLACEMENT",)),
+    "cancellation": ("Cancellation", "cancellation", ()),
+}
+ALL_SHOPS = "all"
+_CURSOR = re.compile(r"^(-?\d{1,20}(?:\.\d{1,4})?)~(\d{1,19})$")
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A keyset position: the sort key and the id of the last (or first) row of a page."""
+
+    key: int | Decimal
+    id: int
+
+    def encode(self) -> str:
+        return f"{self.key}~{self.id}"
+
+
+@dataclass
+class GridParams:
+    tab: str = "all"
+    q: str = ""
+    shop_id: int | None = None
+    shop_arg: str | None = None  # as given in the URL ("all", an id, or None = the default shop)
+    type: str | None = None
+    reason: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    needs_action: bool = False
+    sort: str = DEFAULT_SORT
+    direction: str = "desc"
+    size: int = 50
+    default_size: int = 50
+    after: Cursor | None = None
+    before: Cursor | None = None
+    page: int = 1
+    timezone: str = "UTC"
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def has_row_filters(self) -> bool:
+        """Filters that the per-shop tab counts cannot answer (they need a COUNT on the filtered set)."""
+        return bool(self.q or self.type or self.reason or self.date_from or self.date_to or self.needs_action)
+
+    @property
+    def has_filters(self) -> bool:
+        return self.has_row_filters or self.shop_id is not None
+
+    def created_range(self) -> tuple[int | None, int | None]:
+        """The date filter as unix seconds [start, end), days taken in the seller's timezone."""
+        tz = zone(self.timezone)
+
+        def midnight(day: date) -> int:
+            return int(datetime(day.year, day.month, day.day, tzinfo=tz).timestamp())
+
+        start = midnight(self.date_from) if self.date_from else None
+        end = midnight(self.date_to + timedelta(days=1)) if self.date_to else None
+        return start, end
+
+    def query_args(self, **overrides) -> dict[str, str]:
+        """The URL arguments that reproduce this view (defaults left out), with ``overrides`` applied."""
+        view = replace(self, messages=[], **{k: v for k, v in overrides.items() if k != "cursor"})
+        args: dict[str, str] = {}
+        if view.tab != "all":
+            args["tab"] = view.tab
+        if view.q:
+            args["q"] = view.q
+        if view.shop_arg is not None:
+            args["shop"] = view.shop_arg
+        if view.type:
+            args["type"] = view.type
+        if view.reason:
+            args["reason"] = view.reason
+        if view.date_from:
+            args["from"] = view.date_from.isoformat()
+        if view.date_to:
+            args["to"] = view.date_to.isoformat()
+        if view.needs_action:
+            args["action"] = "1"
+        if view.sort != DEFAULT_SORT or view.direction != DEFAULT_DIRECTION[view.sort]:
+            args["sort"] = view.sort
+            args["dir"] = view.direction
+        if view.size != view.default_size:
+            args["size"] = str(view.size)
+        if view.after:
+            args["after"] = view.after.encode()
+        if view.before:
+            args["before"] = view.before.encode()
+        if (view.after or view.before) and view.page > 1:
+            args["page"] = str(view.page)
+        return args
+
+    def first_page_args(self, **overrides) -> dict[str, str]:
+        """Arguments for page 1 of this view with ``overrides`` (changing a filter restarts paging)."""
+        return self.query_args(after=None, before=None, page=1, **overrides)
+
+
+def _parse_date(raw: str, label: str, messages: list[str]) -> date | None:
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        messages.append(f"The {label} date “{raw[:20]}” is not a date (use YYYY-MM-DD); it was ignored.")
+        return None
+
+
+def _parse_cursor(raw: str, sort: str, messages: list[str]) -> Cursor | None:
+    if not raw:
+        return None
+    match = _CURSOR.match(raw)
+    if match:
+        key_text, ident = match.groups()
+        try:
+            key: int | Decimal = Decimal(key_text) if sort == "amount" else int(key_text)
+            return Cursor(key, int(ident))
+        except (ValueError, InvalidOperation):
+            pass
+    messages.append("That page link is no longer valid; showing the first page.")
+    return None
+
+
+def parse_grid_args(
+    args: Mapping[str, str],
+    *,
+    shop_ids: set[int],
+    default_shop_id: int | None,
+    default_size: int,
+    timezone: str,
+) -> GridParams:
+    """Read the grid's query string. Never raises: invalid values are dropped with a message."""
+    messages: list[str] = []
+    default_size = default_size if default_size in PAGE_SIZES else PAGE_SIZES[0]
+    params = GridParams(timezone=timezone, size=default_size, default_size=default_size, messages=messages)
+
+    tab = args.get("tab", "all") or "all"
+    if tab not in TABS_BY_KEY:
+        messages.append(f"There is no “{tab[:40]}” tab; showing All.")
+        tab = "all"
+    params.tab = tab
+
+    q = " ".join((args.get("q") or "").split())
+    if len(q) > MAX_SEARCH:
+        messages.append(f"Searches are limited to {MAX_SEARCH} characters; yours was shortened.")
+        q = q[:MAX_SEARCH]
+    params.q = q
+
+    shop = args.get("shop")
+    if shop is None:
+        params.shop_id = default_shop_id if default_shop_id in shop_ids else None
+    elif shop in ("", ALL_SHOPS):
+        params.shop_arg = ALL_SHOPS
+    elif shop.isdigit() and int(shop) in shop_ids:
+        params.shop_id, params.shop_arg = int(shop), shop
+    else:
+        messages.append("That shop is not one of your connected shops; showing all shops.")
+        params.shop_arg = ALL_SHOPS
+
+    kind = args.get("type") or None
+    if kind and kind not in TYPES:
+        messages.append(f"Unknown request type “{kind[:40]}”; it was ignored.")
+        kind = None
+    params.type = kind
+
+    reason = (args.get("reason") or "").strip()
+    params.reason = reason[:255] or None
+
+    params.date_from = _parse_date(args.get("from", ""), "from", messages)
+    params.date_to = _parse_date(args.get("to", ""), "to", messages)
+    if params.date_from and params.date_to and params.date_from > params.date_to:
+        messages.append("The “from” date is after the “to” date; the dates were swapped.")
+        params.date_from, params.date_to = params.date_to, params.date_from
+
+    params.needs_action = args.get("action") in ("1", "on", "true", "yes")
+
+    sort = args.get("sort") or DEFAULT_SORT
+    if sort not in SORTS:
+        messages.append(f"Cannot sort by “{sort[:40]}”; sorted by last update.")
+        sort = DEFAULT_SORT
+    params.sort = sort
+    direction = args.get("dir") or DEFAULT_DIRECTION[sort]
+    if direction not in ("asc", "desc"):
+        messages.append("The sort direction must be asc or desc.")
+        direction = DEFAULT_DIRECTION[sort]
+    params.direction = direction
+
+    size = args.get("size")
+    if size:
+        if size.isdigit() and int(size) in PAGE_SIZES:
+            params.size = int(size)
+        else:
+            sizes = ", ".join(str(s) for s in PAGE_SIZES)
+            messages.append(f"Page size must be one of {sizes}; showing {default_size} per page.")
+
+    params.after = _parse_cursor(args.get("after", ""), sort, messages)
+    params.before = None if params.after else _parse_cursor(args.get("before", ""), sort, messages)
+    page = args.get("page", "1") or "1"
+    if not page.isdigit() or not 1 <= int(page) <= MAX_PAGE:
+        messages.append("That page number is not valid; showing the first page.")
+        params.after = params.before = None
+        page = "1"
+    params.page = int(page) if (params.after or params.before) else 1
+    return params
