@@ -1,9 +1,19 @@
-"""Per-seller settings. ``get_settings`` always returns a row (defaults until the seller saves)."""
+"""Per-seller settings. ``get_settings`` always returns a row (defaults until the seller saves).
+
+Functions flush; the request commits once.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+
+from connector_app.accounts.models import LoginFailure, Seller
+from connector_app.connect.models import TikTokShop
 from connector_app.extensions import db
-from connector_app.settings.models import SellerSettings
+from connector_app.settings.models import PAGE_SIZES, SYNC_INTERVALS, SellerSettings
+from connector_app.timeutil import utcnow
 
 
 def get_settings(seller_id: int) -> SellerSettings:
@@ -13,3 +23,55 @@ def get_settings(seller_id: int) -> SellerSettings:
         db.session.add(settings)
         db.session.flush()
     return settings
+
+
+def set_sync_interval(shop: TikTokShop, minutes: int, now: datetime | None = None) -> bool:
+    """Change a shop's automatic sync interval and reschedule it; True if it changed."""
+    if minutes not in SYNC_INTERVALS:
+        raise ValueError(f"unsupported sync interval {minutes}")
+    if shop.sync_interval_minutes == minutes:
+        return False
+    shop.sync_interval_minutes = minutes
+    shop.next_sync_at = (now or utcnow()) + timedelta(minutes=minutes) if minutes else None
+    db.session.flush()
+    return True
+
+
+def save_returns_settings(
+    settings: SellerSettings,
+    *,
+    restock_on_complete: bool,
+    default_shop: TikTokShop | None,
+    page_size: int,
+) -> SellerSettings:
+    if page_size not in PAGE_SIZES:
+        raise ValueError(f"unsupported page size {page_size}")
+    if default_shop is not None and default_shop.seller_id != settings.seller_id:
+        raise ValueError("the default shop must be one of the seller's shops")
+    settings.restock_on_complete = restock_on_complete
+    settings.default_shop_id = default_shop.id if default_shop else None
+    settings.page_size = page_size
+    db.session.flush()
+    return settings
+
+
+def save_account_preferences(seller: Seller, *, timezone: str, date_format: str) -> Seller:
+    seller.timezone = timezone
+    seller.date_format = date_format
+    db.session.flush()
+    return seller
+
+
+def delete_account(seller: Seller) -> None:
+    """Remove the seller and everything they own (tokens included) — and nothing of anyone else's.
+
+    Every seller-owned table carries ``seller_id``; rows are deleted child tables first so it works
+    whether or not the database enforces ON DELETE CASCADE.
+    """
+    seller_id = seller.id
+    for table in reversed(db.metadata.sorted_tables):
+        if "seller_id" in table.c and table.name != Seller.__tablename__:
+            db.session.execute(delete(table).where(table.c.seller_id == seller_id))
+    db.session.execute(delete(LoginFailure).where(LoginFailure.email_key == seller.email_key))
+    db.session.delete(seller)
+    db.session.flush()

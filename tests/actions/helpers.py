@@ -1,0 +1,84 @@
+"""Helpers shared by the actions, listings and settings tests."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from connector_app.connect.models import TikTokAuthorization, TikTokShop
+from connector_app.extensions import db, rq
+from connector_app.marketplaces.tiktok import TikTokAuth
+from connector_app.returns.services import upsert_requests
+from connector_app.timeutil import utcnow
+
+KEY_INPUT = re.compile(
+    r'name="idempotency_key" type="hidden" value="([^"]+)"|name="idempotency_key" value="([^"]+)"'
+)
+
+
+def form_key(html: str) -> str:
+    match = KEY_INPUT.search(html)
+    assert match, "no idempotency key in the form"
+    return match.group(1) or match.group(2)
+
+
+def run_jobs(app, limit: int = 100) -> int:
+    """Run queued RQ jobs in this process (as the worker would, in an app context) until none are left."""
+    ran = 0
+    with app.app_context():
+        while ran < limit:
+            job_ids = rq.queue.job_ids
+            if not job_ids:
+                break
+            job = rq.queue.fetch_job(job_ids[0])
+            rq.queue.remove(job_ids[0])
+            try:
+                job.perform()
+            finally:
+                db.session.remove()
+            ran += 1
+    return ran
+
+
+def point_at_sandbox(app, sb) -> None:
+    app.config.update(
+        TIKTOK_API_URL=sb.url,
+        TIKTOK_AUTH_API_URL=sb.url,
+        TIKTOK_APP_KEY=sb.app_key,
+        TIKTOK_APP_SECRET=sb.app_secret,
+        ETSY_API_URL=sb.url,
+        ETSY_TOKEN_URL=f"{sb.url}/v3/public/oauth/token",
+        ETSY_KEYSTRING=sb.etsy_keystring,
+        ETSY_SHARED_SECRET=sb.etsy_shared_secret,
+    )
+
+
+def connect_sandbox_shop(app, sb, factories, seller, remote: dict) -> TikTokShop:
+    """A TikTokShop row for the sandbox shop ``remote`` (from ``sb.shops()``) with real sandbox tokens."""
+    point_at_sandbox(app, sb)
+    tokens = TikTokAuth(sb.app_key, sb.app_secret, sb.url).get_token(
+        sb.authorize_tiktok(seller=remote["seller"])
+    )
+    shop = factories.tiktok_shop(
+        seller, shop_id=remote["id"], cipher=remote["cipher"], region=remote["region"], name=remote["name"]
+    )
+    with app.app_context():
+        authorization = db.session.get(TikTokAuthorization, shop.authorization_id)
+        authorization.access_token = tokens.access_token
+        authorization.refresh_token = tokens.refresh_token
+        authorization.access_token_expires_at = utcnow() + timedelta(days=6)
+        db.session.commit()
+    return shop
+
+
+def import_request(app, shop: TikTokShop, request_id: str, kind: str) -> None:
+    """Fetch one request from the sandbox and store it, as a sync would."""
+    from connector_app.connect.clients import tiktok_client_for
+
+    with app.app_context():
+        row = db.session.get(TikTokShop, shop.id)
+        client = tiktok_client_for(row)
+        item = client.get_return(request_id) if kind == "return" else client.get_cancellation(request_id)
+        assert item is not None
+        upsert_requests(row, [item], source="sync")
+        db.session.commit()

@@ -1,0 +1,212 @@
+"""Responding to requests against the sandbox marketplace: every decision, refusals, idempotency."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from connector_app.actions.models import ActionAudit
+from connector_app.extensions import db
+from connector_app.returns.models import ReturnRequest, ReturnStatusChange
+from tests.actions.helpers import form_key
+
+pytestmark = pytest.mark.integration
+
+# (next action, decision slug, status TikTok moves the request to)
+APPROVALS = [
+    ("SELLER_RESPOND_REFUND", "approve_refund", "RETURN_OR_REFUND_REQUEST_SUCCESS"),
+    ("SELLER_RESPOND_RETURN", "approve_return", "AWAITING_BUYER_SHIP"),
+    ("SELLER_RESPOND_RECEIVE_PACKAGE", "approve_received_package", "RETURN_OR_REFUND_REQUEST_SUCCESS"),
+    ("SELLER_RESPOND_REPLACEMENT", "approve_replacement", None),
+    ("SELLER_RESPOND_CANCEL", "approve_cancellation", "CANCELLATION_REQUEST_SUCCESS"),
+]
+REJECTIONS = [
+    ("SELLER_RESPOND_REFUND", "reject_refund"),
+    ("SELLER_RESPOND_RETURN", "reject_return"),
+    ("SELLER_RESPOND_RECEIVE_PACKAGE", "reject_received_package"),
+    ("SELLER_RESPOND_REPLACEMENT", "reject_replacement"),
+    ("SELLER_RESPOND_CANCEL", "reject_cancellation"),
+]
+
+
+def stored(app, request_id: str) -> ReturnRequest:
+    with app.app_context():
+        row = db.session.scalars(select(ReturnRequest).where(ReturnRequest.request_id == request_id)).one()
+        db.session.expunge(row)
+        return row
+
+
+def audits(app) -> list[ActionAudit]:
+    with app.app_context():
+        rows = db.session.scalars(select(ActionAudit).order_by(ActionAudit.id)).all()
+        for row in rows:
+            db.session.expunge(row)
+        return rows
+
+
+def remote(sandbox, request_id: str) -> dict:
+    return next(r for r in sandbox.server.all_requests() if r["id"] == request_id)
+
+
+@pytest.mark.parametrize(("action", "slug", "expected"), APPROVALS)
+def test_every_approval_is_sent_and_the_request_moves_on(
+    app, logged_in, waiting, sandbox, action, slug, expected
+):
+    _, [item] = waiting(action)
+    url = f"/actions/{item['id']}/{slug}"
+    form = logged_in.get(url)
+    assert form.status_code == 200
+    page = form.get_data(as_text=True)
+    assert "Yes, approve" in page or "Yes, confirm" in page
+
+    response = logged_in.htmx("POST", url, {"idempotency_key": form_key(page)})
+
+    assert response.status_code == 200
+    assert response.headers["HX-Trigger"] == "returns-changed"
+    assert "done" in response.get_data(as_text=True)
+    after = remote(sandbox, item["id"])
+    assert after["next_action"] == ""
+    row = stored(app, item["id"])
+    assert row.status == after["status"] and not row.needs_action
+    if expected:
+        assert row.status == expected
+    [audit] = audits(app)
+    assert (audit.state, audit.decision, audit.actor) == ("succeeded", slug.upper(), "seller@example.com")
+    assert audit.status_before != audit.status_after == row.status
+    with app.app_context():
+        sources = db.session.scalars(select(ReturnStatusChange.source).order_by(ReturnStatusChange.id)).all()
+    assert sources[-1] == "action"
+
+
+@pytest.mark.parametrize(("action", "slug"), REJECTIONS)
+def test_every_rejection_uses_a_live_reason_and_a_comment(app, logged_in, waiting, sandbox, action, slug):
+    _, [item] = waiting(action)
+    url = f"/actions/{item['id']}/{slug}"
+    page = logged_in.get(url).get_data(as_text=True)
+    reasons = [r.name for r in _live_reasons(app, item["id"])]
+    assert reasons and all(f'value="{name}"' in page for name in reasons)
+
+    response = logged_in.post_form(
+        url, {"idempotency_key": form_key(page), "reject_reason": reasons[0], "comment": "Item was used"}
+    )
+
+    assert response.status_code == 200
+    assert remote(sandbox, item["id"])["next_action"] == ""
+    [audit] = audits(app)
+    assert (audit.state, audit.reject_reason, audit.comment) == ("succeeded", reasons[0], "Item was used")
+    assert audit.reject_reason_text
+    assert stored(app, item["id"]).status == remote(sandbox, item["id"])["status"]
+
+
+def _live_reasons(app, request_id):
+    from connector_app.actions.services import reject_reasons
+
+    with app.app_context():
+        row = db.session.scalars(select(ReturnRequest).where(ReturnRequest.request_id == request_id)).one()
+        return reject_reasons(row)
+
+
+def test_a_reject_needs_one_of_tiktoks_reasons(app, logged_in, waiting, sandbox):
+    _, [item] = waiting("SELLER_RESPOND_RETURN")
+    url = f"/actions/{item['id']}/reject_return"
+    key = form_key(logged_in.get(url).get_data(as_text=True))
+
+    for reason in ("", "made_up_reason"):
+        response = logged_in.post_form(url, {"idempotency_key": key, "reject_reason": reason})
+        assert response.status_code == 400
+
+    assert audits(app) == []
+    assert remote(sandbox, item["id"])["next_action"] == "SELLER_RESPOND_RETURN"
+
+
+def test_tiktoks_refusal_is_explained_and_changes_nothing_locally(app, logged_in, waiting, sandbox):
+    shop, [item] = waiting("SELLER_RESPOND_RETURN")
+    url = f"/actions/{item['id']}/approve_return"
+    key = form_key(logged_in.get(url).get_data(as_text=True))
+    _approve_elsewhere(app, shop, item["id"])  # e.g. in TikTok's Seller Center, after our page loaded
+    before = stored(app, item["id"])
+
+    response = logged_in.post_form(url, {"idempotency_key": key})
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "TikTok did not accept" in page and "already handled" in page and "Nothing was changed" in page
+    after = stored(app, item["id"])
+    assert (after.status, after.update_time, after.needs_action) == (before.status, before.update_time, True)
+    [audit] = audits(app)
+    assert audit.state == "refused"
+
+
+def _approve_elsewhere(app, shop, request_id):
+    from connector_app.connect.clients import tiktok_client_for
+    from connector_app.connect.models import TikTokShop
+
+    with app.app_context():
+        client = tiktok_client_for(db.session.get(TikTokShop, shop.id))
+        client.approve_return(request_id, "APPROVE_RETURN", idempotency_key="seller-center-1")
+
+
+def test_a_decision_tiktok_does_not_wait_for_is_not_offered(app, logged_in, waiting):
+    _, [item] = waiting("SELLER_RESPOND_RETURN")
+
+    panel = logged_in.get(f"/actions/{item['id']}").get_data(as_text=True)
+    wrong = logged_in.get(f"/actions/{item['id']}/approve_refund")
+    posted = logged_in.post_form(f"/actions/{item['id']}/approve_refund", {"idempotency_key": "k" * 20})
+
+    assert "Approve return" in panel and "Reject return" in panel
+    assert "Approve refund" not in panel and "Approve cancellation" not in panel
+    assert wrong.status_code == 409 and "not waiting for this decision" in wrong.get_data(as_text=True)
+    assert posted.status_code == 409
+    assert audits(app) == []
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_double_submit_acts_once_and_shows_the_first_outcome(app, logged_in, waiting, sandbox, htmx):
+    _, [item] = waiting("SELLER_RESPOND_REFUND")
+    url = f"/actions/{item['id']}/approve_refund"
+    key = form_key(logged_in.get(url).get_data(as_text=True))
+
+    send = (
+        (lambda: logged_in.htmx("POST", url, {"idempotency_key": key}))
+        if htmx
+        else (lambda: logged_in.post_form(url, {"idempotency_key": key}))
+    )
+    first, second = send(), send()
+
+    assert first.status_code == second.status_code == 200
+    assert "already submitted" not in first.get_data(as_text=True)
+    assert "already submitted" in second.get_data(as_text=True) and "done" in second.get_data(as_text=True)
+    [audit] = audits(app)
+    assert audit.attempts == 1 and audit.state == "succeeded"
+    records = _records(app, item["id"])
+    assert sum(1 for r in records if r.role == "SELLER") == 1
+
+
+def _records(app, request_id):
+    from connector_app.connect.clients import tiktok_client_for
+
+    with app.app_context():
+        row = db.session.scalars(select(ReturnRequest).where(ReturnRequest.request_id == request_id)).one()
+        return tiktok_client_for(row.shop).get_return_records(request_id)
+
+
+def test_a_failed_send_is_retried_with_the_same_key_and_acts_once(app, logged_in, waiting, sandbox):
+    _, [item] = waiting("SELLER_RESPOND_REFUND")
+    url = f"/actions/{item['id']}/approve_refund"
+    key = form_key(logged_in.get(url).get_data(as_text=True))
+    sandbox.server.set_faults(rate_500=1.0, seed=3)
+    app.config["MARKETPLACE_TIMEOUT"] = 2
+    try:
+        failed = logged_in.post_form(url, {"idempotency_key": key})
+    finally:
+        sandbox.server.clear_faults()
+    assert "could not be sent" in failed.get_data(as_text=True)
+    assert remote(sandbox, item["id"])["next_action"] == "SELLER_RESPOND_REFUND"
+
+    retried = logged_in.post_form(url, {"idempotency_key": key})
+
+    assert "done" in retried.get_data(as_text=True)
+    [audit] = audits(app)
+    assert audit.state == "succeeded" and audit.attempts == 2
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ActionAudit)) == 1
