@@ -92,7 +92,12 @@ def _amount(value) -> Decimal | None:
 def sandbox_view(sb: SandboxServer, shop_id: str) -> dict:
     kinds = {"return": "return", "cancel": "cancellation"}
     return {
-        (kinds[r["kind"]], r["id"]): (r["status"], _amount(r["refund_total"]), r["currency"], r["update_time"])
+        (kinds[r["kind"]], r["id"]): (
+            r["status"],
+            _amount(r["refund_total"]),
+            r["currency"],
+            r["update_time"],
+        )
         for r in sb.all_requests(shop_id=shop_id)
     }
 
@@ -109,7 +114,9 @@ def app_view(app, shop_pk: int) -> dict:
                 ReturnRequest.update_time,
             ).where(ReturnRequest.tiktok_shop_id == shop_pk)
         ).all()
-    view = {(r.kind, r.request_id): (r.status, _amount(r.refund_total), r.currency, r.update_time) for r in rows}
+    view = {
+        (r.kind, r.request_id): (r.status, _amount(r.refund_total), r.currency, r.update_time) for r in rows
+    }
     assert len(view) == len(rows), "a request is stored twice"
     return view
 
@@ -119,11 +126,15 @@ def tab_counts(app, shop_pk: int) -> tuple[dict[str, int], dict[str, int]]:
     with app.app_context():
         stored = dict(
             db.session.execute(
-                select(ReturnTabCount.tab, ReturnTabCount.count).where(ReturnTabCount.tiktok_shop_id == shop_pk)
+                select(ReturnTabCount.tab, ReturnTabCount.count).where(
+                    ReturnTabCount.tiktok_shop_id == shop_pk
+                )
             ).all()
         )
         actual: dict[str, int] = {}
-        for (tab,) in db.session.execute(select(ReturnRequest.tab).where(ReturnRequest.tiktok_shop_id == shop_pk)):
+        for (tab,) in db.session.execute(
+            select(ReturnRequest.tab).where(ReturnRequest.tiktok_shop_id == shop_pk)
+        ):
             actual[tab] = actual.get(tab, 0) + 1
     return {tab: n for tab, n in stored.items() if n}, actual
 

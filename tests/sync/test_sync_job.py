@@ -9,7 +9,15 @@ from connector_app.extensions import db
 from connector_app.returns.signals import requests_changed
 from connector_app.sync import services
 from connector_app.sync.models import FAILED, SUCCEEDED, SyncRun
-from tests.sync.helpers import app_view, connect_shop, point_app_at, sandbox_for, sandbox_view, tab_counts, work
+from tests.sync.helpers import (
+    app_view,
+    connect_shop,
+    point_app_at,
+    sandbox_for,
+    sandbox_view,
+    tab_counts,
+    work,
+)
 
 pytestmark = pytest.mark.integration
 
