@@ -1,0 +1,69 @@
+"""Bulk approval as a job with progress, against the sandbox marketplace."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from connector_app.actions.models import ActionAudit, BulkAction
+from connector_app.extensions import db
+from connector_app.returns.models import ReturnRequest
+from tests.actions.helpers import form_key, run_jobs
+
+pytestmark = pytest.mark.integration
+
+
+def test_selected_rows_are_approved_by_a_job_with_progress_and_per_request_results(
+    app, logged_in, waiting, sandbox, factories, seller
+):
+    shop, refunds = waiting("SELLER_RESPOND_REFUND", 2)
+    _, cancels = waiting("SELLER_RESPOND_CANCEL", 1)
+    done = factories.aftersale(status="RETURN_OR_REFUND_REQUEST_COMPLETE")
+    factories.returns(shop, [done])
+    ids = [r["id"] for r in refunds + cancels] + [done.request_id]
+    key = "bulk-key-0123456789abcdef"
+
+    started = logged_in.htmx("POST", "/actions/bulk", {"idempotency_key": key, "request_ids": ids, "tab": "applying"})
+
+    assert started.status_code == 200
+    assert 'role="progressbar"' in started.get_data(as_text=True)
+    assert 'hx-trigger="every 1s"' in started.get_data(as_text=True)
+    again = logged_in.htmx("POST", "/actions/bulk", {"idempotency_key": key, "request_ids": ids})
+    assert again.status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(BulkAction.total)) == 4  # the double submit started nothing new
+
+    assert run_jobs(app) >= 1
+
+    progress = logged_in.htmx("GET", f"/actions/bulk/{key}")
+    page = progress.get_data(as_text=True)
+    assert progress.status_code == 286
+    assert progress.headers["HX-Trigger"] == "returns-changed"
+    assert "Approved 3 of 4" in page and "1 skipped" in page
+    assert 'id="bulk-key"' in page and "hx-swap-oob" in page  # the toolbar gets a fresh key
+    with app.app_context():
+        states = dict(db.session.execute(select(ActionAudit.request_id, ActionAudit.state)).all())
+        statuses = dict(db.session.execute(select(ReturnRequest.request_id, ReturnRequest.status)).all())
+    assert states == {**dict.fromkeys(ids[:3], "succeeded"), done.request_id: "skipped"}
+    assert statuses[refunds[0]["id"]] == "RETURN_OR_REFUND_REQUEST_SUCCESS"
+    assert statuses[cancels[0]["id"]] == "CANCELLATION_REQUEST_SUCCESS"
+    assert all(r["next_action"] == "" for r in sandbox.server.all_requests() if r["id"] in ids)
+
+
+def test_bulk_without_javascript_redirects_to_a_progress_page(app, logged_in, waiting):
+    _, [item] = waiting("SELLER_RESPOND_REFUND")
+    key = "plain-bulk-key-0123456789"
+
+    response = logged_in.post_form("/actions/bulk", {"idempotency_key": key, "request_ids": [item["id"]]})
+
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/actions/bulk/{key}")
+    run_jobs(app)
+    page = logged_in.get(f"/actions/bulk/{key}")
+    assert page.status_code == 200 and "Approved 1 of 1" in page.get_data(as_text=True)
+
+
+def test_bulk_with_nothing_selected_explains_what_to_do(logged_in):
+    response = logged_in.htmx("POST", "/actions/bulk", {"idempotency_key": "empty-bulk-key-0123456789"})
+
+    assert response.status_code == 400
+    assert "Select at least one request" in response.get_data(as_text=True)
