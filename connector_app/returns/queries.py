@@ -12,13 +12,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Select, func, literal_column, or_, tuple_
+from sqlalchemy import BigInteger, ColumnElement, Select, func, literal, literal_column, or_, tuple_
 
 from connector_app.extensions import db
 from connector_app.returns.models import (
     AMOUNT_SORT_SQL,
     DEADLINE_SORT_SQL,
     KIND_CANCELLATION,
+    Money,
     NO_DEADLINE,
     ReturnLineItem,
     ReturnRequest,
@@ -96,7 +97,7 @@ def ordered_page(query: Select, params: GridParams, cursor: Cursor | None, backw
     forward_desc = descending != backwards
     if cursor is not None:
         position = tuple_(key, ReturnRequest.id)
-        bound = tuple_(literal_column(repr_sql(cursor.key)), literal_column(str(int(cursor.id))))
+        bound = tuple_(_cursor_key(cursor.key), literal(int(cursor.id), BigInteger()))
         query = query.where(position < bound if forward_desc else position > bound)
     if forward_desc:
         query = query.order_by(key.desc(), ReturnRequest.id.desc())
@@ -105,11 +106,11 @@ def ordered_page(query: Select, params: GridParams, cursor: Cursor | None, backw
     return query.limit(limit)
 
 
-def repr_sql(value: int | Decimal) -> str:
-    """A cursor key as an SQL literal (validated int or Decimal: safe to inline, keeps index matching)."""
+def _cursor_key(value: int | Decimal) -> ColumnElement:
+    """A cursor key as a bound parameter (one cached statement for every page, not one per page)."""
     if isinstance(value, Decimal):
-        return format(value.quantize(Decimal("0.01")), "f")
-    return str(int(value))
+        return literal(value.quantize(Decimal("0.01")), Money)
+    return literal(int(value), BigInteger())
 
 
 @dataclass
