@@ -162,7 +162,6 @@ def run(args: argparse.Namespace) -> list[Result]:
 def measure(app, seeded: Seeded, repeats: int) -> list[Result]:
     with db.engine.connect() as conn:
         big_id = conn.execute(SELLER_SQL, {"e": seeded.big_seller}).scalar_one()
-        small_id = conn.execute(SELLER_SQL, {"e": seeded.small_seller}).scalar_one()
         tab_rows = dict(conn.execute(COUNTS_SQL, {"s": big_id}).all())
     big, small = _login(app, seeded.big_seller), _login(app, seeded.small_seller)
     url = f"/returns?tab={TAB}&size={PAGE_SIZE}"
