@@ -109,7 +109,7 @@ def run(run_id: str):
 def indicator():
     """The nav indicator (an <li>), polled every 2 s while a sync runs; 286 and empty when none does."""
     runs = [run for run in _refreshed(services.active_runs(current_user.id)) if run.is_active]
-    response = make_response(render_template("sync/_indicator.html", runs=runs))
+    response = make_response(render_template("sync/_indicator.html", indicator_runs=runs))
     response.headers["Vary"] = "HX-Request"
     if not runs:
         response.status_code = HTMX_STOP_POLLING
