@@ -27,7 +27,9 @@ def others(factories):
     item = factories.aftersale(next_action="SELLER_RESPOND_RETURN", deadline=2_000_000_000)
     factories.returns(shop, [item])
     with factories.app.app_context():
-        db.session.add(BulkAction(id="other-bulk-job-000000000", seller_id=other.id, total=0, actor=other.email))
+        db.session.add(
+            BulkAction(id="other-bulk-job-000000000", seller_id=other.id, total=0, actor=other.email)
+        )
         db.session.commit()
     return {"rid": item.request_id, "job": "other-bulk-job-000000000"}
 
@@ -50,15 +52,17 @@ def test_another_sellers_request_is_not_found(logged_in, others, method, url, da
         assert db.session.scalar(select(func.count()).select_from(ActionAudit)) == 0
 
 
-@pytest.mark.parametrize(("method", "url", "data"), [*ROUTES, ("GET", "/actions", None), ("GET", "/listings", None)])
+@pytest.mark.parametrize(
+    ("method", "url", "data"), [*ROUTES, ("GET", "/actions", None), ("GET", "/listings", None)]
+)
 def test_anonymous_is_sent_to_login(client, others, method, url, data):
-    response = client.open(url.format(**others), method=method, data=data and {"csrf_token": client.csrf_token()})
+    response = client.open(
+        url.format(**others), method=method, data=data and {"csrf_token": client.csrf_token()}
+    )
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-@pytest.mark.parametrize(
-    "url", ["/actions/{rid}/approve_return", "/actions/bulk", "/listings/refresh"]
-)
+@pytest.mark.parametrize("url", ["/actions/{rid}/approve_return", "/actions/bulk", "/listings/refresh"])
 def test_posts_without_a_csrf_token_are_refused(logged_in, factories, seller, url, app):
     shop = factories.tiktok_shop(seller)
     item = factories.aftersale(next_action="SELLER_RESPOND_RETURN", deadline=2_000_000_000)

@@ -23,7 +23,9 @@ def test_selected_rows_are_approved_by_a_job_with_progress_and_per_request_resul
     ids = [r["id"] for r in refunds + cancels] + [done.request_id]
     key = "bulk-key-0123456789abcdef"
 
-    started = logged_in.htmx("POST", "/actions/bulk", {"idempotency_key": key, "request_ids": ids, "tab": "applying"})
+    started = logged_in.htmx(
+        "POST", "/actions/bulk", {"idempotency_key": key, "request_ids": ids, "tab": "applying"}
+    )
 
     assert started.status_code == 200
     assert 'role="progressbar"' in started.get_data(as_text=True)

@@ -85,6 +85,8 @@ def test_every_rejection_uses_a_live_reason_and_a_comment(app, logged_in, waitin
     page = logged_in.get(url).get_data(as_text=True)
     reasons = [r.name for r in _live_reasons(app, item["id"])]
     assert reasons and all(f'value="{name}"' in page for name in reasons)
+    in_place = logged_in.htmx("GET", url).get_data(as_text=True)  # htmx opens the confirm step in place
+    assert "<html" not in in_place and 'id="action-panel"' in in_place and reasons[0] in in_place
 
     response = logged_in.post_form(
         url, {"idempotency_key": form_key(page), "reject_reason": reasons[0], "comment": "Item was used"}
