@@ -8,7 +8,7 @@ from sqlalchemy import select
 from connector_app.actions.models import ActionAudit, BulkAction
 from connector_app.extensions import db
 from connector_app.returns.models import ReturnRequest
-from tests.actions.helpers import form_key, run_jobs
+from tests.actions.helpers import run_jobs
 
 pytestmark = pytest.mark.integration
 

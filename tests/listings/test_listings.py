@@ -16,9 +16,15 @@ API = "http://127.0.0.1:5001/v3/application"
 
 
 def _listing(listing_id, title, skus, quantity=3):
-    return {"listing_id": listing_id, "title": title, "state": "active", "skus": skus, "quantity": quantity,
-            "url": f"https://www.etsy.com/listing/{listing_id}", "price": {"amount": 2800, "divisor": 100,
-            "currency_code": "USD"}}  # fmt: skip
+    return {
+        "listing_id": listing_id,
+        "title": title,
+        "state": "active",
+        "skus": skus,
+        "quantity": quantity,
+        "url": f"https://www.etsy.com/listing/{listing_id}",
+        "price": {"amount": 2800, "divisor": 100, "currency_code": "USD"},
+    }
 
 
 @pytest.fixture
@@ -27,21 +33,34 @@ def etsy_shop(factories, seller):
 
 
 def stub_shop(rsps, listings, inventories):
-    rsps.add(responses.GET, f"{API}/shops/4100/listings", json={"count": len(listings), "results": listings},
-             match=[responses.matchers.query_param_matcher({"state": "active", "limit": "100", "offset": "0"})])  # fmt: skip
+    rsps.add(
+        responses.GET,
+        f"{API}/shops/4100/listings",
+        json={"count": len(listings), "results": listings},
+        match=[responses.matchers.query_param_matcher({"state": "active", "limit": "100", "offset": "0"})],
+    )
     for state in ("sold_out", "inactive"):
-        rsps.add(responses.GET, f"{API}/shops/4100/listings", json={"count": 0, "results": []},
-                 match=[responses.matchers.query_param_matcher({"state": state, "limit": "100", "offset": "0"})])  # fmt: skip
+        rsps.add(
+            responses.GET,
+            f"{API}/shops/4100/listings",
+            json={"count": 0, "results": []},
+            match=[responses.matchers.query_param_matcher({"state": state, "limit": "100", "offset": "0"})],
+        )
     for listing_id, stock in inventories.items():
-        products = [{"sku": sku, "property_values": [], "offerings": [{"quantity": q, "is_enabled": True}]}
-                    for sku, q in stock.items()]  # fmt: skip
+        products = [
+            {"sku": sku, "property_values": [], "offerings": [{"quantity": q, "is_enabled": True}]}
+            for sku, q in stock.items()
+        ]
         rsps.add(responses.GET, f"{API}/listings/{listing_id}/inventory", json={"products": products})
 
 
 def test_refresh_stores_listings_and_sku_stock_and_links_by_sku(app, factories, seller, etsy_shop):
     with responses.RequestsMock() as rsps:
-        stub_shop(rsps, [_listing("11", "Mug", ["MUG-B", "MUG-G"]), _listing("12", "Scarf", [])],
-                  {"11": {"MUG-B": 2, "MUG-G": 7}})  # fmt: skip
+        stub_shop(
+            rsps,
+            [_listing("11", "Mug", ["MUG-B", "MUG-G"]), _listing("12", "Scarf", [])],
+            {"11": {"MUG-B": 2, "MUG-G": 7}},
+        )
         with app.app_context():
             jobs.refresh_listings_job(seller.id, etsy_shop.id)
 

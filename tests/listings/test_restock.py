@@ -263,8 +263,19 @@ def test_a_sku_without_an_etsy_listing_becomes_a_manual_task(app, factories, sho
 
 def test_an_etsy_refusal_leaves_the_restock_to_retry(app, factories, shop, seller):
     with responses.RequestsMock() as rsps:
-        rsps.add(responses.GET, f"{API}/listings/{LISTING}/inventory", json={"products": [
-            {"sku": "SKU-1", "property_values": [], "offerings": [{"quantity": 1, "is_enabled": True}]}]})  # fmt: skip
+        rsps.add(
+            responses.GET,
+            f"{API}/listings/{LISTING}/inventory",
+            json={
+                "products": [
+                    {
+                        "sku": "SKU-1",
+                        "property_values": [],
+                        "offerings": [{"quantity": 1, "is_enabled": True}],
+                    }
+                ]
+            },
+        )
         rsps.add(responses.PUT, f"{API}/listings/{LISTING}/inventory", status=400, json={"error": "bad"})
         claim_only(app, factories, shop)
         run_restock(app, seller.id)

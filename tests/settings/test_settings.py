@@ -33,9 +33,18 @@ def load(app, model, ident):
 def test_the_page_explains_each_setting_and_shows_no_listing_sync(logged_in, factories, seller):
     factories.tiktok_shop(seller, name="Harbor")
     page = logged_in.get("/settings").get_data(as_text=True)
-    for text in ("Automatic sync", "Restock Etsy inventory on completed returns", "Shop the returns list opens on",
-                 "Requests per page", "Timezone", "Date format", "Change password", "Delete account",
-                 'id="account"', "Connected stores"):  # fmt: skip
+    for text in (
+        "Automatic sync",
+        "Restock Etsy inventory on completed returns",
+        "Shop the returns list opens on",
+        "Requests per page",
+        "Timezone",
+        "Date format",
+        "Change password",
+        "Delete account",
+        'id="account"',
+        "Connected stores",
+    ):
         assert text in page
     assert "price" not in page.lower() and "product sync" not in page.lower()
 
@@ -127,8 +136,13 @@ def test_timezone_and_date_format_apply_to_every_page(app, logged_in, seller):
     assert expected in logged_in.get("/settings").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("data", [{"timezone": "Mars/Olympus", "date_format": "%Y-%m-%d %H:%M"},
-                                  {"timezone": "UTC", "date_format": "%s; rm -rf"}])  # fmt: skip
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"timezone": "Mars/Olympus", "date_format": "%Y-%m-%d %H:%M"},
+        {"timezone": "UTC", "date_format": "%s; rm -rf"},
+    ],
+)
 def test_unknown_timezones_and_formats_are_refused(app, logged_in, seller, data):
     response = logged_in.post_form("/settings/account", data)
     assert response.status_code == 400
@@ -212,8 +226,13 @@ def test_connected_stores_link_to_reconnect_and_disconnect(logged_in, factories,
     assert "Harbor" in page and "HarborOnEtsy" in page and "Connected" in page
 
 
-ROUTES = [("GET", "/settings"), ("POST", "/settings/returns"), ("POST", "/settings/account"),
-          ("POST", "/settings/password"), ("POST", "/settings/delete")]  # fmt: skip
+ROUTES = [
+    ("GET", "/settings"),
+    ("POST", "/settings/returns"),
+    ("POST", "/settings/account"),
+    ("POST", "/settings/password"),
+    ("POST", "/settings/delete"),
+]
 
 
 @pytest.mark.parametrize(("method", "url"), ROUTES)
@@ -225,8 +244,16 @@ def test_anonymous_is_sent_to_login(client, method, url):
 
 @pytest.mark.parametrize("url", [u for m, u in ROUTES if m == "POST"])
 def test_settings_posts_need_a_csrf_token(app, logged_in, seller, url):
-    response = logged_in.post(url, data={"password": PASSWORD, "understood": "y", "timezone": "Asia/Tokyo",
-                                         "date_format": "%Y-%m-%d %H:%M", "page_size": "100"})  # fmt: skip
+    response = logged_in.post(
+        url,
+        data={
+            "password": PASSWORD,
+            "understood": "y",
+            "timezone": "Asia/Tokyo",
+            "date_format": "%Y-%m-%d %H:%M",
+            "page_size": "100",
+        },
+    )
     assert response.status_code == 400
     assert load(app, Seller, seller.id) is not None and load(app, Seller, seller.id).timezone == "UTC"
 
