@@ -198,6 +198,10 @@ def upsert_requests(
         for name, value in changed.items():
             setattr(row, name, value)
         if lines_changed:
+            # Delete the old lines first: the unit of work would otherwise INSERT the new ones before
+            # it DELETEs the old, and the same line_item_id would break uq_return_line_items_request_line.
+            row.line_items.clear()
+            db.session.flush()
             row.line_items = [ReturnLineItem(seller_id=shop.seller_id, **line) for line in lines]
         row.synced_at = now
         result.updated += 1
