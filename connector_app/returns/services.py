@@ -160,6 +160,7 @@ def upsert_requests(
     existing = {(r.kind, r.request_id): r for r in db.session.scalars(query)}
     deltas: Counter = Counter()
     now = utcnow()
+    created: list[ReturnRequest] = []  # inserted together by one flush (batched INSERTs), not one by one
     for key, item in latest.items():
         fields = _request_fields(item)
         lines = _line_fields(item)
@@ -175,11 +176,9 @@ def upsert_requests(
             )
             row.line_items = [ReturnLineItem(seller_id=shop.seller_id, **line) for line in lines]
             db.session.add(row)
-            db.session.flush()
-            _record_change(row, None, fields["status"], source, fields["update_time"])
+            created.append(row)
             deltas[fields["tab"]] += 1
             result.created += 1
-            result.status_changed.append(row.id)
             continue
         if fields["update_time"] < row.update_time:
             result.unchanged += 1  # an older snapshot than we have: never go back in time
@@ -205,6 +204,11 @@ def upsert_requests(
             row.line_items = [ReturnLineItem(seller_id=shop.seller_id, **line) for line in lines]
         row.synced_at = now
         result.updated += 1
+    if created:
+        db.session.flush()
+        for row in created:
+            _record_change(row, None, row.status, source, row.update_time)
+            result.status_changed.append(row.id)
     _apply_count_deltas(shop, deltas)
     db.session.flush()
     return result
