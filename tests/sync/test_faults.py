@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from connector_app.connect.models import TikTokAuthorization, TikTokShop
-from connector_app.extensions import db
+from connector_app.extensions import db, rq
 from connector_app.sync import services
 from connector_app.sync.models import DEAD, RUNNING, SUCCEEDED, SyncRun
 from tests.sync.helpers import (
@@ -90,11 +91,17 @@ def _descendants(pid: int) -> list[int]:
 def _kill_hard(process: subprocess.Popen) -> None:
     """SIGKILL the worker and every process it started, as an OOM killer or a power cut would."""
     for pid in [process.pid, *_descendants(process.pid)]:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     process.wait(timeout=10)
+
+
+def _forget_dead_worker(app, pid: int) -> None:
+    """A killed worker stays registered in Redis until its key expires; later tests must not see it."""
+    with app.app_context():
+        for worker in rq.workers():
+            if worker.pid == pid:
+                worker.register_death()
 
 
 def _wait_for(predicate, timeout: float = 60.0) -> None:
@@ -115,6 +122,7 @@ def test_worker_killed_mid_run_is_detected_dead_and_the_next_run_resumes(app, se
             _wait_for(lambda: load(app, SyncRun, first).pages_done >= 5)
         finally:
             _kill_hard(worker)  # the worker and its work-horse, mid-run
+            _forget_dead_worker(app, worker.pid)
         killed = load(app, SyncRun, first)
         assert killed.state == RUNNING
         assert app_view(app, shop.id) != sandbox_view(sb, shop.shop_id)

@@ -89,7 +89,9 @@ def test_two_concurrent_starts_make_one_run(app, factories, seller):
 def test_full_resync_and_all_shops(logged_in, app, factories, seller):
     first, second = factories.tiktok_shop(seller), factories.tiktok_shop(seller, region="GB")
     with app.app_context():
-        db.session.execute(db.update(TikTokShop).values(returns_high_water=1000, cancellations_high_water=1000))
+        db.session.execute(
+            db.update(TikTokShop).values(returns_high_water=1000, cancellations_high_water=1000)
+        )
         db.session.commit()
     response = logged_in.htmx("POST", "/sync", {})
     assert response.status_code == 200
@@ -101,7 +103,9 @@ def test_full_resync_and_all_shops(logged_in, app, factories, seller):
     assert sorted(r.kind for r in runs_of(app, first.id)) == ["full", "incremental"]
 
 
-def test_progress_polls_while_running_then_stops_with_286_and_refreshes_the_grid(logged_in, app, factories, seller):
+def test_progress_polls_while_running_then_stops_with_286_and_refreshes_the_grid(
+    logged_in, app, factories, seller
+):
     shop = factories.tiktok_shop(seller)
     run = make_run(app, shop)
     response = logged_in.htmx("GET", f"/sync/progress?run={run.id}")
@@ -113,7 +117,9 @@ def test_progress_polls_while_running_then_stops_with_286_and_refreshes_the_grid
 
     with app.app_context():
         db.session.execute(
-            db.update(SyncRun).values(state=SUCCEEDED, requests_done=600, active_shop_id=None, finished_at=utcnow())
+            db.update(SyncRun).values(
+                state=SUCCEEDED, requests_done=600, active_shop_id=None, finished_at=utcnow()
+            )
         )
         db.session.commit()
     done = logged_in.htmx("GET", f"/sync/progress?run={run.id}")
@@ -164,7 +170,11 @@ def test_scheduled_check_starts_due_shops_once_and_moves_their_next_time(app, fa
     assert runs_of(app, later.id) == runs_of(app, off.id) == []
     with app.app_context():
         moved = db.session.get(TikTokShop, due.id).next_sync_at
-        assert timedelta(minutes=14) < moved.replace(tzinfo=None) - utcnow().replace(tzinfo=None) <= timedelta(minutes=15)
+        assert (
+            timedelta(minutes=14)
+            < moved.replace(tzinfo=None) - utcnow().replace(tzinfo=None)
+            <= timedelta(minutes=15)
+        )
 
 
 def test_a_run_that_stopped_beating_is_marked_dead_and_the_next_one_resumes(app, factories, seller):
@@ -175,7 +185,12 @@ def test_a_run_that_stopped_beating_is_marked_dead_and_the_next_one_resumes(app,
     with app.app_context():
         run = services.start_sync(db.session.get(TikTokShop, shop.id))
         assert run.id != stuck.id
-        assert (run.resumed_from, run.phase, run.page_token, run.pages_done) == ("stuck", "returns", "tok-7", 3)
+        assert (run.resumed_from, run.phase, run.page_token, run.pages_done) == (
+            "stuck",
+            "returns",
+            "tok-7",
+            3,
+        )
         assert db.session.get(SyncRun, "stuck").state == "dead"
 
 

@@ -107,10 +107,14 @@ def test_deauthorization_and_expiry_go_to_the_connect_feature(client, app, facto
     import connector_app.connect as connect_pkg
 
     calls = []
-    fake = type("FakeConnectServices", (), {
-        "mark_shop_deauthorized": staticmethod(lambda shop_id, reason: calls.append(("deauth", shop_id, reason))),
-        "note_authorization_expiring": staticmethod(lambda shop_id, at: calls.append(("expiring", shop_id, at))),
-    })  # fmt: skip
+    fake = type(
+        "FakeConnectServices",
+        (),
+        {
+            "mark_shop_deauthorized": staticmethod(lambda sid, reason: calls.append(("deauth", sid, reason))),
+            "note_authorization_expiring": staticmethod(lambda sid, at: calls.append(("expiring", sid, at))),
+        },
+    )
     monkeypatch.setitem(sys.modules, "connector_app.connect.services", fake)
     monkeypatch.setattr(connect_pkg, "services", fake, raising=False)
     shop = factories.tiktok_shop(seller)
