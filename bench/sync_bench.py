@@ -202,9 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_memory:
         small, large = (memory(size) for size in args.memory)
         ratio = large["peak_kb"] / small["peak_kb"]
-        print(
-            f"peak memory {args.memory[1]:,} vs {args.memory[0]:,} requests: {ratio:.2f}x (goal ≤ {GOAL_MEMORY}x)"
-        )
+        sizes = f"{args.memory[1]:,} vs {args.memory[0]:,} requests"
+        print(f"peak memory {sizes}: {ratio:.2f}x (goal ≤ {GOAL_MEMORY}x)")
         ok &= ratio <= GOAL_MEMORY
     return 0 if ok else 1
 
