@@ -102,8 +102,10 @@ def claim(
         dialect.insert(ActionAudit.__table__)
         .values(values)
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(ActionAudit.__table__.c.id)
     )
-    created = db.session.execute(statement).rowcount == 1
+    # RETURNING yields the new id only when this statement inserted the row (rowcount is not portable).
+    created = db.session.execute(statement).scalar_one_or_none() is not None
     audit = find_audit(request.seller_id, idempotency_key)
     if audit is None or audit.request_pk != request.id or audit.decision != decision.name:
         raise KeyConflict(idempotency_key)
