@@ -30,6 +30,8 @@ TYPES = {
     "cancellation": ("Cancellation", "cancellation", ()),
 }
 ALL_SHOPS = "all"
+MAX_KEY = 2**63  # cursor keys and ids are 64-bit integers in the database
+MAX_AMOUNT = Decimal(10) ** 12  # Numeric(14, 2)
 _CURSOR = re.compile(r"^(-?\d{1,20}(?:\.\d{1,4})?)~(\d{1,19})$")
 
 
@@ -141,9 +143,11 @@ def _parse_cursor(raw: str, sort: str, messages: list[str]) -> Cursor | None:
         key_text, ident = match.groups()
         try:
             key: int | Decimal = Decimal(key_text) if sort == "amount" else int(key_text)
-            return Cursor(key, int(ident))
         except (ValueError, InvalidOperation):
-            pass
+            key = MAX_KEY
+        limit = MAX_AMOUNT if sort == "amount" else MAX_KEY
+        if abs(key) < limit and int(ident) < MAX_KEY:
+            return Cursor(key, int(ident))
     messages.append("That page link is no longer valid; showing the first page.")
     return None
 
