@@ -91,7 +91,10 @@ class ReturnRequest(SellerOwned, db.Model):
     needs_action: Mapped[bool] = mapped_column(Boolean, default=False)
     create_time: Mapped[int] = mapped_column(BigInteger)
     update_time: Mapped[int] = mapped_column(BigInteger)
-    search_text: Mapped[str] = mapped_column(Text, default="")  # lower-cased ids, SKUs, product names
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    fingerprint: Mapped[str | None] = mapped_column(
+        String(40)
+    )  # digest of the stored content  # lower-cased ids, SKUs, product names
     first_synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     restocked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

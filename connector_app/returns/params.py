@@ -125,6 +125,11 @@ class GridParams:
         return self.query_args(after=None, before=None, page=1, **overrides)
 
 
+def _printable(text: str | None) -> str:
+    """Drop control characters (NUL cannot even be sent to PostgreSQL)."""
+    return "".join(ch for ch in (text or "") if ch.isprintable() or ch == " ")
+
+
 def _parse_date(raw: str, label: str, messages: list[str]) -> date | None:
     if not raw:
         return None
@@ -171,7 +176,7 @@ def parse_grid_args(
         tab = "all"
     params.tab = tab
 
-    q = " ".join((args.get("q") or "").split())
+    q = " ".join(_printable(args.get("q")).split())
     if len(q) > MAX_SEARCH:
         messages.append(f"Searches are limited to {MAX_SEARCH} characters; yours was shortened.")
         q = q[:MAX_SEARCH]
@@ -194,7 +199,7 @@ def parse_grid_args(
         kind = None
     params.type = kind
 
-    reason = (args.get("reason") or "").strip()
+    reason = _printable(args.get("reason")).strip()
     params.reason = reason[:255] or None
 
     params.date_from = _parse_date(args.get("from", ""), "from", messages)

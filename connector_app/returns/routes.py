@@ -65,8 +65,8 @@ def export():
 @bp.get("/<request_id>")
 @login_required
 def detail(request_id: str):
-    if len(request_id) > 64:
-        abort(404)
+    if len(request_id) > 64 or not request_id.isprintable():
+        abort(404)  # no marketplace id looks like that (and PostgreSQL refuses NUL bytes)
     row: ReturnRequest = get_for_seller_or_404(ReturnRequest, request_id=request_id)
     items = q.line_items_for(current_user.id, [row.id]).get(row.id, [])
     shops = db.session.scalars(for_seller(TikTokShop)).all()

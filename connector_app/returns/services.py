@@ -8,13 +8,14 @@ transaction. The caller commits (one commit per page or per request).
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy import delete, insert, select, update
 
 from connector_app.connect.models import TikTokShop
 from connector_app.dbutil import insert_ignore
@@ -102,14 +103,12 @@ def _line_fields(item: AftersaleRequest) -> list[dict]:
     ]
 
 
-def _lines_equal(row: ReturnRequest, lines: list[dict]) -> bool:
-    if len(row.line_items) != len(lines):
-        return False
-    stored = sorted(
-        ({k: getattr(li, k) for k in line} for li, line in zip(row.line_items, lines, strict=True)),
-        key=lambda d: d["line_item_id"],
+def _fingerprint(fields: dict, lines: list[dict]) -> str:
+    """A digest of everything stored for a request: equal digests mean nothing to write."""
+    canonical = json.dumps(
+        [fields, sorted(lines, key=lambda d: d["line_item_id"])], sort_keys=True, default=str
     )
-    return stored == sorted(lines, key=lambda d: d["line_item_id"])
+    return hashlib.sha1(canonical.encode(), usedforsecurity=False).hexdigest()
 
 
 def ensure_tab_counts(shop: TikTokShop) -> None:
@@ -137,94 +136,124 @@ def _apply_count_deltas(shop: TikTokShop, deltas: Counter) -> None:
 def upsert_requests(
     shop: TikTokShop, items: Sequence[AftersaleRequest], source: str = "sync"
 ) -> UpsertResult:
-    """Store one page of requests for ``shop``. Flushes; the caller commits."""
+    """Store one page of requests for ``shop``; the caller commits.
+
+    A page costs a handful of statements whatever its size: one SELECT of the stored digests (rows
+    locked FOR UPDATE on PostgreSQL, so a concurrent sync and webhook serialize per request), one
+    multi-row INSERT for new requests, one executemany UPDATE for changed ones, one INSERT each for
+    their line items and status-history rows, and one UPDATE per tab whose count moved.
+    """
     result = UpsertResult()
     if not items:
         return result
-    # The newest snapshot of each id wins if a page repeats one.
-    latest: dict[tuple[str, str], AftersaleRequest] = {}
+    latest: dict[tuple[str, str], AftersaleRequest] = {}  # the newest snapshot of each id wins
     for item in items:
         key = (item.kind, item.request_id)
         if key not in latest or item.update_time >= latest[key].update_time:
             latest[key] = item
+    table = ReturnRequest.__table__
     query = (
-        for_seller(ReturnRequest, shop.seller_id)
+        select(table.c.id, table.c.kind, table.c.request_id, table.c.status, table.c.tab)
+        .add_columns(table.c.update_time, table.c.fingerprint)
         .where(
-            ReturnRequest.tiktok_shop_id == shop.id,
-            ReturnRequest.request_id.in_({rid for _, rid in latest}),
+            table.c.seller_id == shop.seller_id,
+            table.c.tiktok_shop_id == shop.id,
+            table.c.request_id.in_({rid for _, rid in latest}),
         )
-        .options(selectinload(ReturnRequest.line_items))
-        .order_by(ReturnRequest.id)
-        .with_for_update()  # PostgreSQL: concurrent sync and webhook jobs serialize per request
+        .order_by(table.c.id)
+        .with_for_update()
     )
-    existing = {(r.kind, r.request_id): r for r in db.session.scalars(query)}
-    deltas: Counter = Counter()
+    existing = {(row.kind, row.request_id): row for row in db.session.execute(query)}
     now = utcnow()
-    created: list[ReturnRequest] = []  # inserted together by one flush (batched INSERTs), not one by one
+    deltas: Counter = Counter()
+    new_rows: list[dict] = []
+    new_lines: dict[tuple[str, str], list[dict]] = {}
+    changed_rows: list[dict] = []
+    replaced_lines: dict[int, list[dict]] = {}
+    history: list[dict] = []
     for key, item in latest.items():
         fields = _request_fields(item)
         lines = _line_fields(item)
+        digest = _fingerprint(fields, lines)
         result.max_update_time = max(result.max_update_time or 0, fields["update_time"])
         row = existing.get(key)
         if row is None:
-            row = ReturnRequest(
-                seller_id=shop.seller_id,
-                tiktok_shop_id=shop.id,
-                kind=item.kind,
-                request_id=item.request_id,
-                **fields,
+            new_rows.append(
+                {
+                    **fields,
+                    "seller_id": shop.seller_id,
+                    "tiktok_shop_id": shop.id,
+                    "kind": item.kind,
+                    "request_id": item.request_id,
+                    "fingerprint": digest,
+                    "first_synced_at": now,
+                    "synced_at": now,
+                }
             )
-            row.line_items = [ReturnLineItem(seller_id=shop.seller_id, **line) for line in lines]
-            db.session.add(row)
-            created.append(row)
+            new_lines[key] = lines
             deltas[fields["tab"]] += 1
-            result.created += 1
             continue
-        if fields["update_time"] < row.update_time:
-            result.unchanged += 1  # an older snapshot than we have: never go back in time
+        if fields["update_time"] < row.update_time or digest == row.fingerprint:
+            result.unchanged += 1  # nothing new, or an older snapshot: never go back in time
             continue
-        changed = {k: v for k, v in fields.items() if getattr(row, k) != v}
-        lines_changed = not _lines_equal(row, lines)
-        if not changed and not lines_changed:
-            result.unchanged += 1
-            continue
-        if "status" in changed:
-            _record_change(row, row.status, fields["status"], source, fields["update_time"])
+        changed_rows.append({"id": row.id, **fields, "fingerprint": digest, "synced_at": now})
+        replaced_lines[row.id] = lines
+        if fields["status"] != row.status:
+            history.append(_change(shop.seller_id, row.id, row.status, fields, source, now))
             result.status_changed.append(row.id)
-        if "tab" in changed:
+        if fields["tab"] != row.tab:
             deltas[row.tab] -= 1
             deltas[fields["tab"]] += 1
-        for name, value in changed.items():
-            setattr(row, name, value)
-        if lines_changed:
-            # Delete the old lines first: the unit of work would otherwise INSERT the new ones before
-            # it DELETEs the old, and the same line_item_id would break uq_return_line_items_request_line.
-            row.line_items.clear()
-            db.session.flush()
-            row.line_items = [ReturnLineItem(seller_id=shop.seller_id, **line) for line in lines]
-        row.synced_at = now
-        result.updated += 1
-    if created:
-        db.session.flush()
-        for row in created:
-            _record_change(row, None, row.status, source, row.update_time)
-            result.status_changed.append(row.id)
+    line_rows: list[dict] = []
+    if new_rows:
+        inserted = db.session.execute(
+            insert(table).returning(
+                table.c.id, table.c.kind, table.c.request_id, sort_by_parameter_order=True
+            ),
+            new_rows,
+        )
+        for (pk, kind, request_id), values in zip(inserted, new_rows, strict=True):
+            line_rows += [
+                {**line, "seller_id": shop.seller_id, "request_pk": pk}
+                for line in new_lines[(kind, request_id)]
+            ]
+            history.append(_change(shop.seller_id, pk, None, values, source, now))
+            result.status_changed.append(pk)
+        result.created = len(new_rows)
+    if changed_rows:
+        db.session.execute(update(ReturnRequest), changed_rows)
+        db.session.execute(delete(ReturnLineItem).where(ReturnLineItem.request_pk.in_(replaced_lines)))
+        for pk, lines in replaced_lines.items():
+            line_rows += [{**line, "seller_id": shop.seller_id, "request_pk": pk} for line in lines]
+        result.updated = len(changed_rows)
+    if line_rows:
+        db.session.execute(insert(ReturnLineItem.__table__), line_rows)
+    if history:
+        db.session.execute(insert(ReturnStatusChange.__table__), history)
     _apply_count_deltas(shop, deltas)
-    db.session.flush()
+    _expire_loaded(set(replaced_lines))
     return result
 
 
-def _record_change(row: ReturnRequest, old: str | None, new: str, source: str, at: int | None) -> None:
-    db.session.add(
-        ReturnStatusChange(
-            seller_id=row.seller_id,
-            request_pk=row.id,
-            from_status=old,
-            to_status=new,
-            source=source,
-            marketplace_time=at,
-        )
-    )
+def _change(seller_id: int, pk: int, old: str | None, fields: dict, source: str, now) -> dict:
+    return {
+        "seller_id": seller_id,
+        "request_pk": pk,
+        "from_status": old,
+        "to_status": fields["status"],
+        "source": source,
+        "marketplace_time": fields["update_time"],
+        "recorded_at": now,
+    }
+
+
+def _expire_loaded(pks: set[int]) -> None:
+    """Rows were written with bulk statements: refresh any copies this session already holds."""
+    if not pks:
+        return
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, ReturnRequest) and obj.id in pks:
+            db.session.expire(obj)
 
 
 def recount_tabs(shop: TikTokShop) -> None:

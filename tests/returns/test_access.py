@@ -74,6 +74,8 @@ BAD = [
     ("after=99999999999999999999~1", "no longer valid"),
     ("shop=abc", "not one of your connected shops"),
     ("type=drop%20table", "Unknown request type"),
+    ("q=%00abc%01", "Nothing here"),
+    ("reason=%00", "request"),
 ]
 
 
