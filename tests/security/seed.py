@@ -1,0 +1,199 @@
+"""A seller with one of everything, the route table of the app, and a fingerprint of the database.
+
+Shared by the isolation crawler and the fuzz: seller A's rows are created through the factories and the
+features' own models, with identifying strings distinctive enough that finding one in a response to
+another seller can only mean a leak.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from flask import Flask
+from sqlalchemy import select
+
+from connector_app.actions.models import FINISHED, SUCCEEDED, ActionAudit, BulkAction
+from connector_app.extensions import db
+from connector_app.listings.models import DONE, EtsyListing, EtsyListingSku, ListingRefresh, RestockRecord
+from connector_app.returns.models import ReturnRequest
+from connector_app.settings.models import SellerSettings
+from connector_app.sync.models import SUCCEEDED as RUN_SUCCEEDED
+from connector_app.sync.models import SyncRun, WebhookEvent
+from connector_app.timeutil import utcnow
+
+# Methods a browser never sends to these routes on purpose; the crawler still tries the ones a rule allows.
+SKIPPED_METHODS = {"HEAD", "OPTIONS"}
+
+
+@dataclass
+class SeededSeller:
+    """A seller's ids (what another seller could try to guess) and the strings that identify its data."""
+
+    id: int
+    email: str
+    shop_pk: int
+    shop_id: str
+    etsy_connection_pk: int
+    return_id: str
+    cancel_id: str
+    run_id: str
+    bulk_id: str
+    needles: list[str] = field(default_factory=list)
+
+
+def seed_seller(factories, tag: str) -> SeededSeller:
+    """Seller ``tag`` with an Etsy connection, a TikTok shop, a return and a cancellation (with status
+    history and tab counts), a finished sync run, a webhook event, an action audit in a bulk job,
+    listings with a SKU, a listings refresh, a restock record and settings."""
+    app: Flask = factories.app
+    seller = factories.seller(email=f"{tag}.owner@{tag}-secret.example")
+    etsy = factories.etsy_connection(seller, shop_name=f"{tag.title()}EtsyAtelier")
+    shop = factories.tiktok_shop(seller, name=f"{tag.title()} Lantern Works")
+    now = int(utcnow().timestamp())
+    ret = factories.aftersale(
+        product_name=f"{tag} glazed teapot",
+        sku=f"SKU-{tag.upper()}-TEAPOT",
+        next_action="SELLER_RESPOND_RETURN",
+        deadline=now + 86400,
+        create_time=now - 7200,
+        update_time=now - 7000,
+    )
+    cancel = factories.aftersale(
+        kind="cancellation",
+        request_type="CANCEL",
+        status="CANCELLATION_REQUEST_PENDING",
+        product_name=f"{tag} linen apron",
+        sku=f"SKU-{tag.upper()}-APRON",
+        next_action="SELLER_RESPOND_CANCEL",
+        deadline=now + 86400,
+    )
+    factories.returns(shop, [ret, cancel])
+    with app.app_context():
+        ret_pk = db.session.scalar(select(ReturnRequest.id).where(ReturnRequest.request_id == ret.request_id))
+        run_id = f"sync-{tag}-0000000000000001"
+        bulk_id = f"bulk{tag}0000000000000001"
+        db.session.add_all(
+            [
+                SyncRun(
+                    id=run_id,
+                    seller_id=seller.id,
+                    tiktok_shop_id=shop.id,
+                    kind="full",
+                    state=RUN_SUCCEEDED,
+                    requests_done=2,
+                    total_expected=2,
+                    started_at=utcnow() - timedelta(minutes=5),
+                    finished_at=utcnow() - timedelta(minutes=4),
+                ),
+                WebhookEvent(
+                    notification_id=f"notif-{tag}-0001",
+                    type=1,
+                    shop_id=shop.shop_id,
+                    seller_id=seller.id,
+                    payload={"type": 1, "shop_id": shop.shop_id, "data": {"order_id": ret.order_id}},
+                    processed_at=utcnow(),
+                    outcome="processed",
+                ),
+                BulkAction(
+                    id=bulk_id,
+                    seller_id=seller.id,
+                    tab="applying",
+                    state=FINISHED,
+                    total=1,
+                    done=1,
+                    succeeded=1,
+                    actor=seller.email,
+                    finished_at=utcnow(),
+                ),  # fmt: skip
+                SellerSettings(seller_id=seller.id, restock_on_complete=True, default_shop_id=shop.id),
+                ListingRefresh(
+                    seller_id=seller.id, etsy_connection_id=etsy.id, refreshed_at=utcnow(), listing_count=1
+                ),
+            ]
+        )
+        db.session.flush()
+        db.session.add(
+            ActionAudit(
+                seller_id=seller.id, idempotency_key=f"{bulk_id}-{ret_pk}", request_pk=ret_pk,
+                request_id=ret.request_id, decision="APPROVE_RETURN", actor=seller.email, state=SUCCEEDED,
+                status_before=ret.status, status_after="AWAITING_BUYER_SHIP", bulk_id=bulk_id,
+            )
+        )  # fmt: skip
+        listing = EtsyListing(
+            seller_id=seller.id,
+            etsy_connection_id=etsy.id,
+            listing_id=f"77{seller.id:08d}",
+            title=f"{tag.title()} hand-thrown teapot listing",
+            quantity=3,
+            price=Decimal("48.00"),
+            currency="USD",
+        )
+        listing.skus.append(EtsyListingSku(seller_id=seller.id, sku=f"SKU-{tag.upper()}-TEAPOT", quantity=3))
+        db.session.add(listing)
+        db.session.add(
+            RestockRecord(
+                seller_id=seller.id, request_pk=ret_pk, sku=f"SKU-{tag.upper()}-TEAPOT", quantity=1,
+                listing_id=listing.listing_id, state=DONE, stock_before=2, stock_target=3,
+            )
+        )  # fmt: skip
+        db.session.commit()
+    needles = [
+        seller.email,
+        etsy.shop_name,
+        shop.name,
+        shop.shop_id,
+        ret.request_id,
+        ret.order_id,
+        cancel.request_id,
+        cancel.order_id,
+        f"{tag} glazed teapot",
+        f"{tag} linen apron",
+        f"SKU-{tag.upper()}-TEAPOT",
+        f"{tag.title()} hand-thrown teapot listing",
+        run_id,
+        bulk_id,
+    ]
+    return SeededSeller(
+        id=seller.id,
+        email=seller.email,
+        shop_pk=shop.id,
+        shop_id=shop.shop_id,
+        etsy_connection_pk=etsy.id,
+        return_id=ret.request_id,
+        cancel_id=cancel.request_id,
+        run_id=run_id,
+        bulk_id=bulk_id,
+        needles=needles,
+    )
+
+
+def routes(app: Flask) -> list[tuple[str, str, str]]:
+    """Every (endpoint, rule, method) of the app's URL map, static files excepted."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in sorted(rule.methods - SKIPPED_METHODS):
+            found.append((rule.endpoint, rule.rule, method))
+    return sorted(found)
+
+
+def fingerprint(app: Flask, seller_id: int | None = None) -> dict[str, list[tuple]]:
+    """Every row of every table (only one seller's rows where a table has ``seller_id``), as text."""
+    result: dict[str, list[tuple]] = {}
+    with app.app_context():
+        for table in db.metadata.sorted_tables:
+            query = select(table)
+            if seller_id is not None:
+                if "seller_id" in table.c:
+                    query = query.where(table.c.seller_id == seller_id)
+                elif table.name == "sellers":
+                    query = query.where(table.c.id == seller_id)
+                else:
+                    continue
+            rows = db.session.execute(query).all()
+            result[table.name] = sorted(tuple(str(value) for value in row) for row in rows)
+        db.session.remove()
+    return result
