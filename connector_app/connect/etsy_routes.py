@@ -1,0 +1,81 @@
+"""Connecting an Etsy shop: Authlib's Flask client, authorization code + PKCE S256, no client secret."""
+
+from __future__ import annotations
+
+import logging
+
+import requests
+from authlib.common.errors import AuthlibBaseError
+from flask import current_app, flash, redirect, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
+
+from connector_app.connect import bp, services
+from connector_app.connect.clients import http_session
+from connector_app.connect.failures import ETSY_NO_SHOP, FlowFailed, explain
+from connector_app.connect.oauth import ETSY_SCOPES, etsy_oauth, token_timeout
+from connector_app.connect.routes import fail
+from connector_app.extensions import db
+from connector_app.marketplaces.errors import MarketplaceError
+from connector_app.marketplaces.etsy import EtsyClient, parse_token_response
+
+log = logging.getLogger(__name__)
+FLOW_ERRORS = (AuthlibBaseError, MarketplaceError, FlowFailed, requests.RequestException, ValueError)
+
+
+def callback_url(endpoint: str) -> str:
+    """The absolute callback URL: from PUBLIC_BASE_URL when set, else from the request's host."""
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return base.rstrip("/") + url_for(endpoint)
+    return url_for(endpoint, _external=True)
+
+
+@bp.get("/etsy")
+@login_required
+def etsy_start():
+    return etsy_oauth().authorize_redirect(callback_url("connect.etsy_callback"), scope=ETSY_SCOPES)
+
+
+def _etsy_client(access_token: str) -> EtsyClient:
+    config = current_app.config
+    return EtsyClient(
+        config["ETSY_KEYSTRING"],
+        config["ETSY_SHARED_SECRET"],
+        config["ETSY_API_URL"],
+        access_token,
+        session=http_session("etsy"),
+        timeout=token_timeout(),
+        max_attempts=2,
+        backoff_base=float(config.get("MARKETPLACE_BACKOFF_BASE", 0.5)),
+    )
+
+
+@bp.get("/etsy/callback")
+@login_required
+def etsy_callback():
+    retry = url_for("connect.etsy_start")
+    try:
+        token = etsy_oauth().authorize_access_token(timeout=token_timeout())
+        tokens = parse_token_response(dict(token))
+        client = _etsy_client(tokens.access_token)
+        me = client.get_me()
+        if not me.shop_id:
+            raise FlowFailed(ETSY_NO_SHOP)
+        shop = client.get_shop(me.shop_id)
+        saved = services.save_etsy_connection(
+            current_user.id, tokens, me, shop, scopes=str(token.get("scope") or ETSY_SCOPES)
+        )
+        db.session.commit()
+    except services.ConnectFailed as exc:
+        return fail("etsy", str(exc), retry)
+    except IntegrityError:
+        log.info("Etsy shop claimed concurrently by another account")
+        return fail("etsy", services.CLAIMED.format(name="This Etsy shop"), retry)
+    except FLOW_ERRORS as exc:
+        return fail("etsy", explain(exc, "Etsy"), retry)
+    message = f"Connected your Etsy shop {saved.connection.shop_name}."
+    if saved.replaced is not None:
+        message += f" {saved.replaced.shop_name} was disconnected: an account works with one Etsy shop."
+    flash(message, "success")
+    return redirect(url_for("connect.index"))

@@ -1,0 +1,77 @@
+"""Plain sentences for everything that can go wrong while connecting a store.
+
+Each failure ends on the guide with one of these and a "Try again" button; details go to the log.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import requests
+from authlib.common.errors import AuthlibBaseError
+from authlib.integrations.base_client import MismatchingStateError
+
+from connector_app.marketplaces.errors import MarketplaceError
+
+log = logging.getLogger(__name__)
+
+NOTHING_SAVED = "Nothing was connected."
+DECLINED = (
+    "You declined the connection on {m}, so nothing was connected. You can try again whenever you like."
+)
+STATE = (
+    "This connection link has expired, was already used, or was opened in another browser. "
+    "Nothing was connected; please start again."
+)
+CODE_REFUSED = (
+    "{m} did not accept the authorization: the code was already used or has expired. "
+    "Nothing was connected; please start again."
+)
+UNREACHABLE = "{m} could not be reached (it did not answer in time). Nothing was connected; please try again."
+TEMPORARY = (
+    "{m} had a temporary problem while connecting. Nothing was connected; please try again in a few minutes."
+)
+PENDING_LOST = "The shop choice took too long and has expired. Nothing was connected; please start again."
+ETSY_NO_SHOP = (
+    "Your Etsy account does not have a shop yet. Open your shop on Etsy first, then connect it here."
+)
+TIKTOK_NO_SHOP = (
+    "This TikTok Shop account did not give access to any shop. Check that you signed in with the "
+    "seller account that owns the shop, then try again."
+)
+
+_DECLINED_ERRORS = {"access_denied", "auth_denied"}
+
+
+class FlowFailed(Exception):
+    """A flow step failed with a sentence for the seller (``str(exc)``)."""
+
+
+def explain(exc: BaseException, marketplace: str) -> str:
+    """The sentence shown for ``exc`` raised while connecting ``marketplace`` ("Etsy", "TikTok Shop")."""
+    if isinstance(exc, FlowFailed):
+        return str(exc)
+    if isinstance(exc, MismatchingStateError):
+        return STATE
+    if isinstance(exc, MarketplaceError):
+        log.warning("connecting %s failed: %r", marketplace, exc)
+        if exc.retryable:
+            return f"{exc.seller_message()} {NOTHING_SAVED}"
+        detail = exc.message.rstrip(". ") or "no details were given"
+        return f"{marketplace} refused the connection ({detail}). {NOTHING_SAVED} Please start again."
+    if isinstance(exc, AuthlibBaseError):
+        error = getattr(exc, "error", None) or ""
+        log.warning("connecting %s failed: %s %s", marketplace, error, getattr(exc, "description", ""))
+        if error in _DECLINED_ERRORS:
+            return DECLINED.format(m=marketplace)
+        if error == "invalid_grant":
+            return CODE_REFUSED.format(m=marketplace)
+        detail = getattr(exc, "description", None) or error or "no details given"
+        return f"{marketplace} refused the connection ({detail}). {NOTHING_SAVED} Please start again."
+    if isinstance(exc, requests.Timeout | requests.ConnectionError):
+        log.warning("connecting %s: %s unreachable: %s", marketplace, marketplace, exc)
+        return UNREACHABLE.format(m=marketplace)
+    if isinstance(exc, requests.HTTPError | ValueError):
+        log.warning("connecting %s: unreadable answer: %s", marketplace, exc)
+        return TEMPORARY.format(m=marketplace)
+    raise exc

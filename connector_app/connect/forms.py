@@ -1,0 +1,53 @@
+"""Forms of the connection guide (every POST carries the CSRF token through ``hidden_tag()``)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectMultipleField
+from wtforms.validators import DataRequired
+from wtforms.widgets import CheckboxInput, ListWidget
+
+# TikTok Shop's region codes (the API's spelling: GB for the United Kingdom).
+REGIONS: dict[str, str] = {
+    "US": "United States",
+    "BR": "Brazil",
+    "FR": "France",
+    "DE": "Germany",
+    "ID": "Indonesia",
+    "IE": "Ireland",
+    "IT": "Italy",
+    "JP": "Japan",
+    "MY": "Malaysia",
+    "MX": "Mexico",
+    "PH": "Philippines",
+    "SG": "Singapore",
+    "ES": "Spain",
+    "TH": "Thailand",
+    "GB": "United Kingdom",
+    "VN": "Vietnam",
+}
+
+
+def region_group(region: str) -> str:
+    """Which TikTok authorize host serves a region: "US" or "ROW" (rest of world)."""
+    return "US" if region == "US" else "ROW"
+
+
+class ShopChoiceForm(FlaskForm):
+    shops = SelectMultipleField(
+        "Shops to connect",
+        choices=[],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validators=[DataRequired(message="Choose at least one shop to connect.")],
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A confirmation step that works without JavaScript: the action runs only with confirm=yes."""
+
+    confirm = HiddenField(default="yes")
+
+    @property
+    def confirmed(self) -> bool:
+        return self.confirm.data == "yes"

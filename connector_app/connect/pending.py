@@ -1,0 +1,67 @@
+"""A TikTok authorization waiting for the seller to choose which of its shops to connect.
+
+Nothing is written to the database before the seller's choice: the tokens and the shop list are kept
+for a few minutes in Redis, encrypted with the token key, under a random id held in the session.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import asdict, dataclass
+
+from flask import session
+
+from connector_app.extensions import rq, token_cipher
+from connector_app.marketplaces.tiktok import Shop, TokenSet
+
+TTL_SECONDS = 15 * 60
+SESSION_KEY = "connect_tiktok_pending"
+
+
+@dataclass(frozen=True)
+class PendingAuthorization:
+    tokens: TokenSet
+    region_group: str
+    shops: tuple[Shop, ...]
+
+    def shop(self, shop_id: str) -> Shop | None:
+        return next((s for s in self.shops if s.id == shop_id), None)
+
+
+def _key(seller_id: int, ident: str) -> str:
+    return f"connector:connect:pending:{seller_id}:{ident}"
+
+
+def hold(seller_id: int, pending: PendingAuthorization) -> None:
+    ident = secrets.token_urlsafe(16)
+    body = {
+        "tokens": asdict(pending.tokens),
+        "region_group": pending.region_group,
+        "shops": [asdict(s) for s in pending.shops],
+    }
+    rq.connection.set(_key(seller_id, ident), token_cipher.encrypt(json.dumps(body)), ex=TTL_SECONDS)
+    session[SESSION_KEY] = ident
+
+
+def load(seller_id: int) -> PendingAuthorization | None:
+    ident = session.get(SESSION_KEY)
+    if not ident:
+        return None
+    raw = rq.connection.get(_key(seller_id, ident))
+    if raw is None:
+        return None
+    body = json.loads(token_cipher.decrypt(raw))
+    tokens = body["tokens"]
+    tokens["granted_scopes"] = tuple(tokens.get("granted_scopes") or ())
+    return PendingAuthorization(
+        tokens=TokenSet(**tokens),
+        region_group=body["region_group"],
+        shops=tuple(Shop(**s) for s in body["shops"]),
+    )
+
+
+def drop(seller_id: int) -> None:
+    ident = session.pop(SESSION_KEY, None)
+    if ident:
+        rq.connection.delete(_key(seller_id, ident))

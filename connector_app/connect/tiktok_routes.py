@@ -1,0 +1,145 @@
+"""Connecting TikTok Shop: region → Authlib authorize/callback (TikTok's token exchange, see ``oauth``)
+→ Get Authorized Shops → the seller picks the shops when the authorization covers several."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import flash, redirect, request, session, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
+
+from connector_app.connect import bp, pending, services
+from connector_app.connect.clients import tiktok_client_for_authorization
+from connector_app.connect.etsy_routes import FLOW_ERRORS
+from connector_app.connect.failures import PENDING_LOST, TIKTOK_NO_SHOP, FlowFailed, explain
+from connector_app.connect.forms import REGIONS, ShopChoiceForm, region_group
+from connector_app.connect.models import CONNECTED, TikTokAuthorization
+from connector_app.connect.oauth import tiktok_oauth, token_timeout
+from connector_app.connect.routes import fail
+from connector_app.extensions import db
+from connector_app.marketplaces.tiktok import Shop, TokenSet
+from connector_app.templating import render_page
+
+log = logging.getLogger(__name__)
+REGION_KEY = "connect_tiktok_region"
+
+
+def _retry_url() -> str:
+    region = (session.get(REGION_KEY) or {}).get("region")
+    return url_for("connect.tiktok_start", region=region) if region else url_for("connect.tiktok_start")
+
+
+@bp.get("/tiktok")
+@login_required
+def tiktok_start():
+    region = (request.args.get("region") or "").upper()
+    if region not in REGIONS:
+        return render_page("connect/region.html", regions=REGIONS, selected=region or None)
+    group = region_group(region)
+    session[REGION_KEY] = {"region": region, "group": group}
+    return tiktok_oauth(group).authorize_redirect()
+
+
+def token_set(token: Mapping[str, Any]) -> TokenSet:
+    """The marketplace ``TokenSet`` from the token Authlib returned (see ``oauth.tiktok_token_response``)."""
+    return TokenSet(
+        access_token=token["access_token"],
+        access_token_expires_at=int(token["expires_at"]),
+        refresh_token=token.get("refresh_token") or "",
+        refresh_token_expires_at=int(token.get("refresh_token_expires_at") or 0),
+        open_id=token.get("open_id") or "",
+        seller_name=token.get("seller_name") or "",
+        seller_base_region=token.get("seller_base_region") or "",
+        granted_scopes=tuple((token.get("scope") or "").split()),
+    )
+
+
+def _authorized_shops(tokens: TokenSet) -> list[Shop]:
+    # Not saved yet: a throw-away authorization carries the brand-new token to Get Authorized Shops.
+    authorization = TikTokAuthorization(status=CONNECTED, access_token=tokens.access_token)
+    client = tiktok_client_for_authorization(authorization)
+    client.on_token_expired = None  # a token issued a second ago cannot be renewed from an unsaved row
+    return client.get_authorized_shops()
+
+
+def _connect(tokens: TokenSet, group: str, shops: list[Shop]):
+    connected = services.save_tiktok_connection(current_user.id, tokens, group, shops)
+    db.session.commit()
+    names = ", ".join(s.label for s in connected)
+    flash(f"Connected your TikTok Shop {names}. Its returns start syncing in a moment.", "success")
+    return redirect(url_for("connect.index"))
+
+
+@bp.get("/tiktok/callback")
+@login_required
+def tiktok_callback():
+    chosen = session.get(REGION_KEY) or {}
+    group = chosen.get("group", "ROW")
+    retry = _retry_url()
+    try:
+        token = tiktok_oauth(group).authorize_access_token(timeout=token_timeout())
+        tokens = token_set(token)
+        shops = _authorized_shops(tokens)
+        if not shops:
+            raise FlowFailed(TIKTOK_NO_SHOP)
+        services.check_tiktok_claim(current_user.id, tokens)
+        claimed = services.claimed_shop_ids(current_user.id, [s.id for s in shops])
+        available = [s for s in shops if s.id not in claimed]
+        if not available:
+            raise services.StoreClaimed(
+                services.CLAIMED.format(name="The TikTok Shop " + ", ".join(s.name for s in shops))
+            )
+        if len(shops) == 1:
+            return _connect(tokens, group, shops)
+    except services.ConnectFailed as exc:
+        return fail("tiktok", str(exc), retry)
+    except IntegrityError:
+        return fail("tiktok", services.CLAIMED.format(name="This TikTok Shop"), retry)
+    except FLOW_ERRORS as exc:
+        return fail("tiktok", explain(exc, "TikTok Shop"), retry)
+    pending.hold(current_user.id, pending.PendingAuthorization(tokens, group, tuple(shops)))
+    return redirect(url_for("connect.tiktok_choose"))
+
+
+def _choice_form(held: pending.PendingAuthorization, claimed: set[str], formdata=None) -> ShopChoiceForm:
+    form = ShopChoiceForm() if formdata is None else ShopChoiceForm(formdata=formdata)
+    form.shops.choices = [(s.id, f"{s.name} ({s.region})") for s in held.shops if s.id not in claimed]
+    return form
+
+
+@bp.route("/tiktok/shops", methods=["GET", "POST"])
+@login_required
+def tiktok_choose():
+    held = pending.load(current_user.id)
+    if held is None:
+        return fail("tiktok", PENDING_LOST, _retry_url())
+    claimed = services.claimed_shop_ids(current_user.id, [s.id for s in held.shops])
+    form = _choice_form(held, claimed)
+    if request.method == "POST" and request.form.get("cancel"):
+        pending.drop(current_user.id)
+        flash("Nothing was connected.", "info")
+        return redirect(url_for("connect.index"))
+    if form.validate_on_submit():
+        shops = [s for s in held.shops if s.id in set(form.shops.data)]
+        try:
+            response = _connect(held.tokens, held.region_group, shops)
+        except services.ConnectFailed as exc:
+            pending.drop(current_user.id)
+            return fail("tiktok", str(exc), _retry_url())
+        except IntegrityError:
+            pending.drop(current_user.id)
+            return fail("tiktok", services.CLAIMED.format(name="This TikTok Shop"), _retry_url())
+        pending.drop(current_user.id)
+        return response
+    if request.method == "GET":
+        mine = services.connected_shop_ids(current_user.id)
+        form.shops.data = [s.id for s in held.shops if s.id in mine] or [c[0] for c in form.shops.choices]
+    return render_page(
+        "connect/choose_shops.html",
+        form=form,
+        held=held,
+        claimed=[s for s in held.shops if s.id in claimed],
+    )

@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+import pytest
+import responses
+
+
+@pytest.fixture
+def mocked():
+    """Every outside HTTP call is answered by a stub (an unstubbed call fails the test)."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        yield rsps
