@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectMultipleField
-from wtforms.validators import DataRequired
+from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 # TikTok Shop's region codes (the API's spelling: GB for the United Kingdom).
@@ -33,13 +33,19 @@ def region_group(region: str) -> str:
     return "US" if region == "US" else "ROW"
 
 
+def _at_least_one(form: FlaskForm, field: SelectMultipleField) -> None:
+    # A plain function, not DataRequired: that would mark every checkbox "required" in the browser.
+    if not field.data:
+        raise ValidationError("Choose at least one shop to connect.")
+
+
 class ShopChoiceForm(FlaskForm):
     shops = SelectMultipleField(
         "Shops to connect",
         choices=[],
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
-        validators=[DataRequired(message="Choose at least one shop to connect.")],
+        validators=[_at_least_one],
     )
 
 
