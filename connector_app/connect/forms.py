@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectMultipleField
+from wtforms import SelectMultipleField
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -50,10 +51,9 @@ class ShopChoiceForm(FlaskForm):
 
 
 class ConfirmForm(FlaskForm):
-    """A confirmation step that works without JavaScript: the action runs only with confirm=yes."""
-
-    confirm = HiddenField(default="yes")
+    """A confirmation step that works without JavaScript: the action runs only when the posted form
+    says ``confirm=yes`` (the confirmation page's button); any other post shows that page first."""
 
     @property
     def confirmed(self) -> bool:
-        return self.confirm.data == "yes"
+        return request.form.get("confirm") == "yes"
