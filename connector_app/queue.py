@@ -6,11 +6,15 @@ The connection opens on first use, so commands that never touch the queue start 
 
 from __future__ import annotations
 
+import threading
+
 from flask import Flask, current_app
 from redis import Redis
 from rq import Queue, Worker
 
 from connector_app.embedded import embedded_redis
+
+_opening = threading.Lock()
 
 
 class RQ:
@@ -20,15 +24,21 @@ class RQ:
     @staticmethod
     def _state() -> dict:
         state = current_app.extensions["rq"]
-        if "connection" not in state:
+        if "connection" in state:
+            return state
+        # Threads racing on first use would each start their own embedded Redis (and the per-shop
+        # token-refresh locks would then not exclude each other): open it once.
+        with _opening:
+            if "connection" in state:
+                return state
             url = current_app.config.get("REDIS_URL")
             connection = Redis.from_url(url) if url else embedded_redis(current_app.config["INSTANCE_PATH"])
-            state["connection"] = connection
             state["queue"] = Queue(
                 current_app.config["RQ_QUEUE"],
                 connection=connection,
                 is_async=current_app.config.get("RQ_ASYNC", True),
             )
+            state["connection"] = connection  # last: its presence means "ready"
         return state
 
     @property
