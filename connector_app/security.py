@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, Response, request
 from flask.sessions import SecureCookieSessionInterface
 
-CSP = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data: https:",
-        "connect-src 'self'",
-        "form-action 'self' http: https:",
-        "frame-ancestors 'none'",
-        "base-uri 'self'",
-        "object-src 'none'",
+CSP_DIRECTIVES = [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: https:",
+    "connect-src 'self'",
+    "form-action 'self' http: https:",
+    "frame-ancestors 'none'",
+    "base-uri 'self'",
+    "object-src 'none'",
+]
+CSP = "; ".join(CSP_DIRECTIVES)
+
+
+def content_security_policy(app: Flask) -> str:
+    """The CSP; product images come from the marketplace's API host, so a plain-http marketplace
+    (the sandbox in development) is allowed as an image source too (real marketplaces are https)."""
+    origin = urlsplit(app.config.get("TIKTOK_API_URL") or "")
+    if origin.scheme != "http" or not origin.netloc:
+        return CSP
+    directives = [
+        f"{d} {origin.scheme}://{origin.netloc}" if d.startswith("img-src") else d for d in CSP_DIRECTIVES
     ]
-)
+    return "; ".join(directives)
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -31,10 +44,11 @@ def init_app(app: Flask) -> None:
     """Call before the extensions register theirs: after_request functions run in reverse order, so
     this one sees the cookies they set (e.g. Flask-Login's remember cookie)."""
     app.session_interface = SessionInterface()
+    csp = content_security_policy(app)
 
     @app.after_request
     def security_headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("Content-Security-Policy", csp)
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
