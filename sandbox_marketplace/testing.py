@@ -18,8 +18,13 @@ Each server has its own SQLite file in a temporary directory and listens on a fr
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +32,12 @@ import requests
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from . import create_app
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -48,9 +59,14 @@ class SandboxServer:
         tick_seconds: float = 0,
         webhook_url: str | None = None,
         webhook_retry_scale: float = 0.01,
+        separate_process: bool = False,
         **settings: Any,
     ) -> None:
         """``webhook_url=None`` disables webhooks (set one later with :meth:`set_webhook_url`).
+
+        ``separate_process=True`` serves from a child process (``python -m sandbox_marketplace``) instead
+        of a thread, so the marketplace does not share this process's CPU and GIL — as the real
+        services do not. Benchmarks use it.
 
         ``webhook_retry_scale`` multiplies TikTok's retry delays (120 s, 1800 s, ...): 0.01 → 1.2 s, 18 s.
         Extra ``settings`` are SANDBOX_* overrides, e.g. ``SANDBOX_ETSY_QPS=1000``.
@@ -65,24 +81,58 @@ class SandboxServer:
             "SANDBOX_WEBHOOK_RETRY_SCALE": webhook_retry_scale,
             **settings,
         }
-        self.app = create_app(self.config)
-        self._server = make_server("127.0.0.1", 0, self.app, threaded=True, request_handler=_QuietHandler)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self.app = create_app(self.config)  # builds and seeds the database
+        self._process: subprocess.Popen | None = None
+        if separate_process:
+            self._server = None
+            self._port = _free_port()
+        else:
+            self._server = make_server("127.0.0.1", 0, self.app, threaded=True, request_handler=_QuietHandler)
+            self._port = self._server.server_port
+        self.url = f"http://127.0.0.1:{self._port}"
         self.app_key = self.app.config["SANDBOX_APP_KEY"]
         self.app_secret = self.app.config["SANDBOX_APP_SECRET"]
         self.service_id = self.app.config["SANDBOX_SERVICE_ID"]
         self.etsy_keystring = self.app.config["SANDBOX_ETSY_KEYSTRING"]
         self.etsy_shared_secret = self.app.config["SANDBOX_ETSY_SHARED_SECRET"]
-        self._thread = threading.Thread(target=self._server.serve_forever, name="sandbox-http", daemon=True)
+        self._thread = (
+            threading.Thread(target=self._server.serve_forever, name="sandbox-http", daemon=True)
+            if self._server is not None
+            else None
+        )
         self._http = requests.Session()
 
     # lifecycle -------------------------------------------------------------------------------
     def start(self) -> SandboxServer:
-        self._thread.start()
-        return self
+        if self._thread is not None:
+            self._thread.start()
+            return self
+        env = {**os.environ, **{key: str(value) for key, value in self.config.items()}}
+        self._process = subprocess.Popen(  # noqa: S603 - our own module
+            [sys.executable, "-m", "sandbox_marketplace", "--port", str(self._port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                self._http.get(f"{self.url}/_sandbox/state", timeout=2)
+                return self
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("the sandbox process did not start within 30 s")
 
     def stop(self) -> None:
-        self._server.shutdown()
+        if self._process is not None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+        if self._server is not None:
+            self._server.shutdown()
         sb = self.app.extensions["sandbox"]
         sb.dispatcher.stop()
         if sb.ticker is not None:

@@ -11,11 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import case, delete, insert, select, update
 
 from connector_app.connect.models import TikTokShop
 from connector_app.dbutil import insert_ignore
@@ -111,26 +111,25 @@ def _fingerprint(fields: dict, lines: list[dict]) -> str:
     return hashlib.sha1(canonical.encode(), usedforsecurity=False).hexdigest()
 
 
-def ensure_tab_counts(shop: TikTokShop) -> None:
-    rows = [
-        {"seller_id": shop.seller_id, "tiktok_shop_id": shop.id, "tab": tab.key, "count": 0}
-        for tab in TABS
-        if tab.key != "all"
-    ] + [{"seller_id": shop.seller_id, "tiktok_shop_id": shop.id, "tab": OTHER, "count": 0}]
+def ensure_tab_counts(shop: TikTokShop, tabs: Iterable[str] | None = None) -> None:
+    """Create the shop's count rows (all tabs, or just ``tabs``) that do not exist yet."""
+    keys = list(tabs) if tabs is not None else [tab.key for tab in TABS if tab.key != "all"] + [OTHER]
+    rows = [{"seller_id": shop.seller_id, "tiktok_shop_id": shop.id, "tab": key, "count": 0} for key in keys]
     insert_ignore(ReturnTabCount.__table__, rows, ["tiktok_shop_id", "tab"])
 
 
 def _apply_count_deltas(shop: TikTokShop, deltas: Counter) -> None:
+    """Move the shop's tab counts by ``deltas``: two statements, however many tabs moved."""
     deltas = Counter({tab: d for tab, d in deltas.items() if d})
     if not deltas:
         return
-    ensure_tab_counts(shop)
-    for tab, delta in sorted(deltas.items()):
-        db.session.execute(
-            update(ReturnTabCount)
-            .where(ReturnTabCount.tiktok_shop_id == shop.id, ReturnTabCount.tab == tab)
-            .values(count=ReturnTabCount.count + delta)
-        )
+    ensure_tab_counts(shop, deltas)
+    table = ReturnTabCount.__table__
+    db.session.execute(
+        table.update()
+        .where(table.c.tiktok_shop_id == shop.id, table.c.tab.in_(deltas))
+        .values(count=table.c.count + case(dict(deltas), value=table.c.tab, else_=0))
+    )
 
 
 def upsert_requests(
@@ -206,17 +205,21 @@ def upsert_requests(
             deltas[fields["tab"]] += 1
     line_rows: list[dict] = []
     if new_rows:
+        # One executemany INSERT, then the new ids in one SELECT: INSERT ... RETURNING in parameter
+        # order would run row by row on SQLite.
+        db.session.execute(insert(table), new_rows)
         inserted = db.session.execute(
-            insert(table).returning(
-                table.c.id, table.c.kind, table.c.request_id, sort_by_parameter_order=True
-            ),
-            new_rows,
+            select(table.c.id, table.c.kind, table.c.request_id).where(
+                table.c.seller_id == shop.seller_id,
+                table.c.tiktok_shop_id == shop.id,
+                table.c.request_id.in_({values["request_id"] for values in new_rows}),
+            )
         )
-        for (pk, kind, request_id), values in zip(inserted, new_rows, strict=True):
-            line_rows += [
-                {**line, "seller_id": shop.seller_id, "request_pk": pk}
-                for line in new_lines[(kind, request_id)]
-            ]
+        ids = {(kind, request_id): pk for pk, kind, request_id in inserted}
+        for values in new_rows:
+            key = (values["kind"], values["request_id"])
+            pk = ids[key]
+            line_rows += [{**line, "seller_id": shop.seller_id, "request_pk": pk} for line in new_lines[key]]
             history.append(_change(shop.seller_id, pk, None, values, source, now))
             result.status_changed.append(pk)
         result.created = len(new_rows)
