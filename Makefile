@@ -27,6 +27,7 @@ run: migrate
 	$(BIN)/python -m connector_app.devstack
 
 test: install
+	bash scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install

@@ -81,7 +81,10 @@ class Stack:
         sandbox_tick_seconds: float = 0,
         env: dict[str, str] | None = None,
         start_timeout: float = 90,
+        migrations_dir: str | None = None,
     ) -> None:
+        """``migrations_dir`` (default: ``STACK_MIGRATIONS_DIR`` or the repository's ``migrations/``)
+        lets a run try a schema revision that is not committed yet."""
         self.root = Path(tmp_path)
         self.instance_path = self.root / "instance"
         self.log_dir = self.root / "logs"
@@ -90,6 +93,7 @@ class Stack:
         self.web_workers = web_workers
         self.rq_workers = rq_workers
         self.start_timeout = start_timeout
+        self.migrations_dir = migrations_dir or os.environ.get("STACK_MIGRATIONS_DIR")
         self.web_port = free_port()
         self.sandbox_port = free_port()
         self.web_url = f"http://127.0.0.1:{self.web_port}"
@@ -161,7 +165,8 @@ class Stack:
             self._start_embedded_redis()
         flask = [str(BIN / "flask"), "--app", "wsgi"]
         self.sandbox = self._spawn("sandbox", [sys.executable, "-m", "sandbox_marketplace"])
-        upgrade = self._spawn("db-upgrade", [*flask, "db", "upgrade"])
+        directory = ["--directory", self.migrations_dir] if self.migrations_dir else []
+        upgrade = self._spawn("db-upgrade", [*flask, "db", "upgrade", *directory])
         if upgrade.wait(timeout=self.start_timeout) != 0:
             raise StackError("flask db upgrade failed")
         for i in range(self.rq_workers):

@@ -1,0 +1,281 @@
+"""A seller's whole first session in a real browser, against a real stack (web, worker, cron, queue, sandbox).
+
+Sign up → connect Etsy and two TikTok shops through the sandbox's consent pages → Sync Returns with a
+live progress bar → every tab's count equals the marketplace's → back/forward, search, filter → open a
+request, reject one with a reason and approve another → a TikTok webhook changes a row in the open
+grid without a reload → change a setting → log out. Screenshots of the main screens go to
+``docs/screenshots/`` (shown in the README).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import requests
+from playwright.sync_api import Page, expect
+
+from connector_app.returns.tabs import TABS, tab_for_status
+from tests.e2e.marketplace import expected_tab_counts, sandbox_counts, sandbox_request, shops_of
+from tests.stack import Stack, wait_for
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SELLER = "Lindenhof Atelier"  # the demo TikTok seller with two shops (GB and DE)
+ETSY_USER = "lindenhofatelier"
+EMAIL = "lena@lindenhof.example"
+PASSWORD = "a long passphrase 42"
+SYNC_TIMEOUT_MS = 60_000
+
+
+def shot(page: Page, name: str, height: int = 900) -> None:
+    """A 1280-px-wide PNG of the top ``height`` pixels of the page, for the README."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    clip = {"x": 0, "y": 0, "width": 1280, "height": height}
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True, clip=clip)
+
+
+def tab_url(key: str) -> re.Pattern[str]:
+    """The grid's URL for tab ``key``: ``?tab=<key>``; All is the bare ``/returns`` (or ``tab=all``)."""
+    if key == "all":
+        return re.compile(r"/returns(\?((?!tab=)[^#])*|\?([^#]*&)?tab=all(&[^#]*)?)?$")
+    return re.compile(rf"/returns\?([^#]*&)?tab={key}(&|$)")
+
+
+def sign_up(page: Page) -> None:
+    page.goto("/")
+    page.get_by_role("button", name="Create an account").click()
+    page.get_by_label("Email").fill(EMAIL)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("input[name=confirm]").fill(PASSWORD)
+    page.locator("form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/connect$"))
+    expect(page.locator("#step-account")).to_contain_text(EMAIL)
+
+
+def connect_etsy(page: Page, stack: Stack) -> None:
+    page.locator("#step-etsy").get_by_role("button", name="Connect Etsy").click()
+    expect(page).to_have_url(re.compile(re.escape(stack.sandbox_url) + r"/oauth/connect"))
+    page.locator("label.choice", has_text=ETSY_USER).locator("input").check()
+    page.get_by_role("button", name="Grant access").click()
+    expect(page).to_have_url(re.compile(r"/connect"))
+    expect(page.locator("#step-etsy")).to_contain_text("Connected as")
+
+
+def connect_tiktok(page: Page, stack: Stack) -> None:
+    step = page.locator("#step-tiktok")
+    step.locator("select[name=region]").select_option("GB")
+    step.get_by_role("button", name="Continue to TikTok Shop").click()
+    expect(page).to_have_url(re.compile(re.escape(stack.sandbox_url)))
+    page.locator("label.choice", has_text=SELLER).locator("input").check()
+    page.get_by_role("button", name="Approve").click()
+    # Two shops under one authorization: the connector asks which ones to manage.
+    expect(page.get_by_role("heading", name="Which shops should the connector manage?")).to_be_visible()
+    boxes = page.locator("input[name=shops]")
+    expect(boxes).to_have_count(2)
+    for i in range(2):
+        boxes.nth(i).check()
+    page.get_by_role("button", name="Connect the chosen shops").click()
+    expect(page).to_have_url(re.compile(r"/connect"))
+    expect(page.locator("#step-tiktok .store-line")).to_have_count(2)
+    expect(page.locator("#step-tiktok")).not_to_contain_text("needs reconnecting")
+
+
+def run_sync(page: Page, stack: Stack) -> None:
+    """Sync Returns from the grid; a slowed-down marketplace keeps the bar on screen long enough to see."""
+    page.get_by_role("link", name="Returns", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/returns"))
+    wait_for_idle_sync(page)
+    stack.sandbox_call("POST", "/faults", json={"latency_ms": 400})
+    try:
+        page.locator(".sync-form").get_by_role("button", name="Sync Returns").click()
+        bar = page.locator("#sync-progress progress[role=progressbar]").first
+        expect(bar).to_be_visible()
+        # The bar moves: some run reports a percentage above zero while it is still running.
+        moving = page.locator("#sync-progress progress[aria-valuenow]:not([aria-valuenow='0'])").first
+        expect(moving).to_be_visible(timeout=SYNC_TIMEOUT_MS)
+        shot(page, "sync-running")
+    finally:
+        stack.sandbox_call("DELETE", "/faults")
+    expect(page.locator("#sync-progress progress")).to_have_count(0, timeout=SYNC_TIMEOUT_MS)
+    expect(page.locator("#sync-progress .sync-summary").first).to_be_visible()
+    expect(page.locator("#returns-grid table.returns-table")).to_be_visible()
+
+
+def wait_for_idle_sync(page: Page) -> None:
+    """The scheduler may have started the first sync on its own after connecting: let it finish."""
+    expect(page.locator("#sync-progress progress")).to_have_count(0, timeout=SYNC_TIMEOUT_MS)
+
+
+def check_every_tab(page: Page, expected: dict[str, int]) -> None:
+    for tab in TABS:
+        page.locator(f"#returns-tabs a:has(#tab-count-{tab.key})").click()
+        # A live refresh arriving mid-switch (the poller saw a change) must not bring the old tab back.
+        page.evaluate("document.body.dispatchEvent(new Event('returns-changed'))")
+        expect(page).to_have_url(tab_url(tab.key))
+        active = page.locator("#returns-tabs a[aria-current=page]")
+        expect(active).to_contain_text(tab.label)
+        expect(page.locator(f"#tab-count-{tab.key}")).to_have_text(f"{expected[tab.key]:,}")
+        expect(page.locator("#returns-grid .grid-summary strong")).to_have_text(f"{expected[tab.key]:,}")
+        rows = page.locator("#returns-grid tbody tr")
+        if expected[tab.key] == 0:
+            expect(rows).to_have_count(0)
+        else:
+            expect(rows.first).to_be_visible()
+        if tab.key == "all":
+            shot(page, "grid", height=1250)
+
+
+def back_and_forward(page: Page) -> None:
+    last, before_last = TABS[-1], TABS[-2]
+    page.go_back()
+    expect(page).to_have_url(tab_url(before_last.key))
+    expect(page.locator("#returns-tabs a[aria-current=page]")).to_contain_text(before_last.label)
+    page.go_forward()
+    expect(page).to_have_url(tab_url(last.key))
+    expect(page.locator("#returns-tabs a[aria-current=page]")).to_contain_text(last.label)
+
+
+def search_and_filter(page: Page) -> None:
+    page.locator("#returns-tabs a:has(#tab-count-all)").click()
+    expect(page).to_have_url(tab_url("all"))
+    target = page.locator("#returns-grid tbody tr .request-link").nth(3).inner_text().strip()
+    page.locator("#filter-q").fill(target)
+    rows = page.locator("#returns-grid tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first.locator(".request-link")).to_have_text(target)
+    expect(page).to_have_url(re.compile(rf"q={target}"))
+    page.locator("#filter-q").fill("")
+    expect(page).not_to_have_url(re.compile(r"q=\d"))
+    page.locator("#returns-filters select[name=type]").select_option("cancellation")
+    expect(page).to_have_url(re.compile(r"type=cancellation"))
+    expect(page.locator("#returns-grid .grid-summary")).to_contain_text("(filtered)")
+    types = page.locator("#returns-grid tbody tr .request-type").all_inner_texts()
+    assert types and all("ancel" in t for t in types), types
+    page.locator("#returns-filters select[name=type]").select_option("")
+    expect(page).not_to_have_url(re.compile(r"type=cancellation"))
+
+
+def respond(page: Page, stack: Stack, verb: str, taken: set[str]) -> tuple[str, str]:
+    """Open a request waiting for the seller that offers ``verb`` (Approve/Reject) and send it."""
+    page.goto("/returns?tab=applying&action=1")
+    links = page.locator("#returns-grid tbody tr .request-link")
+    expect(links.first).to_be_visible()
+    for i in range(links.count()):
+        request_id = links.nth(i).inner_text().strip()
+        if request_id in taken:
+            continue
+        page.goto(f"/returns/{request_id}")
+        decision = page.locator("#action-panel .decision-list a", has_text=re.compile(rf"^{verb}"))
+        if decision.count():
+            break
+    else:
+        raise AssertionError(f"no request in Aftersale Applying offers {verb}")
+    if verb == "Reject":
+        shot(page, "detail", height=1200)
+    decision.first.click()
+    panel = page.locator("#action-panel.confirm-step")
+    expect(panel).to_be_visible()
+    if verb == "Reject":
+        panel.locator("input[name=reject_reason]").first.check()
+        panel.locator("textarea[name=comment], input[name=comment]").first.fill("Item arrived used.")
+    panel.get_by_role("button", name=re.compile(rf"^Yes, {verb.lower()}")).click()
+    expect(page.locator("#action-panel")).not_to_have_class(re.compile("confirm-step"))
+    shop_id = shop_id_of(page, stack, request_id)
+    status = wait_for(
+        lambda: _moved(stack, shop_id, request_id), 30, f"the sandbox to record the {verb} of {request_id}"
+    )
+    return request_id, status
+
+
+def _moved(stack: Stack, shop_id: str, request_id: str) -> str | None:
+    status = sandbox_request(stack.sandbox_url, shop_id, request_id)["status"]
+    return status if tab_for_status(status) != "applying" else None
+
+
+def shop_id_of(page: Page, stack: Stack, request_id: str) -> str:
+    for shop in shops_of(stack.sandbox_url, SELLER):
+        try:
+            sandbox_request(stack.sandbox_url, shop["id"], request_id)
+        except LookupError:
+            continue
+        return shop["id"]
+    raise AssertionError(f"request {request_id} is in none of {SELLER}'s shops")
+
+
+def see_in_tab(page: Page, request_id: str, status: str) -> None:
+    tab = tab_for_status(status)
+    page.goto(f"/returns?tab=applying&q={request_id}")
+    expect(page.locator("#returns-grid tbody tr")).to_have_count(0)
+    page.goto(f"/returns?tab={tab}&q={request_id}")
+    row = page.locator("#returns-grid tbody tr")
+    expect(row).to_have_count(1)
+    expect(row.locator(f".badge[title='{status}']")).to_be_visible()
+
+
+def webhook_changes_open_grid(page: Page, stack: Stack, shop_id: str) -> None:
+    page.goto("/returns?tab=all")
+    page.evaluate("window.__journeyNoReload = true")
+    changed = stack.sandbox_call("POST", "/advance", json={"count": 1, "shop_id": shop_id})["changed"][0]
+    wait_for(
+        lambda: any(d["state"] == "delivered" for d in stack.sandbox_call("GET", "/webhooks")["deliveries"]),
+        30,
+        "the sandbox to deliver the webhook",
+    )
+    row = page.locator(
+        "#returns-grid tbody tr", has=page.locator(f".request-link:text-is('{changed['id']}')")
+    )
+    expect(row.locator(f".badge[title='{changed['status']}']")).to_be_visible(timeout=30_000)
+    assert page.evaluate("window.__journeyNoReload === true"), "the page reloaded"
+
+
+def change_setting(page: Page) -> None:
+    page.get_by_role("link", name="Settings", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/settings"))
+    account = page.locator("#account")
+    account.locator("select[name=timezone]").select_option("Europe/London")
+    account.get_by_role("button", name="Save timezone and date format").click()
+    expect(page.locator("#account [role=status]")).to_be_visible()
+    shot(page, "settings")
+    page.reload()
+    expect(page.locator("#account select[name=timezone]")).to_have_value("Europe/London")
+
+
+def log_out(page: Page, stack: Stack) -> None:
+    page.locator("details.account-menu summary").click()
+    page.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(re.compile(r"/login"))
+    expect(page.locator("#flashes")).to_contain_text("logged out")
+    page.goto("/returns")
+    expect(page).to_have_url(re.compile(r"/login"))
+
+
+def test_seller_journey(page: Page, stack: Stack) -> None:
+    sign_up(page)
+    connect_etsy(page, stack)
+    shot(page, "guide")
+    connect_tiktok(page, stack)
+    shops = shops_of(stack.sandbox_url, SELLER)
+    assert len(shops) == 2
+
+    run_sync(page, stack)
+    expected = expected_tab_counts(sandbox_counts(stack.sandbox_url, [s["id"] for s in shops]))
+    assert expected["all"] > 0
+    check_every_tab(page, expected)
+    back_and_forward(page)
+    search_and_filter(page)
+
+    rejected, rejected_status = respond(page, stack, "Reject", set())
+    approved, approved_status = respond(page, stack, "Approve", {rejected})
+    see_in_tab(page, rejected, rejected_status)
+    see_in_tab(page, approved, approved_status)
+
+    webhook_changes_open_grid(page, stack, shops[0]["id"])
+    change_setting(page)
+    log_out(page, stack)
+    # Images and scripts the seller would miss; htmx's empty style attribute (hash of "") is harmless.
+    blocked = [e for e in page.console_errors if "violates" in e and "inline style" not in e]
+    assert not blocked, "\n".join(blocked)
+    assert requests.get(f"{stack.web_url}/healthz", timeout=10).status_code == 200
