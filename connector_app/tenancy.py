@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from connector_app.extensions import db
 
 M = TypeVar("M", bound="SellerOwned")
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 class SellerOwned:
@@ -48,9 +49,15 @@ def get_for_seller(model: type[M], seller=None, **criteria) -> M | None:
 
 
 def get_for_seller_or_404(model: type[M], ident=None, seller=None, **criteria) -> M:
-    """The seller's row by primary key (or ``criteria``); 404 when missing or someone else's."""
+    """The seller's row by primary key (or ``criteria``); 404 when missing or someone else's.
+
+    An integer no 64-bit column can hold (``/connect/etsy/99999999999999999999/disconnect``) is a 404
+    too: the database drivers refuse to bind it rather than find nothing.
+    """
     if ident is not None:
         criteria[model.__mapper__.primary_key[0].key] = ident
+    if any(isinstance(v, int) and not _INT64_MIN <= v <= _INT64_MAX for v in criteria.values()):
+        abort(404)
     obj = get_for_seller(model, seller, **criteria)
     if obj is None:
         abort(404)
