@@ -20,6 +20,9 @@ from connector_app.webhooks import bp, services
 log = logging.getLogger(__name__)
 
 
+MAX_TYPE = 2**31 - 1  # WebhookEvent.type is a 32-bit column
+
+
 def _empty(status: int) -> Response:
     return Response(b"", status=status)
 
@@ -28,13 +31,13 @@ def _parse(body: bytes) -> dict | None:
     """The notification, or None when it is not a well-formed one."""
     try:
         payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly deep nesting
         return None
     if not isinstance(payload, dict):
         return None
     kind, timestamp = payload.get("type"), payload.get("timestamp")
     notification_id = payload.get("tts_notification_id")
-    if isinstance(kind, bool) or not isinstance(kind, int):
+    if isinstance(kind, bool) or not isinstance(kind, int) or not 0 <= kind <= MAX_TYPE:
         return None
     if isinstance(timestamp, bool) or not isinstance(timestamp, int):
         return None
