@@ -176,6 +176,9 @@ def _app_state(database_url: str) -> tuple[str, int, int]:
 
 def login(base: str, email: str) -> requests.Session:
     session = requests.Session()
+    # A new connection per request: a reused keep-alive connection that gunicorn closes at the moment
+    # it is reused is reset, which a browser retries silently and ``requests`` reports as an error.
+    session.headers["Connection"] = "close"
     page = session.get(f"{base}/login", timeout=30)
     token = CSRF_META.search(page.text).group(1)
     response = session.post(
@@ -199,7 +202,7 @@ def _get(session: requests.Session, url: str, stats: Stats, kind: str) -> str:
         if response.status_code >= 400:
             error = f"GET {url}: HTTP {response.status_code}"
     except requests.RequestException as exc:
-        error = f"GET {url}: {type(exc).__name__}"
+        error = f"GET {url}: {type(exc).__name__}: {str(exc)[:160]}"
     stats.record(kind, time.perf_counter() - started, error)
     return body
 
