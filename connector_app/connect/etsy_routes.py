@@ -74,8 +74,19 @@ def etsy_callback():
         return fail("etsy", services.CLAIMED.format(name="This Etsy shop"), retry)
     except FLOW_ERRORS as exc:
         return fail("etsy", explain(exc, "Etsy"), retry)
+    _refresh_listings_soon(saved.connection)
     message = f"Connected your Etsy shop {saved.connection.shop_name}."
     if saved.replaced is not None:
         message += f" {saved.replaced.shop_name} was disconnected: an account works with one Etsy shop."
     flash(message, "success")
     return redirect(url_for("connect.index"))
+
+
+def _refresh_listings_soon(connection) -> None:
+    """Fetch the new shop's listings now (SKU links, restocking) instead of at the next periodic sweep."""
+    from connector_app.listings.jobs import enqueue_refresh
+
+    try:
+        enqueue_refresh(connection)
+    except Exception:  # the connection is saved; the periodic sweep refreshes the listings anyway
+        log.exception("could not enqueue the listings refresh for Etsy connection %s", connection.id)

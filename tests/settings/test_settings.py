@@ -220,10 +220,13 @@ def test_delete_account_needs_the_password_and_removes_only_this_sellers_data(
 
 
 def test_connected_stores_link_to_reconnect_and_disconnect(logged_in, factories, seller):
-    factories.tiktok_shop(seller, name="Harbor")
-    factories.etsy_connection(seller, shop_name="HarborOnEtsy")
+    shop = factories.tiktok_shop(seller, name="Harbor")
+    etsy = factories.etsy_connection(seller, shop_name="HarborOnEtsy")
     page = logged_in.get("/settings").get_data(as_text=True)
     assert "Harbor" in page and "HarborOnEtsy" in page and "Connected" in page
+    # Disconnect goes through the one confirmation page (no second, script-only confirm).
+    assert f'href="/connect/tiktok/shops/{shop.id}/disconnect"' in page
+    assert f'href="/connect/etsy/{etsy.id}/disconnect"' in page
 
 
 ROUTES = [
