@@ -104,60 +104,56 @@ def mark_needs_reconnect(model, row, reason: str) -> None:
     _persist(model, row, {"status": NEEDS_RECONNECT, "status_reason": reason})
 
 
+def _refresh(model, row, kind: str, label: str, failed_token: str | None, fetch) -> str:
+    """The one refresh protocol for both marketplaces, under a per-connection lock across processes.
+
+    ``fetch(refresh_token)`` calls the marketplace and returns the columns to store. A token that
+    another process already replaced is reused; a refresh refused for good marks the connection.
+    """
+    with _lock(kind, row.id):
+        _read_committed(model, row)
+        if row.status != CONNECTED:
+            raise AuthorizationLost(message=row.status_reason or f"{label} needs reconnecting")
+        if failed_token is not None and row.access_token != failed_token:
+            return row.access_token  # someone else refreshed while we waited
+        if failed_token is None and not _expiring(row):
+            return row.access_token
+        try:
+            values = fetch(row.refresh_token)
+        except AuthorizationLost as exc:
+            mark_needs_reconnect(model, row, exc.seller_message())
+            raise
+        _persist(model, row, {**values, "refreshed_at": utcnow()})
+        return values["access_token"]
+
+
 def refresh_tiktok(authorization: TikTokAuthorization, failed_token: str | None = None) -> str:
     """Refresh the authorization's tokens (once, across all processes); return the access token."""
-    with _lock("tiktok", authorization.id):
-        _read_committed(TikTokAuthorization, authorization)
-        if authorization.status != CONNECTED:
-            raise AuthorizationLost(message=authorization.status_reason or "TikTok Shop needs reconnecting")
-        if failed_token is not None and authorization.access_token != failed_token:
-            return authorization.access_token  # someone else refreshed while we waited
-        if failed_token is None and not _expiring(authorization):
-            return authorization.access_token
-        try:
-            tokens = tiktok_auth().refresh(authorization.refresh_token)
-        except AuthorizationLost as exc:
-            mark_needs_reconnect(TikTokAuthorization, authorization, exc.seller_message())
-            raise
-        _persist(
-            TikTokAuthorization,
-            authorization,
-            {
-                "access_token": tokens.access_token,
-                "refresh_token": tokens.refresh_token,
-                "access_token_expires_at": from_unix(tokens.access_token_expires_at),
-                "refresh_token_expires_at": from_unix(tokens.refresh_token_expires_at),
-                "refreshed_at": utcnow(),
-            },
-        )
-        return tokens.access_token
+
+    def fetch(refresh_token: str) -> dict:
+        tokens = tiktok_auth().refresh(refresh_token)
+        return {
+            "access_token": tokens.access_token,
+            "refresh_token": tokens.refresh_token,
+            "access_token_expires_at": from_unix(tokens.access_token_expires_at),
+            "refresh_token_expires_at": from_unix(tokens.refresh_token_expires_at),
+        }
+
+    return _refresh(TikTokAuthorization, authorization, "tiktok", "TikTok Shop", failed_token, fetch)
 
 
 def refresh_etsy(connection: EtsyConnection, failed_token: str | None = None) -> str:
-    with _lock("etsy", connection.id):
-        _read_committed(EtsyConnection, connection)
-        if connection.status != CONNECTED:
-            raise AuthorizationLost(message=connection.status_reason or "Etsy needs reconnecting")
-        if failed_token is not None and connection.access_token != failed_token:
-            return connection.access_token
-        if failed_token is None and not _expiring(connection):
-            return connection.access_token
-        try:
-            tokens = etsy_auth().refresh(connection.refresh_token)
-        except AuthorizationLost as exc:
-            mark_needs_reconnect(EtsyConnection, connection, exc.seller_message())
-            raise
-        _persist(
-            EtsyConnection,
-            connection,
-            {
-                "access_token": tokens.access_token,
-                "refresh_token": tokens.refresh_token,  # Etsy rotates it: the old one is dead now
-                "access_token_expires_at": from_unix(tokens.expires_at),
-                "refreshed_at": utcnow(),
-            },
-        )
-        return tokens.access_token
+    """Refresh the Etsy tokens; Etsy rotates the refresh token, so the new one is stored at once."""
+
+    def fetch(refresh_token: str) -> dict:
+        tokens = etsy_auth().refresh(refresh_token)
+        return {
+            "access_token": tokens.access_token,
+            "refresh_token": tokens.refresh_token,
+            "access_token_expires_at": from_unix(tokens.expires_at),
+        }
+
+    return _refresh(EtsyConnection, connection, "etsy", "Etsy", failed_token, fetch)
 
 
 def _expiring(row) -> bool:
