@@ -21,11 +21,20 @@ _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 class SellerOwned:
-    """Mixin for rows that belong to one seller."""
+    """Mixin for rows that belong to one seller.
+
+    ``seller_id`` gets its own index unless the model sets ``seller_id_indexed = False`` because its
+    composite indexes all start with ``seller_id`` already. A redundant single-column index costs every
+    write, and without statistics SQLite's planner prefers it to the composite one a query needs.
+    """
+
+    seller_id_indexed = True
 
     @declared_attr
     def seller_id(cls) -> Mapped[int]:  # noqa: N805 - declared_attr receives the class
-        return mapped_column(ForeignKey("sellers.id", ondelete="CASCADE"), index=True, nullable=False)
+        return mapped_column(
+            ForeignKey("sellers.id", ondelete="CASCADE"), index=cls.seller_id_indexed, nullable=False
+        )
 
 
 def _seller_id(seller) -> int:

@@ -19,10 +19,12 @@ from sqlalchemy import update
 
 from connector_app.connect.clients import mark_needs_reconnect
 from connector_app.connect.models import TikTokAuthorization, TikTokShop
+from connector_app.dbutil import analyze_if_stale
 from connector_app.extensions import db
 from connector_app.marketplaces.errors import AuthorizationLost, MarketplaceError
 from connector_app.marketplaces.tiktok.types import AftersaleRequest, Page
-from connector_app.returns.services import upsert_requests
+from connector_app.returns.models import ReturnLineItem, ReturnRequest, ReturnStatusChange
+from connector_app.returns.services import ShopKey, upsert_requests
 from connector_app.returns.signals import notify_requests_changed
 from connector_app.sync import services
 from connector_app.sync.checkpoint import Checkpoint
@@ -35,6 +37,10 @@ from connector_app.timeutil import utcnow
 log = logging.getLogger(__name__)
 
 UNEXPECTED = "The sync stopped because of an unexpected error; the next sync resumes from where it stopped."
+
+
+ANALYZE_CHECK_EVERY = 500  # new rows between two looks at the planner statistics
+WRITTEN_TABLES = [ReturnRequest.__table__, ReturnLineItem.__table__, ReturnStatusChange.__table__]
 
 
 class RunTakenOver(Exception):
@@ -55,6 +61,7 @@ class SyncRunner:
         self.run_id = run_id
         self.shop_pk = shop_pk
         self.full = kind == services.FULL
+        self._created_at_last_check = 0
 
     def shop(self) -> TikTokShop:
         shop = get_for_seller(TikTokShop, self.seller_id, id=self.shop_pk)
@@ -91,10 +98,19 @@ class SyncRunner:
                 following = self._following(current, page)
                 future = fetcher.submit(following) if following else None  # overlap with the write
                 checkpoint = self._store(checkpoint, current, page, following)
+                self._keep_statistics_fresh(checkpoint)
                 current = following
             finished = True
         finally:
             fetcher.close(wait=finished)
+
+    def _keep_statistics_fresh(self, checkpoint: Checkpoint) -> None:
+        """Every few hundred new rows, let PostgreSQL re-plan the page lookups (see ``analyze_if_stale``)."""
+        if checkpoint.created_count - self._created_at_last_check >= ANALYZE_CHECK_EVERY:
+            self._created_at_last_check = checkpoint.created_count
+            analyzed = analyze_if_stale(WRITTEN_TABLES)
+            if analyzed:
+                log.info("sync run %s: refreshed planner statistics of %s", self.run_id, ", ".join(analyzed))
 
     def _following(self, current: PageRequest, page: Page[AftersaleRequest]) -> PageRequest | None:
         token = page.next_page_token
@@ -136,12 +152,12 @@ class SyncRunner:
         """Upsert one page and move the checkpoint in one transaction; notify after the commit."""
 
         def unit() -> tuple[Checkpoint, list[int]]:
-            shop = self.shop()
-            result = upsert_requests(shop, page.items, source="sync")
+            result = upsert_requests(ShopKey(self.shop_pk, self.seller_id), page.items, source="sync")
             after = checkpoint.after_page(len(page.items), result)
             now = utcnow()
             values = {"heartbeat_at": now}
             if following is None or following.phase != current.phase:
+                shop = self.shop()
                 attr = f"{current.phase}_high_water"
                 marks = [m for m in (getattr(shop, attr), after.phase_high_water) if m is not None]
                 setattr(shop, attr, max(marks) if marks else None)

@@ -72,7 +72,9 @@ class WebhookEvent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     notification_id: Mapped[str] = mapped_column(String(128), unique=True)
-    type: Mapped[int] = mapped_column(Integer)
+    # Named ``event_type`` in Python: an attribute called ``type`` would shadow the builtin while
+    # SQLAlchemy evaluates this class's annotations. The column keeps TikTok's name.
+    event_type: Mapped[int] = mapped_column("type", Integer)
     shop_id: Mapped[str | None] = mapped_column(String(64), index=True)  # TikTok's shop id
     seller_id: Mapped[int | None] = mapped_column(ForeignKey("sellers.id", ondelete="CASCADE"), index=True)
     payload: Mapped[dict] = mapped_column(JSON)

@@ -42,7 +42,7 @@ def _finish(event_id: int, outcome: str, seller_id: int | None = None) -> str:
 
 def _refetch(event: WebhookEvent, shop: TikTokShop) -> str:
     data = event.payload.get("data") or {}
-    is_return = event.type == RETURN_STATUS_CHANGE
+    is_return = event.event_type == RETURN_STATUS_CHANGE
     request_id = str(data.get("return_id" if is_return else "cancel_id") or "")
     if not request_id:
         return "ignored: the notification names no request"
@@ -78,17 +78,17 @@ def process_webhook(event_id: int) -> str:
         return _finish(event_id, "ignored: unknown shop")
     data = event.payload.get("data") or {}
     try:
-        if event.type in (RETURN_STATUS_CHANGE, CANCELLATION_STATUS_CHANGE):
+        if event.event_type in (RETURN_STATUS_CHANGE, CANCELLATION_STATUS_CHANGE):
             outcome = _refetch(event, shop)
             if outcome.startswith("ignored"):
                 return _finish(event_id, outcome, shop.seller_id)
             return outcome
-        if event.type == DEAUTHORIZATION:
+        if event.event_type == DEAUTHORIZATION:
             from connector_app.connect.services import mark_shop_deauthorized
 
             mark_shop_deauthorized(shop.shop_id, data.get("message") or "The seller deauthorized the app.")
             return _finish(event_id, "shop marked disconnected", shop.seller_id)
-        if event.type == AUTHORIZATION_EXPIRING:
+        if event.event_type == AUTHORIZATION_EXPIRING:
             from connector_app.connect.services import note_authorization_expiring
 
             expires_at = data.get("expiration_time")
@@ -102,5 +102,5 @@ def process_webhook(event_id: int) -> str:
         if exc.retryable:
             raise  # RQ retries it later (RETRY_DELAYS); the scheduled sync is the backstop
         return _finish(event_id, f"failed: {exc.seller_message()}", shop.seller_id)
-    log.info("webhook %s of unknown type %s: acknowledged", event.notification_id, event.type)
-    return _finish(event_id, f"ignored: unknown type {event.type}", shop.seller_id)
+    log.info("webhook %s of unknown type %s: acknowledged", event.notification_id, event.event_type)
+    return _finish(event_id, f"ignored: unknown type {event.event_type}", shop.seller_id)

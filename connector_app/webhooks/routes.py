@@ -20,7 +20,7 @@ from connector_app.webhooks import bp, services
 log = logging.getLogger(__name__)
 
 
-MAX_TYPE = 2**31 - 1  # WebhookEvent.type is a 32-bit column
+MAX_TYPE = 2**31 - 1  # WebhookEvent.event_type is a 32-bit column
 
 
 def _empty(status: int) -> Response:

@@ -29,7 +29,7 @@ def record_event(payload: dict) -> WebhookEvent | None:
     shop_id = payload.get("shop_id")
     event = WebhookEvent(
         notification_id=notification_id,
-        type=int(payload["type"]),
+        event_type=int(payload["type"]),
         shop_id=None if shop_id is None else str(shop_id)[:64],
         payload=payload,
     )
@@ -52,5 +52,5 @@ def enqueue_processing(event: WebhookEvent) -> None:
         result_ttl=600,
         failure_ttl=7 * 86400,
         retry=Retry(max=len(RETRY_DELAYS), interval=RETRY_DELAYS),
-        description=f"webhook {event.notification_id} type {event.type}",
+        description=f"webhook {event.notification_id} type {event.event_type}",
     )

@@ -89,7 +89,7 @@ def seed_seller(factories, tag: str) -> SeededSeller:
                 ),
                 WebhookEvent(
                     notification_id=f"notif-{tag}-0001",
-                    type=1,
+                    event_type=1,
                     shop_id=shop.shop_id,
                     seller_id=seller.id,
                     payload={"type": 1, "shop_id": shop.shop_id, "data": {"order_id": ret.order_id}},
