@@ -11,7 +11,7 @@ import json
 import logging
 import time
 
-from flask import Response, current_app, request
+from flask import Response, abort, current_app, request
 
 from connector_app.extensions import csrf, db
 from connector_app.marketplaces.tiktok.signing import verify_webhook
@@ -48,11 +48,25 @@ def _parse(body: bytes) -> dict | None:
     return payload
 
 
+def _raw_body() -> bytes:
+    """The raw bytes, exactly as signed; 413 past MAX_CONTENT_LENGTH, declared or streamed.
+
+    A declared Content-Length over the limit is refused by Werkzeug. A chunked body has no length:
+    Werkzeug stops reading it at the limit without saying so, and the truncated body would then
+    fail its signature (a misleading 401). A streamed body that fills the limit is refused here.
+    """
+    body = request.get_data(cache=False)
+    limit = request.max_content_length
+    if request.content_length is None and limit is not None and len(body) >= limit:
+        abort(413)
+    return body
+
+
 @bp.post("/tiktok")
 @csrf.exempt
 def tiktok() -> Response:
     config = current_app.config
-    body = request.get_data(cache=False)  # the raw bytes, exactly as signed (413 past MAX_CONTENT_LENGTH)
+    body = _raw_body()
     signature = request.headers.get("Authorization", "")
     if not verify_webhook(config["TIKTOK_APP_KEY"], config["TIKTOK_APP_SECRET"], body, signature):
         log.warning("webhook with a bad or missing signature from %s", request.remote_addr)

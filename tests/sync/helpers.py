@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from rq import SimpleWorker
 from sqlalchemy import select
 
 from connector_app.connect.clients import tiktok_auth
@@ -21,16 +20,10 @@ SELLER = "Harbor & Pine Goods"  # one US shop in the sandbox's demo world (1 in 
 SHOPS_IN_SANDBOX = 7
 
 
-class InProcessWorker(AppWorker, SimpleWorker):
-    """AppWorker without the fork: jobs run in the test process, inside the app context."""
-
-    execute_job = SimpleWorker.execute_job
-
-
 def work(app) -> None:
     """Run every queued job to the end with a real RQ worker."""
     with app.app_context():
-        InProcessWorker([rq.queue], connection=rq.connection, app=app).work(burst=True)
+        AppWorker([rq.queue], connection=rq.connection, app=app).work(burst=True)
 
 
 def point_app_at(app, sb: SandboxServer, **extra) -> None:
