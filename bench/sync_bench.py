@@ -35,6 +35,12 @@ def _sandbox(requests_in_shop: int):
     )
 
 
+def _fresh_database(url: str | None, tmp: Path) -> str:
+    from bench.grid_bench import _fresh_database as fresh
+
+    return fresh(url, tmp)
+
+
 def _app(tmp: str, sb_url: str, app_key: str, app_secret: str, database_url: str | None = None):
     from connector_app import create_app
     from connector_app.extensions import db
@@ -42,7 +48,7 @@ def _app(tmp: str, sb_url: str, app_key: str, app_secret: str, database_url: str
     app = create_app(
         {
             "INSTANCE_PATH": tmp,
-            "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{tmp}/bench.sqlite",
+            "SQLALCHEMY_DATABASE_URI": _fresh_database(database_url, Path(tmp)),
             "SECRET_KEY": "bench",
             "TIKTOK_API_URL": sb_url,
             "TIKTOK_AUTH_API_URL": sb_url,
@@ -187,7 +193,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--memory", type=int, nargs=2, default=(10_000, 100_000), metavar=("SMALL", "LARGE"))
     p.add_argument("--skip-memory", action="store_true")
     p.add_argument(
-        "--database-url", help="an empty database for the speed runs (default: SQLite in a temp dir)"
+        "--database-url",
+        help="a PostgreSQL URL for the speed runs; the database is DROPPED and recreated "
+        "(default: SQLite in a temp dir)",
     )
     p.add_argument("--child", help=argparse.SUPPRESS)
     return p

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, func, or_, select
 
 from connector_app.connect.models import CONNECTED, EtsyConnection
 from connector_app.extensions import db, rq
@@ -67,6 +67,7 @@ def restock_candidates(seller_id: int, request_pks: list[int]) -> list[int]:
                 ReturnRequest.request_type == restock.RESTOCK_TYPE,
                 ReturnRequest.status == restock.COMPLETE_STATUS,
                 ReturnRequest.restocked_at.is_(None),
+                ReturnRequest.update_time >= (settings.restock_after or 0),
             )
         )
     )
@@ -111,6 +112,7 @@ def periodic_listings_and_restocks() -> None:
             ReturnRequest.request_type == restock.RESTOCK_TYPE,
             ReturnRequest.status == restock.COMPLETE_STATUS,
             ReturnRequest.restocked_at.is_(None),
+            ReturnRequest.update_time >= func.coalesce(SellerSettings.restock_after, 0),
             ~exists().where(RestockRecord.request_pk == ReturnRequest.id),
         )
         .limit(SWEEP_LIMIT)

@@ -85,8 +85,11 @@ def plan(seller_id: int, request_pk: int) -> bool:
     request = db.session.scalars(
         for_seller(ReturnRequest, seller_id).where(ReturnRequest.id == request_pk).with_for_update()
     ).first()
-    if request is None or not eligible(request) or not get_settings(seller_id).restock_on_complete:
+    settings = get_settings(seller_id)
+    if request is None or not eligible(request) or not settings.restock_on_complete:
         return False
+    if request.update_time < (settings.restock_after or 0):
+        return False  # completed before restocking was switched on: the seller's own history
     quantities = returned_quantities(request)
     if not quantities:
         return False

@@ -47,7 +47,8 @@ class ReturnsSettingsForm(FlaskForm):
         "Restock Etsy inventory on completed returns",
         description=(
             "When a return-and-refund is complete on TikTok Shop, add the returned quantity back to the "
-            "Etsy listing with the same SKU — once per item, never twice."
+            "Etsy listing with the same SKU — once per item, never twice. Only returns that complete "
+            "after you switch this on are restocked; earlier ones are left as they are."
         ),
     )
     default_shop = SelectField(

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from connector_app.extensions import db
 from connector_app.listings import restock
+from connector_app.listings.jobs import periodic_listings_and_restocks
 from connector_app.listings.models import EtsyListing, EtsyListingSku, ListingRefresh, RestockRecord
 from connector_app.returns.models import ReturnRequest
 from connector_app.returns.services import upsert_requests
@@ -142,6 +143,45 @@ def test_a_completed_return_restocks_etsy_once_across_repeated_syncs(app, factor
     assert the_request(app).restocked_at is not None
     panel = logged_in.get("/actions/5768000000000001").get_data(as_text=True)
     assert "Restocked on Etsy" in panel and "+1 SKU SKU-1" in panel
+
+
+def test_returns_completed_before_restocking_was_switched_on_are_never_restocked(
+    app, factories, shop, etsy, seller
+):
+    with app.app_context():
+        settings = get_settings(seller.id)
+        switched_on = settings.restock_after
+        assert switched_on is not None  # stamped when the fixture switched it on
+    history = completed(factories, rid="5768000000000007")
+    history = replace(history, update_time=switched_on - 3600)  # completed an hour before
+    recent = replace(completed(factories, rid="5768000000000008", sku="SKU-2"), update_time=switched_on + 5)
+    sync(app, shop, history)
+    sync(app, shop, recent)
+    run_jobs(app)
+    with app.app_context():
+        periodic_listings_and_restocks()  # the sweep for missed restocks does not pick history up either
+    run_jobs(app)
+
+    assert etsy.stock == {"SKU-1": 4, "SKU-2": 10}
+    assert [r.sku for r in records(app)] == ["SKU-2"]
+    assert the_request(app, "5768000000000007").restocked_at is None
+
+
+def test_switching_restocking_on_starts_it_from_that_moment(app, seller):
+    with app.app_context():
+        settings = get_settings(seller.id)
+        assert (settings.restock_on_complete, settings.restock_after) == (False, None)
+        settings.restock_on_complete = True
+        db.session.commit()
+        first = settings.restock_after
+        assert abs(first - utcnow().timestamp()) < 5
+        db.session.expire(settings)  # a later request that loads the row and saves the form again
+        settings.restock_on_complete = True
+        db.session.commit()
+        assert settings.restock_after == first  # saved again while on: the start stays
+        settings.restock_on_complete = False
+        db.session.commit()
+        assert settings.restock_after is None
 
 
 def test_nothing_is_restocked_when_the_setting_is_off(app, factories, shop, etsy, seller, logged_in):
