@@ -212,6 +212,34 @@ def restock_request(seller_id: int, request_pk: int) -> None:
                 db.session.rollback()
                 record.message = exc.seller_message()
                 db.session.commit()
+    _finish_if_done(seller_id, request_pk)
+    db.session.commit()
+
+
+MANUAL_STATES = (CHECK, NO_MATCH)
+HANDLED_BY_SELLER = "You marked this as handled on Etsy."
+
+
+def mark_handled(seller_id: int, request_pk: int, sku: str) -> bool:
+    """The seller has dealt with a "your turn" task on Etsy themselves; False if it is not one now.
+
+    Only tasks the app handed over (``check``, ``no_match``) can be closed this way: a restock the
+    app is still carrying out is never marked done behind its back. Flushes; the caller commits.
+    """
+    record = db.session.scalars(
+        for_seller(RestockRecord, seller_id)
+        .where(RestockRecord.request_pk == request_pk, RestockRecord.sku == sku)
+        .with_for_update()
+    ).first()
+    if record is None or record.state not in MANUAL_STATES:
+        return False
+    record.state, record.done_at, record.message = DONE, utcnow(), HANDLED_BY_SELLER
+    _finish_if_done(seller_id, request_pk)
+    return True
+
+
+def _finish_if_done(seller_id: int, request_pk: int) -> None:
+    """Mark the request restocked once every one of its records is done. Flushes."""
     records = records_for(seller_id, request_pk)
     if records and all(r.state == DONE for r in records):
         request = db.session.scalars(
@@ -219,4 +247,4 @@ def restock_request(seller_id: int, request_pk: int) -> None:
         ).one()
         if request.restocked_at is None:
             request.restocked_at = utcnow()
-            db.session.commit()
+    db.session.flush()

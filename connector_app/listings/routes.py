@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from connector_app.extensions import db
-from connector_app.listings import bp, services
+from connector_app.listings import bp, restock, services
 from connector_app.listings.jobs import enqueue_refresh
 from connector_app.listings.models import EtsyListing, ListingRefresh
-from connector_app.templating import render_page
-from connector_app.tenancy import for_seller
+from connector_app.returns.models import ReturnRequest
+from connector_app.templating import is_htmx, render_page
+from connector_app.tenancy import for_seller, get_for_seller_or_404
 
 PAGE_LIMIT = 500
 
@@ -42,3 +43,21 @@ def refresh():
         enqueue_refresh(connection)
         flash("Fetching your Etsy listings now; reload this page in a minute.", "info")
     return redirect(url_for("listings.index"))
+
+
+@bp.post("/restock/<request_id>/handled")
+@login_required
+def restock_handled(request_id: str):
+    """Close a "your turn" restock task (form field ``sku``) the seller has dealt with on Etsy."""
+    return_request = get_for_seller_or_404(ReturnRequest, request_id=request_id)
+    sku = (request.form.get("sku") or "").strip()[:128]
+    closed = restock.mark_handled(current_user.id, return_request.id, sku)
+    db.session.commit()
+    if is_htmx():  # the panel shows the task's state now, whichever way it went
+        db.session.refresh(return_request)
+        return render_page("actions/panel.html", "panel", return_request=return_request)
+    if closed:
+        flash(f"Marked SKU {sku} as handled on Etsy.", "success")
+    else:
+        flash("That Etsy task is not waiting for you any more; nothing was changed.", "warning")
+    return redirect(url_for("actions.panel", request_id=request_id))

@@ -14,6 +14,7 @@ from connector_app.extensions import db
 from connector_app.listings import restock
 from connector_app.listings.jobs import periodic_listings_and_restocks
 from connector_app.listings.models import EtsyListing, EtsyListingSku, ListingRefresh, RestockRecord
+from connector_app.listings.restock import HANDLED_BY_SELLER
 from connector_app.returns.models import ReturnRequest
 from connector_app.returns.services import upsert_requests
 from connector_app.returns.signals import notify_requests_changed
@@ -299,6 +300,39 @@ def test_a_sku_without_an_etsy_listing_becomes_a_manual_task(app, factories, sho
     assert record.state == "no_match"
     panel = logged_in.get("/actions/5768000000000001").get_data(as_text=True)
     assert "No Etsy listing has SKU NOT-ON-ETSY" in panel
+
+
+def test_the_seller_closes_a_manual_task_once_handled_on_etsy(app, factories, shop, etsy, logged_in, auth):
+    sync(app, shop, completed(factories, sku="NOT-ON-ETSY"))
+    run_jobs(app)
+    panel = logged_in.get("/actions/5768000000000001").get_data(as_text=True)
+    assert "I&#39;ve handled this on Etsy" in panel or "I've handled this on Etsy" in panel
+    url = "/listings/restock/5768000000000001/handled"
+
+    assert logged_in.htmx("POST", url, data={"sku": "NOT-ON-ETSY"}, csrf=False).status_code == 400  # no token
+    assert records(app)[0].state == "no_match"
+    response = logged_in.htmx("POST", url, data={"sku": "NOT-ON-ETSY"})
+
+    assert response.status_code == 200 and HANDLED_BY_SELLER in response.get_data(as_text=True)
+    [record] = records(app)
+    assert (record.state, record.message) == ("done", HANDLED_BY_SELLER)
+    assert the_request(app).restocked_at is not None and etsy.puts == 0
+    again = logged_in.post_form(url, {"sku": "NOT-ON-ETSY"}, follow_redirects=True)  # nothing left to close
+    assert "not waiting for you any more" in again.get_data(as_text=True)
+
+    auth.logout()
+    other = factories.seller("other@example.com")
+    auth.login(other.email)
+    assert logged_in.post_form(url, {"sku": "NOT-ON-ETSY"}).status_code == 404  # another seller's request
+
+
+def test_a_restock_the_app_is_carrying_out_cannot_be_closed_by_hand(
+    app, factories, shop, etsy, seller, logged_in
+):
+    claim_only(app, factories, shop)
+    response = logged_in.post_form("/listings/restock/5768000000000001/handled", {"sku": "SKU-1"})
+    assert response.status_code == 302
+    assert [r.state for r in records(app)] == ["claimed"]
 
 
 def test_an_etsy_refusal_leaves_the_restock_to_retry(app, factories, shop, seller):
