@@ -29,7 +29,9 @@ from connector_app.connect.models import (
 from connector_app.extensions import db, rq
 from connector_app.marketplaces.errors import AuthorizationLost
 from connector_app.marketplaces.etsy import EtsyAuth, EtsyClient
+from connector_app.marketplaces.http import SharedRateLimiter
 from connector_app.marketplaces.tiktok import TikTokAuth, TikTokClient
+from connector_app.marketplaces.tiktok.client import REQUESTS_PER_SECOND as TIKTOK_REQUESTS_PER_SECOND
 from connector_app.timeutil import ensure_aware, from_unix, utcnow
 
 log = logging.getLogger(__name__)
@@ -183,9 +185,27 @@ def tiktok_client_for(shop: TikTokShop) -> TikTokClient:
         session=http_session("tiktok"),
         timeout=_timeout(),
         backoff_base=_backoff_base(),
+        limiter=shop_rate_limiter(shop.cipher),
     )
     client.on_token_expired = lambda: refresh_tiktok(authorization, failed_token=client.access_token)
     return client
+
+
+_shared_limiters: dict[tuple, SharedRateLimiter] = {}
+
+
+def shop_rate_limiter(cipher: str) -> SharedRateLimiter:
+    """TikTok's per-shop rate limit, shared by the web app and every worker through the app's Redis
+    (a sync in one worker and webhook re-fetches in another count against the same limit)."""
+    app_key = current_app.config["TIKTOK_APP_KEY"]
+    key = (os.getpid(), id(rq.connection), app_key, cipher)
+    limiter = _shared_limiters.get(key)
+    if limiter is None:
+        redis_key = f"{current_app.config['RQ_QUEUE']}:ratelimit:tiktok:{app_key}:{cipher}"
+        limiter = _shared_limiters[key] = SharedRateLimiter(
+            rq.connection, redis_key, TIKTOK_REQUESTS_PER_SECOND
+        )
+    return limiter
 
 
 def tiktok_client_for_authorization(authorization: TikTokAuthorization) -> TikTokClient:

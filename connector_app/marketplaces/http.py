@@ -2,6 +2,8 @@
 
 - ``build_session``: a ``requests.Session`` with a sized connection pool and no hidden urllib3 retries.
 - ``TokenBucket`` / ``get_limiter``: a thread-safe rate limiter shared per key (app + shop) in the process.
+- ``SharedRateLimiter``: the same limit shared by every process through Redis (web, all workers), falling
+  back to the process's own bucket while Redis cannot be reached.
 - ``HttpTransport``: one attempt = ``request()`` (timeout on every call, transport failures become
   ``TransportError``); ``run()`` repeats an attempt with exponential backoff + jitter (tenacity) while the
   raised ``MarketplaceError`` is ``retryable``, honouring ``Retry-After`` and logging every retry.
@@ -15,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -84,6 +86,54 @@ def get_limiter(key: tuple[str, ...], rate: float, **kwargs: Any) -> TokenBucket
         if bucket is None:
             bucket = _limiters[key] = TokenBucket(rate, **kwargs)
         return bucket
+
+
+class Limiter(Protocol):
+    def acquire(self) -> float:
+        """Block until the next call may go out; return the seconds waited."""
+
+
+# GCRA ("generic cell rate algorithm") in one atomic step on Redis' own clock, so processes on
+# different machines agree: KEYS[1] holds the earliest time (µs) the next call may go out. Each call
+# takes that slot, pushes it one interval further, and is told how long to wait for it.
+_GCRA = """
+local now = redis.call('TIME')
+now = tonumber(now[1]) * 1000000 + tonumber(now[2])
+local interval = tonumber(ARGV[1])
+local slot = tonumber(redis.call('GET', KEYS[1]) or '0')
+if slot < now then slot = now end
+local ttl_ms = math.ceil((slot + interval - now) / 1000) + 1000
+redis.call('SET', KEYS[1], tostring(slot + interval), 'PX', ttl_ms)
+return slot - now
+"""
+
+
+class SharedRateLimiter:
+    """At most ``rate`` calls per second for ``key`` across every process that uses the same Redis.
+
+    Calls are spaced evenly (no burst), like the process-local ``TokenBucket(rate, capacity=1)``.
+    While Redis cannot be reached the process's own bucket for the key applies, with a logged warning:
+    the limit then holds per process only, and TikTok's 429s are retried with backoff as always.
+    """
+
+    def __init__(self, redis, key: str, rate: float, *, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.key = key
+        self.interval_us = max(1, round(1_000_000 / float(rate)))
+        self._script = redis.register_script(_GCRA)
+        self._fallback = get_limiter(("shared-fallback", key), rate, capacity=1)
+        self._sleep = sleep
+
+    def acquire(self) -> float:
+        try:
+            wait = int(self._script(keys=[self.key], args=[self.interval_us])) / 1_000_000
+        except Exception as exc:  # redis.RedisError or a socket error: keep calling, limited locally
+            logger.warning(
+                "shared rate limiter %s unavailable (%r): limiting in this process only", self.key, exc
+            )
+            return self._fallback.acquire()
+        if wait > 0:
+            self._sleep(wait)
+        return wait
 
 
 def parse_retry_after(value: str | None) -> float | None:

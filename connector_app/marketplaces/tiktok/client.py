@@ -13,7 +13,7 @@ from urllib.parse import quote
 import requests
 
 from ..errors import TokenExpired
-from ..http import HttpTransport, Timeout, get_limiter
+from ..http import HttpTransport, Limiter, Timeout, get_limiter
 from . import parsing
 from .envelope import MARKETPLACE, Envelope, unwrap
 from .signing import sign
@@ -55,6 +55,7 @@ class TikTokClient:
         backoff_base: float = 0.5,
         backoff_max: float = 30.0,
         clock: Callable[[], float] = time.time,
+        limiter: Limiter | None = None,
     ) -> None:
         self.app_key = app_key
         self.app_secret = app_secret
@@ -73,8 +74,10 @@ class TikTokClient:
             sleep=sleep,
         )
         # No burst: TikTok counts calls in a sliding one-second window, so a full bucket plus its refill
-        # would allow twice the limit in one window.
-        self._limiter = get_limiter(("tiktok", app_key, shop_cipher or ""), REQUESTS_PER_SECOND, capacity=1)
+        # would allow twice the limit in one window. ``limiter`` shares the limit beyond this process.
+        self._limiter: Limiter = limiter or get_limiter(
+            ("tiktok", app_key, shop_cipher or ""), REQUESTS_PER_SECOND, capacity=1
+        )
 
     # -- transport ---------------------------------------------------------------------------------
 
