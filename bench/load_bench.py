@@ -39,13 +39,13 @@ from bench.grid_seed import PASSWORD, seed
 from connector_app import create_app
 from connector_app.accounts import services as account_services
 from connector_app.connect.clients import tiktok_auth
-from connector_app.connect.models import TikTokAuthorization, TikTokShop
+from connector_app.connect.forms import region_group
+from connector_app.connect.services import save_tiktok_connection
 from connector_app.extensions import db
 from connector_app.marketplaces.tiktok import TikTokClient
-from connector_app.returns.services import ensure_tab_counts
 from connector_app.returns.tabs import TABS
+from connector_app.settings.services import set_sync_interval
 from connector_app.sync.models import SyncRun, WebhookEvent
-from connector_app.timeutil import from_unix
 from tests.stack import BASE_DIR, BIN, Stack
 
 DEFAULT_DATABASE = "postgresql://postgres@127.0.0.1:5432/connector_load"
@@ -139,25 +139,9 @@ def _connect_sandbox_seller(stack: Stack, database_url: str, redis_url: str | No
         )
         seller = account_services.create_seller(SYNCER, PASSWORD)
         db.session.flush()
-        authorization = TikTokAuthorization(
-            seller_id=seller.id,
-            open_id=tokens.open_id,
-            seller_name=tokens.seller_name,
-            access_token=tokens.access_token,
-            refresh_token=tokens.refresh_token,
-            access_token_expires_at=from_unix(tokens.access_token_expires_at),
-            refresh_token_expires_at=from_unix(tokens.refresh_token_expires_at),
-        )
-        db.session.add(authorization)
-        for remote in client.get_authorized_shops():
-            shop = TikTokShop(
-                seller_id=seller.id, authorization=authorization, shop_id=remote.id, name=remote.name,
-                region=remote.region, cipher=remote.cipher, seller_type=remote.seller_type,
-                sync_interval_minutes=0,
-            )  # fmt: skip
-            db.session.add(shop)
-            db.session.flush()
-            ensure_tab_counts(shop)
+        shops = client.get_authorized_shops()
+        for shop in save_tiktok_connection(seller.id, tokens, region_group(shops[0].region), shops):
+            set_sync_interval(shop, 0)  # the benchmark starts the one sync itself
         db.session.commit()
         db.session.remove()
         db.engine.dispose()

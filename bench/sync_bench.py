@@ -64,35 +64,19 @@ def _app(tmp: str, sb_url: str, app_key: str, app_secret: str, database_url: str
 
 
 def _connect(app, sb_url: str, app_key: str, app_secret: str, code: str) -> int:
-    """A seller and its sandbox shop, stored like the connect feature does; returns the shop's id."""
+    """A seller and its sandbox shop, stored by the connect feature's own service; returns the shop's id."""
     from connector_app.accounts.services import create_seller
     from connector_app.connect.clients import tiktok_auth
-    from connector_app.connect.models import TikTokAuthorization, TikTokShop
+    from connector_app.connect.forms import region_group
+    from connector_app.connect.services import save_tiktok_connection
     from connector_app.extensions import db
     from connector_app.marketplaces.tiktok import TikTokClient
-    from connector_app.timeutil import from_unix
 
     with app.app_context():
         seller = create_seller(f"bench-{uuid.uuid4().hex[:8]}@example.com", "correct horse battery")
         tokens = tiktok_auth().get_token(code)
         remote = TikTokClient(app_key, app_secret, sb_url, tokens.access_token).get_authorized_shops()[0]
-        authorization = TikTokAuthorization(
-            seller_id=seller.id,
-            open_id=tokens.open_id,
-            access_token=tokens.access_token,
-            refresh_token=tokens.refresh_token,
-            access_token_expires_at=from_unix(tokens.access_token_expires_at),
-            refresh_token_expires_at=from_unix(tokens.refresh_token_expires_at),
-        )
-        shop = TikTokShop(
-            seller_id=seller.id,
-            authorization=authorization,
-            shop_id=remote.id,
-            name=remote.name,
-            region=remote.region,
-            cipher=remote.cipher,
-        )
-        db.session.add_all([authorization, shop])
+        [shop] = save_tiktok_connection(seller.id, tokens, region_group(remote.region), [remote])
         db.session.commit()
         return shop.id
 

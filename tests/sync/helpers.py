@@ -8,11 +8,12 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from connector_app.connect.clients import tiktok_auth
-from connector_app.connect.models import TikTokAuthorization, TikTokShop
+from connector_app.connect.forms import region_group
+from connector_app.connect.models import TikTokShop
+from connector_app.connect.services import save_tiktok_connection
 from connector_app.extensions import db, rq
 from connector_app.marketplaces.tiktok import TikTokClient
 from connector_app.returns.models import ReturnRequest, ReturnStatusChange, ReturnTabCount
-from connector_app.timeutil import from_unix
 from connector_app.worker import AppWorker
 from sandbox_marketplace.testing import SandboxServer
 
@@ -48,30 +49,12 @@ def sandbox_for(requests_in_shop: int, **settings) -> SandboxServer:
 
 
 def connect_shop(app, sb: SandboxServer, seller, seller_name: str = SELLER) -> TikTokShop:
-    """Authorize the app in the sandbox like a seller would, and store the shop (as connect does)."""
+    """Authorize the app in the sandbox like a seller would, and store the shop as connect does."""
     with app.app_context():
         tokens = tiktok_auth().get_token(sb.authorize_tiktok(seller=seller_name))
         client = TikTokClient(sb.app_key, sb.app_secret, sb.url, tokens.access_token)
         remote = client.get_authorized_shops()[0]
-        authorization = TikTokAuthorization(
-            seller_id=seller.id,
-            open_id=tokens.open_id,
-            seller_name=tokens.seller_name,
-            access_token=tokens.access_token,
-            refresh_token=tokens.refresh_token,
-            access_token_expires_at=from_unix(tokens.access_token_expires_at),
-            refresh_token_expires_at=from_unix(tokens.refresh_token_expires_at),
-        )
-        shop = TikTokShop(
-            seller_id=seller.id,
-            authorization=authorization,
-            shop_id=remote.id,
-            name=remote.name,
-            region=remote.region,
-            cipher=remote.cipher,
-            seller_type=remote.seller_type,
-        )
-        db.session.add_all([authorization, shop])
+        [shop] = save_tiktok_connection(seller.id, tokens, region_group(remote.region), [remote])
         db.session.commit()
         db.session.refresh(shop)
         shop.authorization  # noqa: B018
