@@ -45,6 +45,7 @@ def configure(app: Flask, config: type | dict | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from connector_app import transactions
     from connector_app.extensions import csrf, db, login_manager, migrate, oauth, rq, token_cipher
 
     db.init_app(app)
@@ -52,6 +53,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     token_cipher.init_app(app)
     rq.init_app(app)
+    transactions.init_app(app)
     oauth.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"

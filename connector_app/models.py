@@ -7,11 +7,13 @@ from connector_app.listings.models import EtsyListing, EtsyListingSku, ListingRe
 from connector_app.returns.models import ReturnLineItem, ReturnRequest, ReturnStatusChange, ReturnTabCount
 from connector_app.settings.models import SellerSettings
 from connector_app.sync.models import SyncRun, WebhookEvent
+from connector_app.transactions import JobOutbox
 
 __all__ = [
     "ActionAudit",
     "BulkAction",
     "EtsyListing",
+    "JobOutbox",
     "EtsyListingSku",
     "ListingRefresh",
     "RestockRecord",
