@@ -12,6 +12,17 @@ def init_app(app: Flask) -> None:
     from werkzeug.routing import BuildError
 
     from connector_app.actions import services
+    from connector_app.panels import Panel
+    from connector_app.returns.signals import detail_panels, grid_panels
+
+    def decision_panel(_sender, *, request, **_):
+        return Panel("actions/_panel.html", {"request": request}, order=10)
+
+    def bulk_toolbar(_sender, **_):
+        return Panel("actions/_bulk_toolbar.html", {}, slot="toolbar")
+
+    detail_panels.connect(decision_panel, weak=False)
+    grid_panels.connect(bulk_toolbar, weak=False)
 
     def request_url(return_request) -> str:
         """The request's detail page (returns feature), or its respond panel page as a fallback."""

@@ -11,12 +11,13 @@ from flask_login import current_user, login_required
 
 from connector_app.connect.models import TikTokShop
 from connector_app.extensions import db
+from connector_app.panels import collect
 from connector_app.returns import bp
 from connector_app.returns import queries as q
 from connector_app.returns.export import generate_csv
 from connector_app.returns.grid_context import grid_context, load_shops, parse_params
-from connector_app.returns.listing_links import listing_urls
 from connector_app.returns.models import ReturnRequest
+from connector_app.returns.signals import detail_panels, links_for_skus
 from connector_app.returns.timeline import build_timeline
 from connector_app.templating import is_htmx, render_page
 from connector_app.tenancy import for_seller, get_for_seller_or_404
@@ -75,10 +76,11 @@ def detail(request_id: str):
         "panel",
         row=row,
         items=items,
-        listings=listing_urls(current_user.id, [i.seller_sku for i in items if i.seller_sku]),
+        listings=links_for_skus(current_user.id, [i.seller_sku for i in items if i.seller_sku]),
         shop=row.shop,
         several_shops=len(shops) > 1,
         timeline=build_timeline(row),
+        panels=collect(detail_panels, request=row),
         back_url=request.args.get("back") if _local(request.args.get("back")) else url_for(".index"),
         fragment=is_htmx(),
     )

@@ -10,6 +10,7 @@ import pytest
 import responses
 from sqlalchemy import select
 
+from connector_app.accounts.preferences import settings_for_update
 from connector_app.extensions import db
 from connector_app.listings import restock
 from connector_app.listings.jobs import periodic_listings_and_restocks
@@ -18,7 +19,6 @@ from connector_app.listings.restock import HANDLED_BY_SELLER
 from connector_app.returns.models import ReturnRequest
 from connector_app.returns.services import upsert_requests
 from connector_app.returns.signals import notify_requests_changed
-from connector_app.settings.services import get_settings
 from connector_app.timeutil import utcnow
 from tests.actions.helpers import run_jobs
 
@@ -88,7 +88,7 @@ def shop(app, factories, seller):
                 ListingRefresh(seller_id=seller.id, etsy_connection_id=connection.id, refreshed_at=utcnow()),
             ]
         )
-        get_settings(seller.id).restock_on_complete = True
+        settings_for_update(seller.id).restock_on_complete = True
         db.session.commit()
     return shop
 
@@ -150,7 +150,7 @@ def test_returns_completed_before_restocking_was_switched_on_are_never_restocked
     app, factories, shop, etsy, seller
 ):
     with app.app_context():
-        settings = get_settings(seller.id)
+        settings = settings_for_update(seller.id)
         switched_on = settings.restock_after
         assert switched_on is not None  # stamped when the fixture switched it on
     history = completed(factories, rid="5768000000000007")
@@ -170,7 +170,7 @@ def test_returns_completed_before_restocking_was_switched_on_are_never_restocked
 
 def test_switching_restocking_on_starts_it_from_that_moment(app, seller):
     with app.app_context():
-        settings = get_settings(seller.id)
+        settings = settings_for_update(seller.id)
         assert (settings.restock_on_complete, settings.restock_after) == (False, None)
         settings.restock_on_complete = True
         db.session.commit()
@@ -187,7 +187,7 @@ def test_switching_restocking_on_starts_it_from_that_moment(app, seller):
 
 def test_nothing_is_restocked_when_the_setting_is_off(app, factories, shop, etsy, seller, logged_in):
     with app.app_context():
-        get_settings(seller.id).restock_on_complete = False
+        settings_for_update(seller.id).restock_on_complete = False
         db.session.commit()
 
     sync(app, shop, completed(factories))

@@ -12,7 +12,8 @@ import pytest
 from connector_app.extensions import db, rq
 from connector_app.marketplaces.tiktok.signing import webhook_signature
 from connector_app.sync import services
-from connector_app.sync.models import SUCCEEDED, SyncRun, WebhookEvent
+from connector_app.sync.models import SUCCEEDED, SyncRun
+from connector_app.webhooks.models import WebhookEvent
 from tests.sync.helpers import (
     app_view,
     connect_shop,
