@@ -22,14 +22,17 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from connector_app.extensions import db
 
 
-def insert_ignore(table: Table, rows: list[dict], index_elements: list[str]) -> None:
-    """INSERT rows, silently skipping those that conflict on ``index_elements``."""
+def insert_ignore(table: Table, rows: list[dict], index_elements: list[str]) -> int:
+    """INSERT rows, silently skipping those that conflict on ``index_elements``; returns how many went in.
+
+    A concurrent writer of the same key makes this wait for its transaction, then skip: whoever
+    inserted first wins, across processes, without an exception."""
     if not rows:
-        return
+        return 0
     dialect = db.session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
     statement = module.insert(table).values(rows).on_conflict_do_nothing(index_elements=index_elements)
-    db.session.execute(statement)
+    return db.session.execute(statement).rowcount
 
 
 # A table whose rows changed by more than this share since PostgreSQL last analyzed it (it doubled, or it was

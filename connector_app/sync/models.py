@@ -49,7 +49,9 @@ class SyncRun(SellerOwned, db.Model):
     error: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict | None] = mapped_column(JSON)
 
-    shop = relationship("TikTokShop")
+    # Joined: progress fragments and the history show the shop's name; loaded with the run, never
+    # lazily while a template renders.
+    shop = relationship("TikTokShop", lazy="joined")
 
     @property
     def is_active(self) -> bool:

@@ -21,11 +21,11 @@ from flask import current_app
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from connector_app.connect.models import CONNECTED, TikTokAuthorization, TikTokShop
 from connector_app.connect.signals import GuideSyncStep
+from connector_app.dbutil import insert_ignore
 from connector_app.extensions import db, rq
 from connector_app.sync import schedule
 from connector_app.sync.models import (
@@ -209,8 +209,8 @@ def _enqueue(run: SyncRun) -> None:
 def start_sync(shop: TikTokShop, *, full: bool = False, trigger: str = "manual") -> SyncRun:
     """Queue a sync of ``shop`` and return its run, or return the run already active for the shop.
 
-    Flushes the new run inside a savepoint: the unique ``active_shop_id`` decides, across processes,
-    whose run is the one (a second writer fails on it and gets the first one's run back). The job
+    Inserts the new run with ON CONFLICT DO NOTHING on the unique ``active_shop_id``: that decides,
+    across processes, whose run is the one (a second writer skips and gets the first one's run back). The job
     is queued when the caller's transaction commits; if Redis cannot be reached then, the outbox
     queues it once Redis answers again (the run shows as queued meanwhile).
     """
@@ -226,11 +226,12 @@ def start_sync(shop: TikTokShop, *, full: bool = False, trigger: str = "manual")
             mark_dead(active)
             continue
         run = _new_run(shop, full, trigger)
-        try:
-            with db.session.begin_nested():
-                db.session.add(run)
-        except IntegrityError:
+        values = {
+            c.key: getattr(run, c.key) for c in SyncRun.__table__.columns if getattr(run, c.key) is not None
+        }
+        if not insert_ignore(SyncRun.__table__, [values], ["active_shop_id"]):
             continue  # another process started one a moment ago: show that one
+        run = db.session.get(SyncRun, run.id)
         _enqueue(run)
         log.info("queued %s sync run %s for shop %s (%s)", run.kind, run.id, shop.id, trigger)
         return run
