@@ -9,6 +9,8 @@ import pytest
 from bench import __main__ as bench_main
 from bench import grid_bench
 
+pytestmark = pytest.mark.bench
+
 
 @pytest.mark.slow
 def test_grid_benchmark_runs_on_a_tiny_data_set(capsys):

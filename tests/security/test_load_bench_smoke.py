@@ -14,6 +14,8 @@ import pytest
 
 from bench import load_bench
 
+pytestmark = pytest.mark.bench
+
 
 @pytest.mark.slow
 @pytest.mark.integration

@@ -6,7 +6,7 @@ import pytest
 
 from bench import sync_bench
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.bench]
 
 
 def test_sync_benchmark_runs_tiny(capsys):
