@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from argon2 import PasswordHasher
-from flask import current_app
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from sqlalchemy import func, select
 
 from connector_app.accounts.models import LoginFailure, Seller, new_session_token
