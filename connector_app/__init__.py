@@ -8,7 +8,18 @@ from flask import Flask
 
 from connector_app.config import BASE_DIR, Config
 
-FEATURES = ("accounts", "home", "connect", "returns", "sync", "actions", "listings", "settings", "webhooks")
+FEATURES = (
+    "accounts",
+    "home",
+    "connect",
+    "returns",
+    "sync",
+    "actions",
+    "listings",
+    "settings",
+    "webhooks",
+    "health",
+)
 
 
 def create_app(config: type | dict | None = None) -> Flask:

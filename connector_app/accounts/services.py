@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from connector_app.accounts.models import LoginFailure, Seller, new_session_token
 from connector_app.extensions import db
+from connector_app.observability.metrics import observe_login_failure
 from connector_app.timeutil import utcnow
 
 _hashers: dict[tuple, PasswordHasher] = {}
@@ -98,6 +99,7 @@ def record_failure(email: str, remote_addr: str, seller: Seller | None) -> None:
         )
     )
     db.session.flush()
+    observe_login_failure()
 
 
 def clear_failures(email: str) -> None:

@@ -23,6 +23,7 @@ from connector_app.dbutil import analyze_if_stale
 from connector_app.extensions import db
 from connector_app.marketplaces.errors import AuthorizationLost, MarketplaceError
 from connector_app.marketplaces.tiktok.types import AftersaleRequest, Page
+from connector_app.observability.metrics import observe_sync_run
 from connector_app.returns.models import ReturnLineItem, ReturnRequest, ReturnStatusChange
 from connector_app.returns.services import ShopKey, upsert_requests
 from connector_app.returns.signals import notify_requests_changed
@@ -209,6 +210,7 @@ def _fail(seller_id: int, run_id: str, message: str) -> None:
     db.session.commit()
 
 
+@observe_sync_run
 def run_sync(seller_id: int, run_id: str) -> str:
     """The RQ job (job id = run id). Returns the run's final state."""
     run = get_for_seller(SyncRun, seller_id, id=run_id)

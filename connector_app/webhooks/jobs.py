@@ -17,6 +17,7 @@ from connector_app.connect.clients import tiktok_client_for
 from connector_app.connect.models import TikTokShop
 from connector_app.extensions import db
 from connector_app.marketplaces.errors import AuthorizationLost, MarketplaceError
+from connector_app.observability.metrics import observe_webhook_processed
 from connector_app.returns.services import upsert_requests
 from connector_app.returns.signals import notify_requests_changed
 from connector_app.sync.conflicts import retry_on_conflict
@@ -37,6 +38,7 @@ def _finish(event_id: int, outcome: str, seller_id: int | None = None) -> str:
     if seller_id is not None:
         event.seller_id = seller_id
     db.session.commit()
+    observe_webhook_processed(event.payload)
     return outcome
 
 
@@ -62,6 +64,7 @@ def _refetch(event: WebhookEvent, shop: TikTokShop) -> str:
         return result
 
     result = retry_on_conflict(unit, describe=f"webhook {event_id}")
+    observe_webhook_processed(event.payload)
     notify_requests_changed(seller_id, result.status_changed, "webhook")
     return "updated" if result.created or result.updated else "unchanged"
 
