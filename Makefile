@@ -36,9 +36,10 @@ test: install
 	bash scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# The developer's loop: everything but the browser journey and the benchmark smoke tests.
+# The developer's loop: everything but the browser journey and the benchmark smoke tests, and the
+# route fuzzer with 3 examples per route instead of 10.
 test-fast: install
-	$(BIN)/python -m pytest -m "not e2e and not bench" -n 2 -q $(PYTEST_ARGS)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-3} $(BIN)/python -m pytest -m "not e2e and not bench" -n 2 -q $(PYTEST_ARGS)
 
 # Refresh the tracked screenshots in docs/screenshots/ from the browser journey (`make test` writes
 # them to build/screenshots/, which git ignores).

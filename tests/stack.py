@@ -5,7 +5,8 @@ Usage::
     from tests.stack import Stack
 
     with Stack(tmp_path, web_workers=3, rq_workers=2) as stack:
-        requests.get(f"{stack.web_url}/healthz")          # 200: database, queue and a worker alive
+        requests.get(f"{stack.web_url}/healthz")          # 200: database and Redis answer
+        stack.status()["workers"]                           # the operator page: queue, workers, syncs
         requests.get(f"{stack.sandbox_url}/_sandbox/counts")
         stack.kill_worker(0, signal.SIGKILL)              # crash a worker (and its work horse)
 
@@ -179,6 +180,9 @@ class Stack:
         self.web = self._spawn("web", self._gunicorn())
         wait_for(self._sandbox_ready, self.start_timeout, "the sandbox marketplace")
         wait_for(self._healthy, self.start_timeout, f"{self.web_url}/healthz to answer 200")
+        wait_for(
+            self._workers_up, self.start_timeout, f"{self.rq_workers} RQ worker(s) on {self.web_url}/status"
+        )
 
     def stop(self) -> None:
         """Stop every process group (TERM, then KILL after 10 s), then the embedded Redis."""
@@ -283,6 +287,16 @@ class Stack:
     def _healthy(self) -> bool:
         self._check_alive()
         return requests.get(f"{self.web_url}/healthz", timeout=5).status_code == 200
+
+    def status(self) -> dict:
+        """The operator status page as JSON (this process is on loopback, so it is an operator)."""
+        response = requests.get(f"{self.web_url}/status", headers={"Accept": "application/json"}, timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+    def _workers_up(self) -> bool:
+        self._check_alive()
+        return len(self.status().get("workers", [])) >= self.rq_workers
 
 
 def _signal_group(proc: subprocess.Popen, sig: int) -> None:
