@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import subprocess
 import sys
 
@@ -85,7 +86,7 @@ def test_log_lines_of_a_job_carry_its_id(app, captured):
     assert record["job_id"] == job.id and record["request_id"] is None
 
 
-def test_creating_the_app_installs_no_root_handler():
+def test_creating_the_app_installs_no_root_handler(tmp_path):
     code = (
         "import logging\n"
         "before = list(logging.getLogger().handlers)\n"
@@ -95,7 +96,5 @@ def test_creating_the_app_installs_no_root_handler():
         "import wsgi\n"  # the entry point does configure the process
         "assert len(logging.getLogger().handlers) == 1\n"
     )
-    env_instance = {"INSTANCE_PATH": str(BASE_DIR / "build" / "test-instance")}
-    import os
-
-    subprocess.run([sys.executable, "-c", code], cwd=BASE_DIR, env={**os.environ, **env_instance}, check=True)
+    env = {**os.environ, "INSTANCE_PATH": str(tmp_path)}
+    subprocess.run([sys.executable, "-c", code], cwd=BASE_DIR, env=env, check=True)
