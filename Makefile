@@ -1,11 +1,12 @@
 # Two commands: `make run` starts the whole product, `make test` runs the whole suite.
+# The inner loop: `make dev` (auto-reload) and `make test-fast` (no browser, no benchmarks).
 # Both install what they need first (Python packages from PyPI, front-end assets from npm).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 VENDOR := connector_app/static/vendor
 
-.PHONY: install assets run test lint format bench migrate lock
+.PHONY: install assets run dev test test-fast screenshots lint format bench migrate lock
 
 install: $(VENV)/.installed $(VENDOR)/.installed
 
@@ -32,9 +33,25 @@ migrate: install
 run: migrate
 	$(BIN)/python -m connector_app.devstack
 
+# The web app reloads on code and template changes (flask run --debug); Redis, worker, cron and the
+# sandbox run as in `make run`.
+dev: migrate
+	$(BIN)/python -m connector_app.devstack --dev
+
 test: install
 	bash scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The developer's loop: everything but the browser journey and the benchmark smoke tests, and the
+# route fuzzer with 3 examples per route instead of 10.
+test-fast: install
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-3} $(BIN)/python -m pytest -m "not e2e and not bench" -n 2 -q $(PYTEST_ARGS)
+
+# Refresh the tracked screenshots in docs/screenshots/ from the browser journey (`make test` writes
+# them to build/screenshots/, which git ignores).
+screenshots: install
+	bash scripts/ensure-chromium.sh
+	SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest tests/e2e -q $(PYTEST_ARGS)
 
 # Style (ruff) and architecture (import-linter: the contracts in pyproject.toml).
 lint: install

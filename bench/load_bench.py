@@ -126,7 +126,7 @@ def _connect_sandbox_seller(stack: Stack, database_url: str, redis_url: str | No
         "INSTANCE_PATH": str(stack.instance_path),  # the stack's token key, generated there
         "TIKTOK_AUTH_API_URL": stack.sandbox_url,
         "TIKTOK_API_URL": stack.sandbox_url,
-        **({"REDIS_URL": redis_url} if redis_url else {}),
+        "REDIS_URL": redis_url or stack.env["REDIS_URL"],  # the stack's own Redis server
     }
     app = create_app(config)
     with app.app_context():

@@ -21,6 +21,8 @@ import time
 import uuid
 from pathlib import Path
 
+from connector_app.processes import RedisServer
+
 GOAL_FULL, GOAL_INCREMENTAL, GOAL_MEMORY = 1.25, 0.03, 1.2
 SHOPS_IN_SANDBOX = 7
 SELLER = "Harbor & Pine Goods"
@@ -41,13 +43,16 @@ def _fresh_database(url: str | None, tmp: Path) -> str:
     return fresh(url, tmp)
 
 
-def _app(tmp: str, sb_url: str, app_key: str, app_secret: str, database_url: str | None = None):
+def _app(
+    tmp: str, sb_url: str, app_key: str, app_secret: str, redis_url: str, database_url: str | None = None
+):
     from connector_app import create_app
     from connector_app.extensions import db, rq
 
     app = create_app(
         {
             "INSTANCE_PATH": tmp,
+            "REDIS_URL": redis_url,
             "SQLALCHEMY_DATABASE_URI": _fresh_database(database_url, Path(tmp)),
             "SECRET_KEY": "bench",
             "TIKTOK_API_URL": sb_url,
@@ -59,7 +64,7 @@ def _app(tmp: str, sb_url: str, app_key: str, app_secret: str, database_url: str
     )
     with app.app_context():
         db.create_all()
-        rq.connection.ping()  # start the embedded Redis (the shared rate limiter's) before any timing
+        rq.connection.ping()  # connect to Redis (the shared rate limiter's) before any timing
     return app
 
 
@@ -134,8 +139,12 @@ def _shop_id(app, shop_pk: int) -> str:
 
 
 def speed(requests_in_shop: int, changed: int, database_url: str | None = None) -> tuple[float, float]:
-    with _sandbox(requests_in_shop) as sb, tempfile.TemporaryDirectory(prefix="sync-bench-") as tmp:
-        app = _app(tmp, sb.url, sb.app_key, sb.app_secret, database_url)
+    with (
+        _sandbox(requests_in_shop) as sb,
+        tempfile.TemporaryDirectory(prefix="sync-bench-") as tmp,
+        RedisServer(Path(tmp) / "redis", persist=False) as redis,
+    ):
+        app = _app(tmp, sb.url, sb.app_key, sb.app_secret, redis.url, database_url)
         shop_pk = _connect(app, sb.url, sb.app_key, sb.app_secret, sb.authorize_tiktok(seller=SELLER))
         bare, fetched = _bare_loop(app, shop_pk)
         full, synced = _sync(app, shop_pk, full=True)
@@ -148,8 +157,11 @@ def speed(requests_in_shop: int, changed: int, database_url: str | None = None) 
 
 def _memory_child(args: argparse.Namespace) -> int:
     spec = json.loads(args.child)
-    with tempfile.TemporaryDirectory(prefix="sync-bench-mem-") as tmp:
-        app = _app(tmp, spec["url"], spec["app_key"], spec["app_secret"])
+    with (
+        tempfile.TemporaryDirectory(prefix="sync-bench-mem-") as tmp,
+        RedisServer(Path(tmp) / "redis", persist=False) as redis,
+    ):
+        app = _app(tmp, spec["url"], spec["app_key"], spec["app_secret"], redis.url)
         shop_pk = _connect(app, spec["url"], spec["app_key"], spec["app_secret"], spec["code"])
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         _, synced = _sync(app, shop_pk, full=True)

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-import logging
-
 from flask import Flask
 
 from connector_app.config import BASE_DIR, Config
 
-FEATURES = ("accounts", "home", "connect", "returns", "sync", "actions", "listings", "settings", "webhooks")
+FEATURES = (
+    "accounts",
+    "home",
+    "connect",
+    "returns",
+    "sync",
+    "actions",
+    "listings",
+    "settings",
+    "webhooks",
+    "health",
+)
 
 
 def create_app(config: type | dict | None = None) -> Flask:
@@ -18,6 +27,7 @@ def create_app(config: type | dict | None = None) -> Flask:
         instance_relative_config=False,
     )
     configure(app, config)
+    register_logging(app)
     register_security(app)
     register_extensions(app)
     register_blueprints(app)
@@ -37,11 +47,13 @@ def configure(app: Flask, config: type | dict | None) -> None:
         app.config.from_object(config)
     app.instance_path = app.config["INSTANCE_PATH"]
     apply_embedded_defaults(app)
-    logging.basicConfig(
-        level=app.config.get("LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def register_logging(app: Flask) -> None:
+    """Request ids and the app's logger; the process's handlers are the entry point's (``wsgi.py``)."""
+    from connector_app.logging_setup import init_app
+
+    init_app(app)
 
 
 def register_extensions(app: Flask) -> None:

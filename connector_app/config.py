@@ -71,6 +71,17 @@ class Config:
     WEBHOOK_MAX_AGE_SECONDS = _env_int("WEBHOOK_MAX_AGE_SECONDS", 24 * 3600)
     SANDBOX_PORT = _env_int("SANDBOX_PORT", 5001)
     LOG_LEVEL = _env("LOG_LEVEL", "INFO")
+    LOG_FORMAT = _env("LOG_FORMAT", "text")  # text | json
+
+    # Argon2id cost; unset -> argon2-cffi's recommended parameters.
+    ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 0) or None
+    ARGON2_MEMORY_COST = _env_int("ARGON2_MEMORY_COST", 0) or None  # KiB
+    ARGON2_PARALLELISM = _env_int("ARGON2_PARALLELISM", 0) or None
+
+    # Operators: /healthz details, /status and /metrics answer requests carrying this token
+    # (``Authorization: Bearer <token>`` or ``X-Operator-Token``), and direct loopback requests.
+    OPERATOR_TOKEN = _env("OPERATOR_TOKEN")
+    OPERATOR_ALLOW_LOOPBACK = _env_bool("OPERATOR_ALLOW_LOOPBACK", True)
 
 
 class TestConfig(Config):
@@ -86,3 +97,8 @@ class TestConfig(Config):
     REDIS_URL = _env("TEST_REDIS_URL")
     RQ_QUEUE = "connector-test"
     LOGIN_LOCKOUT_SECONDS = 60
+    # Cheap Argon2 in tests only: every factory seller and every login hashes a password.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+    ARGON2_PARALLELISM = 1
+    OPERATOR_TOKEN = "test-operator-token"

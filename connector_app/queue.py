@@ -7,6 +7,7 @@ The connection opens on first use, so commands that never touch the queue start 
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 
 from flask import Flask, current_app
 from redis import Redis
@@ -54,3 +55,28 @@ class RQ:
 
     def workers(self) -> list[Worker]:
         return Worker.all(connection=self.connection, queue=self.queue)
+
+    def workers_report(self, now: datetime | None = None) -> list[dict]:
+        """The RQ workers registered for the app's queue (a worker's key expires with its heartbeat)."""
+        now = now or datetime.now(UTC)
+        found = []
+        for worker in self.workers():
+            found.append(
+                {
+                    "name": worker.name,
+                    "state": str(worker.get_state()),
+                    "heartbeat_age_seconds": age_seconds(worker.last_heartbeat, now),
+                    "current_job": worker.get_current_job_id(),
+                    "successful_jobs": worker.successful_job_count,
+                    "failed_jobs": worker.failed_job_count,
+                }
+            )
+        return sorted(found, key=lambda w: w["name"])
+
+
+def age_seconds(moment: datetime | None, now: datetime) -> float | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return round(max(0.0, (now - moment).total_seconds()), 3)

@@ -16,12 +16,14 @@ the interpreter takes the worker down with it, which the process manager restart
 from __future__ import annotations
 
 import threading
+import time
 
 from flask import Flask
 from rq import SimpleWorker
 from rq.worker.base import BaseWorker, WorkerStatus
 
 from connector_app.extensions import db
+from connector_app.observability.metrics import observe_job
 
 
 class AppWorker(SimpleWorker):
@@ -51,11 +53,22 @@ class AppWorker(SimpleWorker):
         super().handle_execution_ended(job, queue, heartbeat_ttl)
 
     def perform_job(self, job, queue, *args, **kwargs) -> bool:  # RQ 3 also passes the execution
+        start = time.monotonic()
+        ok = False
         with self.app.app_context():
             try:
-                return super().perform_job(job, queue, *args, **kwargs)
+                ok = super().perform_job(job, queue, *args, **kwargs)
+                return ok
             finally:
                 db.session.remove()
+                observe_job(_job_name(job), ok, time.monotonic() - start)
+
+
+def _job_name(job) -> str:
+    try:
+        return job.func_name
+    except Exception:  # noqa: BLE001 - a job whose function cannot be read still counts
+        return "unknown"
 
 
 class _JobHeartbeat:

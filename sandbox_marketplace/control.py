@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 
+from . import clock
 from . import webhooks as wh
 from .core import sandbox
 from .etsy.oauth import issue_code
@@ -22,6 +22,18 @@ def _body() -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
+@bp.route("/clock", methods=["GET", "POST"])
+def clock_control():
+    """``POST {"advance": seconds}`` moves the marketplace's clock forward; both answer its time."""
+    sb = sandbox()
+    if request.method == "POST":
+        try:
+            sb.clock.advance(float(_body().get("advance", 0)))
+        except (TypeError, ValueError) as exc:
+            return jsonify({"error": str(exc)}), 400
+    return jsonify({"now": sb.clock.now(), "offset": sb.clock.offset})
+
+
 def state_data() -> dict[str, Any]:
     sb = sandbox()
     conn = sb.store.conn()
@@ -34,7 +46,7 @@ def state_data() -> dict[str, Any]:
     ]
     for shop in shops:
         shop["counts"] = counts(shop["id"])
-    now = int(time.time())
+    now = int(clock.now())
     tokens = [
         dict(r) | {"expired": r["access_expires_at"] <= now}
         for r in conn.execute(
@@ -113,7 +125,7 @@ def faults() -> Response:
     except ValueError as exc:
         return jsonify({"error": str(exc)}), 400
     if body.get("expire_tokens_now"):
-        now = int(time.time()) - 1
+        now = int(clock.now()) - 1
         with sb.store.write() as conn:
             conn.execute("UPDATE tt_token SET access_expires_at=? WHERE access_expires_at>?", (now, now))
             conn.execute("UPDATE etsy_token SET expires_at=? WHERE expires_at>?", (now, now))
@@ -217,7 +229,7 @@ def webhook_send() -> Response:
             wconn.execute("UPDATE tt_token SET revoked=1 WHERE seller_id=?", (shop["seller_id"],))
             ident = wh.queue(wconn, type_, shop_id, {"message": "The seller deauthorized the app."})
         elif type_ == wh.AUTHORIZATION_EXPIRING:
-            expires = int(time.time()) + 30 * 86400
+            expires = int(clock.now()) + 30 * 86400
             ident = wh.queue(
                 wconn,
                 type_,

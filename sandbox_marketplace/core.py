@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import current_app
 
+from .clock import Clock
 from .faults import Faults
 from .seed import seed_database
 from .store import Store
@@ -21,6 +22,7 @@ class Sandbox:
         self.settings = settings
         self.store = Store(settings["SANDBOX_DB"])
         self.faults = Faults()
+        self.clock = Clock()  # the marketplace's time: tests move it forward instead of sleeping
         self.calls: deque[dict[str, Any]] = deque(maxlen=200)
         self.webhook_url: str = settings["SANDBOX_WEBHOOK_URL"]
         self._sku_cache: dict[str, dict[str, Any]] | None = None

@@ -6,11 +6,11 @@ import json
 import random
 import sqlite3
 import threading
-import time
 from typing import Any
 
 from flask import Flask
 
+from . import clock
 from . import domain as d
 from .core import Sandbox
 from .seed_catalog import CatalogShop, minor_price
@@ -166,7 +166,7 @@ def _new_requests(conn: sqlite3.Connection, count: int, shop_id: str | None, now
 
 def advance(sb: Sandbox, count: int, shop_id: str | None = None) -> list[dict[str, Any]]:
     """Move ``count`` requests one step each; return what changed (id, kind, status, update_time)."""
-    now = int(time.time())
+    now = int(clock.now())
     with sb.store.write() as conn:
         rows = [_step(conn, row, now) for row in _candidates(conn, count, shop_id, now)]
         if len(rows) < count:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import random
-import time
 
+from . import clock
 from .seed_catalog import seed_catalog
 from .seed_requests import seed_requests
 from .store import Store
@@ -16,7 +16,7 @@ def seed_database(store: Store, seed: int, returns: int, anchor: int | None = No
     ``anchor`` is the "now" the data is laid out around (deadlines, ages); it defaults to the current
     time so deadlines are live. Two runs with the same seed and anchor produce identical rows.
     """
-    anchor = int(time.time()) if anchor is None else int(anchor)
+    anchor = int(clock.now()) if anchor is None else int(anchor)
     rng = random.Random(seed)
     with store.write() as conn:
         store.recreate(conn)

@@ -157,6 +157,10 @@ class SandboxServer:
         rate_malformed, expire_tokens_now, token_ttl_seconds, expire_token_after_calls, seed."""
         return self._call("POST", "/faults", json=faults)["faults"]
 
+    def advance_clock(self, seconds: float) -> float:
+        """Move the marketplace's clock ``seconds`` forward (tokens expire, later update_time stamps)."""
+        return self._call("POST", "/clock", json={"advance": seconds})["now"]
+
     def clear_faults(self) -> None:
         self._call("DELETE", "/faults")
 

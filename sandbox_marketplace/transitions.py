@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-import time
 from typing import Any
 
+from . import clock, records
 from . import domain as d
-from . import records
 from .webhooks import queue_status_change
 
 
@@ -25,7 +24,7 @@ def change_status(
     **columns: Any,
 ) -> sqlite3.Row:
     """Move ``row`` to ``status`` (and set other columns); return the updated row."""
-    now = max(int(time.time()), row["update_time"] + 1)
+    now = max(int(clock.now()), row["update_time"] + 1)
     values = {
         "status": status,
         "next_action": next_action,
@@ -42,4 +41,4 @@ def change_status(
 
 
 def seller_deadline() -> int:
-    return int(time.time()) + d.RESPONSE_WINDOW
+    return int(clock.now()) + d.RESPONSE_WINDOW

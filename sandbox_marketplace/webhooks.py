@@ -12,6 +12,7 @@ from typing import Any
 import requests
 from flask import current_app
 
+from . import clock
 from . import domain as d
 from .signing import webhook_signature
 
@@ -30,7 +31,7 @@ def queue(conn: sqlite3.Connection, type_: int, shop_id: str, data: dict[str, An
         "type": type_,
         "tts_notification_id": notification_id,
         "shop_id": shop_id,
-        "timestamp": int(time.time()),
+        "timestamp": int(clock.now()),
         "data": data,
     }
     body = json.dumps(payload, separators=(",", ":"))

@@ -167,8 +167,8 @@ def webhook(web: Browserless, stack: Stack, shop_id: str) -> None:
 def journey(stack: Stack) -> None:
     health = stack_health(stack)
     step(
-        f"healthz: database {health['database']['backend']}, queue {health['queue']['backend']}, "
-        f"{health['worker']['count']} RQ workers alive, {stack.web_workers} gunicorn processes"
+        f"healthz: database {health['database']['backend']}, redis {health['redis']['backend']}, "
+        f"{len(health['workers'])} RQ workers alive, {stack.web_workers} gunicorn processes"
     )
     web = Browserless(stack.web_url)
     shops = sign_up_and_connect(web, stack)
@@ -187,11 +187,13 @@ def journey(stack: Stack) -> None:
 def stack_health(stack: Stack) -> dict:
     import requests
 
-    health = requests.get(f"{stack.web_url}/healthz", timeout=10).json()
+    health = requests.get(f"{stack.web_url}/healthz", timeout=10).json()  # from loopback: with details
+    assert health["status"] == "ok", health
     assert health["database"]["backend"] == "postgresql", health
-    assert health["queue"]["backend"] == "redis", health
-    assert health["worker"]["count"] == stack.rq_workers, health
-    return health
+    assert health["redis"]["backend"] == "redis", health
+    workers = stack.status()["workers"]
+    assert len(workers) == stack.rq_workers, workers
+    return {**health, "workers": workers}
 
 
 def main() -> int:

@@ -6,13 +6,30 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from sqlalchemy import func, select
 
 from connector_app.accounts.models import LoginFailure, Seller, new_session_token
 from connector_app.extensions import db
+from connector_app.observability.metrics import observe_login_failure
 from connector_app.timeutil import utcnow
 
-_hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
+_hashers: dict[tuple, PasswordHasher] = {}
+
+
+def _hasher() -> PasswordHasher:
+    """Argon2id with the library's recommended parameters, unless ``ARGON2_*`` settings say otherwise
+    (the test configuration makes hashing cheap; a stored hash keeps its own parameters)."""
+    config = current_app.config
+    defaults = PasswordHasher()
+    params = (
+        config.get("ARGON2_TIME_COST") or defaults.time_cost,
+        config.get("ARGON2_MEMORY_COST") or defaults.memory_cost,
+        config.get("ARGON2_PARALLELISM") or defaults.parallelism,
+    )
+    if params not in _hashers:
+        _hashers[params] = PasswordHasher(time_cost=params[0], memory_cost=params[1], parallelism=params[2])
+    return _hashers[params]
 
 
 class EmailTaken(ValueError):
@@ -33,7 +50,7 @@ def create_seller(email: str, password: str) -> Seller:
     if find_by_email(email) is not None:
         raise EmailTaken(email)
     seller = Seller(
-        email=email.strip(), email_key=normalize_email(email), password_hash=_hasher.hash(password)
+        email=email.strip(), email_key=normalize_email(email), password_hash=_hasher().hash(password)
     )
     db.session.add(seller)
     db.session.flush()
@@ -42,17 +59,17 @@ def create_seller(email: str, password: str) -> Seller:
 
 def check_password(seller: Seller, password: str) -> bool:
     try:
-        _hasher.verify(seller.password_hash, password)
+        _hasher().verify(seller.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
-    if _hasher.check_needs_rehash(seller.password_hash):
-        seller.password_hash = _hasher.hash(password)
+    if _hasher().check_needs_rehash(seller.password_hash):
+        seller.password_hash = _hasher().hash(password)
     return True
 
 
 def set_password(seller: Seller, password: str) -> None:
     """Change the password and end every other session (they carry the old session token)."""
-    seller.password_hash = _hasher.hash(password)
+    seller.password_hash = _hasher().hash(password)
     seller.session_token = new_session_token()
     db.session.flush()
 
@@ -82,6 +99,7 @@ def record_failure(email: str, remote_addr: str, seller: Seller | None) -> None:
         )
     )
     db.session.flush()
+    observe_login_failure()
 
 
 def clear_failures(email: str) -> None:

@@ -32,6 +32,7 @@ from connector_app.marketplaces.etsy import EtsyAuth, EtsyClient
 from connector_app.marketplaces.http import SharedRateLimiter
 from connector_app.marketplaces.tiktok import TikTokAuth, TikTokClient
 from connector_app.marketplaces.tiktok.client import REQUESTS_PER_SECOND as TIKTOK_REQUESTS_PER_SECOND
+from connector_app.observability.metrics import observe_marketplace
 from connector_app.timeutil import ensure_aware, from_unix, utcnow
 
 log = logging.getLogger(__name__)
@@ -65,13 +66,18 @@ def tiktok_auth() -> TikTokAuth:
         config["TIKTOK_AUTH_API_URL"],
         session=http_session("tiktok"),
         timeout=_timeout(),
+        observer=observe_marketplace,
     )
 
 
 def etsy_auth() -> EtsyAuth:
     config = current_app.config
     return EtsyAuth(
-        config["ETSY_KEYSTRING"], config["ETSY_TOKEN_URL"], session=http_session("etsy"), timeout=_timeout()
+        config["ETSY_KEYSTRING"],
+        config["ETSY_TOKEN_URL"],
+        session=http_session("etsy"),
+        timeout=_timeout(),
+        observer=observe_marketplace,
     )
 
 
@@ -184,6 +190,7 @@ def tiktok_client_for(shop: TikTokShop) -> TikTokClient:
         shop.cipher,
         session=http_session("tiktok"),
         timeout=_timeout(),
+        observer=observe_marketplace,
         backoff_base=_backoff_base(),
         limiter=shop_rate_limiter(shop.cipher),
     )
@@ -219,6 +226,7 @@ def tiktok_client_for_authorization(authorization: TikTokAuthorization) -> TikTo
         authorization.access_token,
         session=http_session("tiktok"),
         timeout=_timeout(),
+        observer=observe_marketplace,
         backoff_base=_backoff_base(),
     )
     client.on_token_expired = lambda: refresh_tiktok(authorization, failed_token=client.access_token)
@@ -236,6 +244,7 @@ def etsy_client_for(connection: EtsyConnection) -> EtsyClient:
         token,
         session=http_session("etsy"),
         timeout=_timeout(),
+        observer=observe_marketplace,
     )
     client.on_token_expired = lambda: refresh_etsy(connection, failed_token=client.access_token)
     return client

@@ -1,4 +1,4 @@
-"""Landing page, the seller's starting point, and the health check."""
+"""Landing page and the seller's starting point (health checks: ``connector_app.health``)."""
 
 from flask import Blueprint
 

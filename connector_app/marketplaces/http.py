@@ -24,6 +24,7 @@ from requests.adapters import HTTPAdapter
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from .errors import MalformedResponse, MarketplaceError, RateLimited, TransportError
+from .observe import CallObserved, Observer, RateLimitWaited, api_label
 
 logger = logging.getLogger(__name__)
 
@@ -177,8 +178,11 @@ class HttpTransport:
         backoff_max: float = 30.0,
         max_retry_after: float = 120.0,
         sleep: Callable[[float], None] = time.sleep,
+        observer: Observer | None = None,
     ) -> None:
         self.marketplace = marketplace
+        self.observer = observer
+        self._last = threading.local()  # HTTP status of this thread's latest answer
         self.session = session if session is not None else build_session()
         self.timeout = timeout
         self.max_attempts = max(1, max_attempts)
@@ -197,16 +201,45 @@ class HttpTransport:
         headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
         """One HTTP exchange; a timeout or connection failure becomes a retryable ``TransportError``."""
+        self._last.status = None
         try:
-            return self.session.request(
+            response = self.session.request(
                 method, url, params=params, data=data, headers=headers, timeout=self.timeout
             )
+            self._last.status = response.status_code
+            return response
         except requests.Timeout as exc:
             raise TransportError(
                 f"no answer within the time limit ({type(exc).__name__})", marketplace=self.marketplace
             ) from exc
         except requests.ConnectionError as exc:
             raise TransportError(f"connection failed ({exc})", marketplace=self.marketplace) from exc
+
+    def notify(self, event: CallObserved | RateLimitWaited) -> None:
+        """Hand ``event`` to the observer, if any; an observer's failure never breaks the call."""
+        if self.observer is None:
+            return
+        try:
+            self.observer(event)
+        except Exception:  # noqa: BLE001
+            logger.exception("%s: the call observer failed", self.marketplace)
+
+    def _observed(self, attempt: Callable[[], T], api: str) -> Callable[[], T]:
+        def observed() -> T:
+            self._last.status = None
+            start = time.monotonic()
+            try:
+                result = attempt()
+            except MarketplaceError as exc:
+                status = exc.http_status or getattr(self._last, "status", None)
+                error = exc.code or type(exc).__name__
+                self.notify(CallObserved(self.marketplace, api, status, error, time.monotonic() - start))
+                raise
+            status = getattr(self._last, "status", None)
+            self.notify(CallObserved(self.marketplace, api, status, None, time.monotonic() - start))
+            return result
+
+        return observed
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
@@ -227,6 +260,8 @@ class HttpTransport:
         def log_retry(state: RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome else None
             delay = state.next_action.sleep if state.next_action else 0.0
+            if isinstance(exc, RateLimited):
+                self.notify(RateLimitWaited(self.marketplace, "retry-after", delay))
             logger.warning(
                 "%s %s: retrying in %.2fs (attempt %d/%d failed: %s: %s)",
                 self.marketplace,
@@ -246,6 +281,8 @@ class HttpTransport:
             before_sleep=log_retry,
             reraise=True,
         )
+        if self.observer is not None:
+            attempt = self._observed(attempt, api_label(describe))
         return retrying(attempt)
 
 

@@ -22,6 +22,7 @@ from connector_app.connect.models import TikTokShop
 from connector_app.dbutil import insert_ignore
 from connector_app.extensions import db
 from connector_app.marketplaces.tiktok.types import AftersaleRequest
+from connector_app.observability.metrics import observe_rows_written
 from connector_app.returns.models import ReturnLineItem, ReturnRequest, ReturnStatusChange, ReturnTabCount
 from connector_app.returns.tabs import OTHER, TABS, tab_for_status
 from connector_app.tenancy import for_seller
@@ -255,6 +256,7 @@ def upsert_requests(
         db.session.execute(insert(ReturnStatusChange.__table__), history)
     _apply_count_deltas(shop, deltas)
     _expire_loaded(set(replaced_lines))
+    observe_rows_written(source, result.created, result.updated)  # counted when the caller commits
     return result
 
 

@@ -22,6 +22,7 @@ from connector_app.dbutil import analyze_if_stale, retry_on_conflict
 from connector_app.extensions import db
 from connector_app.marketplaces.errors import AuthorizationLost, MarketplaceError
 from connector_app.marketplaces.tiktok.types import AftersaleRequest, Page
+from connector_app.observability.metrics import observe_sync_run
 from connector_app.returns.models import ReturnLineItem, ReturnRequest, ReturnStatusChange
 from connector_app.returns.services import ShopKey, upsert_requests
 from connector_app.returns.signals import notify_requests_changed
@@ -163,6 +164,7 @@ class SyncRunner:
         return after
 
 
+@observe_sync_run
 def run_sync(seller_id: int, run_id: str) -> str:
     """The RQ job (job id = run id). Returns the run's final state."""
     run = get_for_seller(SyncRun, seller_id, id=run_id)

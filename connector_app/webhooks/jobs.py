@@ -19,6 +19,7 @@ from connector_app.connect.services import mark_shop_deauthorized, note_authoriz
 from connector_app.dbutil import retry_on_conflict
 from connector_app.extensions import db
 from connector_app.marketplaces.errors import AuthorizationLost, MarketplaceError
+from connector_app.observability.metrics import observe_webhook_processed
 from connector_app.returns.services import upsert_requests
 from connector_app.returns.signals import notify_requests_changed
 from connector_app.tenancy import get_for_seller
@@ -35,6 +36,8 @@ DEAUTHORIZATION, AUTHORIZATION_EXPIRING = 6, 7
 def _finish(event_id: int, outcome: str, seller_id: int | None = None) -> str:
     with job_step():
         record_outcome(event_id, outcome, seller_id)
+        payload = db.session.get(WebhookEvent, event_id).payload
+    observe_webhook_processed(payload)
     return outcome
 
 
@@ -59,6 +62,7 @@ def _refetch(event: WebhookEvent, shop: TikTokShop) -> str:
         return result
 
     result = retry_on_conflict(unit, describe=f"webhook {event_id}")
+    observe_webhook_processed(event.payload)
     notify_requests_changed(seller_id, result.status_changed, "webhook")
     return "updated" if result.created or result.updated else "unchanged"
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Response, g, jsonify, request
 
+from .. import clock
 from ..core import sandbox
 from . import bp
 
@@ -75,7 +76,7 @@ def _user(scope: str) -> int:
     token = header[len("Bearer ") :]
     sb = sandbox()
     limit = sb.faults.snapshot()["expire_token_after_calls"]
-    now = int(time.time())
+    now = int(clock.now())
     with sb.store.write() as conn:
         row = conn.execute("SELECT * FROM etsy_token WHERE access_token=?", (token,)).fetchone()
         if row is None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from flask import Response, jsonify, request
 
+from .. import clock
 from ..core import sandbox
 from . import bp
 from .api import EtsyError, _int_arg, _own_shop, _user
@@ -91,7 +91,7 @@ def put_inventory(listing_id: int) -> Response:
     with sandbox().store.write() as conn:
         conn.execute(
             "UPDATE etsy_listing SET inventory=?, quantity=?, updated_timestamp=? WHERE listing_id=?",
-            (json.dumps(inventory), quantity, int(time.time()), listing_id),
+            (json.dumps(inventory), quantity, int(clock.now()), listing_id),
         )
     return jsonify(inventory | {"listing": {"listing_id": listing_id}})
 

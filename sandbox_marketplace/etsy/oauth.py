@@ -7,12 +7,12 @@ import hashlib
 import hmac
 import re
 import secrets
-import time
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Response, jsonify, redirect, render_template, request
 
+from .. import clock
 from ..core import sandbox
 from . import bp
 
@@ -54,7 +54,7 @@ def issue_code(user_id: int, client_id: str, redirect_uri: str, challenge: str, 
     with sandbox().store.write() as conn:
         conn.execute(
             "INSERT INTO etsy_code VALUES (?,?,?,?,?,?,?,0)",
-            (code, user_id, client_id, redirect_uri, challenge, scope, int(time.time()) + CODE_TTL),
+            (code, user_id, client_id, redirect_uri, challenge, scope, int(clock.now()) + CODE_TTL),
         )
     return code
 
@@ -103,7 +103,7 @@ def connect() -> Any:
 def issue_tokens(conn: Any, user_id: int, scope: str) -> dict[str, Any]:
     sb = sandbox()
     ttl = int(sb.faults.snapshot()["token_ttl_seconds"] or sb.settings["SANDBOX_ETSY_ACCESS_TTL"])
-    now = int(time.time())
+    now = int(clock.now())
     access, refresh = f"{user_id}.{secrets.token_urlsafe(40)}", f"{user_id}.{secrets.token_urlsafe(40)}"
     conn.execute(
         "INSERT INTO etsy_token VALUES (?,?,?,?,?,?,0,0)",
@@ -125,7 +125,7 @@ def token() -> Response:
     with sandbox().store.write() as conn:
         if grant == "authorization_code":
             row = conn.execute("SELECT * FROM etsy_code WHERE code=?", (form.get("code", ""),)).fetchone()
-            if row is None or row["expires_at"] < time.time():
+            if row is None or row["expires_at"] < clock.now():
                 return _oauth_error("invalid_grant", "code is invalid or expired")
             if row["used"]:
                 return _oauth_error("invalid_grant", "code has been used previously")
@@ -148,7 +148,7 @@ def token() -> Response:
                 return _oauth_error("invalid_grant", "refresh_token is invalid")
             if row["revoked"]:
                 return _oauth_error("invalid_grant", "refresh_token is revoked")
-            if row["refresh_expires_at"] < time.time():
+            if row["refresh_expires_at"] < clock.now():
                 return _oauth_error("invalid_grant", "refresh_token is expired")
             conn.execute("UPDATE etsy_token SET revoked=1 WHERE refresh_token=?", (row["refresh_token"],))
             return jsonify(issue_tokens(conn, row["user_id"], row["scope"]))

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import secrets
-import time
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Response, abort, redirect, render_template, request
 
+from .. import clock
 from ..core import sandbox
 from . import bp
 from . import envelope as e
@@ -30,7 +30,7 @@ def _market_sellers(us: bool) -> list[dict[str, Any]]:
 def issue_auth_code(seller_id: int) -> str:
     code = secrets.token_urlsafe(24)
     with sandbox().store.write() as conn:
-        conn.execute("INSERT INTO tt_code VALUES (?,?,?,0)", (code, seller_id, int(time.time()) + CODE_TTL))
+        conn.execute("INSERT INTO tt_code VALUES (?,?,?,0)", (code, seller_id, int(clock.now()) + CODE_TTL))
     return code
 
 
@@ -79,7 +79,7 @@ def authorize() -> Any:
 def issue_tokens(conn: Any, seller_id: int) -> dict[str, Any]:
     """Create an access/refresh token pair and return the token response ``data``."""
     sb = sandbox()
-    now = int(time.time())
+    now = int(clock.now())
     seller = conn.execute("SELECT * FROM tt_seller WHERE id=?", (seller_id,)).fetchone()
     prefix = "TTP_" if seller["base_region"] == "US" else "ROW_"
     ttl = sb.faults.snapshot()["token_ttl_seconds"] or sb.settings["SANDBOX_TIKTOK_ACCESS_TTL"]
@@ -120,7 +120,7 @@ def token_get() -> Response:
     code = request.args.get("auth_code", "")
     with sandbox().store.write() as conn:
         row = conn.execute("SELECT * FROM tt_code WHERE code=?", (code,)).fetchone()
-        if row is None or row["used"] or row["expires_at"] < time.time():
+        if row is None or row["used"] or row["expires_at"] < clock.now():
             raise e.TikTokError(
                 e.AUTH_CODE_INVALID, "Invalid auth_code: it is unknown, used or expired.", 200
             )
@@ -136,7 +136,7 @@ def token_refresh() -> Response:
         row = conn.execute("SELECT * FROM tt_token WHERE refresh_token=?", (token,)).fetchone()
         if row is None or row["revoked"]:
             raise e.TikTokError(e.AUTH_RECORD_MISSING, "can not find related auth record", 200)
-        if row["refresh_expires_at"] < time.time():
+        if row["refresh_expires_at"] < clock.now():
             raise e.TikTokError(e.AUTH_RT_EXPIRED, "rt has expired", 200)
         # the old refresh token stops working at once; its access token lives until it expires
         conn.execute(

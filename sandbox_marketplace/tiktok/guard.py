@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hmac
-import time
 from dataclasses import dataclass
 
 from flask import request
 
+from .. import clock
 from ..core import sandbox
 from ..signing import sign
 from . import envelope as e
@@ -38,7 +38,7 @@ def _check_signature() -> None:
         raise e.TikTokError(
             e.BAD_TIMESTAMP, "Invalid timestamp: a unix time in seconds is required."
         ) from None
-    now = int(time.time())
+    now = int(clock.now())
     if stamp < now - PAST_WINDOW or stamp > now + FUTURE_WINDOW:
         raise e.TikTokError(e.BAD_TIMESTAMP, f"Invalid timestamp: {stamp} is outside the accepted window.")
     is_multipart = (request.mimetype or "").startswith("multipart/")
@@ -53,7 +53,7 @@ def _check_token() -> tuple[int, str]:
     token = request.headers.get("x-tts-access-token", "")
     if not token:
         raise e.TikTokError(e.TOKEN_INVALID, "Access token is missing: send it in x-tts-access-token.")
-    now = int(time.time())
+    now = int(clock.now())
     limit = sb.faults.snapshot()["expire_token_after_calls"]
     with sb.store.write() as conn:
         row = conn.execute("SELECT * FROM tt_token WHERE access_token=?", (token,)).fetchone()

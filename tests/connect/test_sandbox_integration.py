@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from connector_app.connect.models import CONNECTED, EtsyConnection, TikTokShop
 from connector_app.extensions import db
+from connector_app.sync.models import ShopSyncState
 from sandbox_marketplace.testing import SandboxServer
 from tests.connect.helpers import guide_text
 
@@ -126,7 +127,7 @@ def test_connect_a_multi_shop_tiktok_seller_against_the_sandbox(sandbox_app, log
                 expected["region"],
                 expected["cipher"],
             )
-            assert row.is_connected and row.next_sync_at is not None
+            assert row.is_connected and db.session.get(ShopSyncState, row.id).next_sync_at is not None
         assert {s.authorization.region_group for s in shops.values()} == {"ROW"}
 
 

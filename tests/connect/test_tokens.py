@@ -36,19 +36,38 @@ def stale_etsy(app, factories, seller):
     return connection
 
 
-def test_two_workers_refresh_an_etsy_token_once_and_keep_the_rotated_one(app, stale_etsy, mocked):
+def test_two_workers_refresh_an_etsy_token_once_and_keep_the_rotated_one(
+    app, stale_etsy, mocked, monkeypatch
+):
+    from connector_app.connect import clients
+
     refreshed_with = []
+    both_refreshing = threading.Event()  # both workers decided the token needs refreshing
+    arrived = []
+    real_refresh = clients._refresh
+
+    def refresh(*args, **kwargs):
+        arrived.append(threading.current_thread().name)
+        if len(arrived) == 2:
+            both_refreshing.set()
+        return real_refresh(*args, **kwargs)
+
+    monkeypatch.setattr(clients, "_refresh", refresh)
 
     def token_endpoint(request):
         refreshed_with.append(parse_qs(request.body)["refresh_token"][0])
-        time.sleep(0.3)  # the second worker arrives while the first is refreshing
+        # The first refresh answers only once the second worker is inside the refresh as well: the two
+        # overlap for certain, and only the lock keeps the second from refreshing too.
+        both_refreshing.wait(10)
         return 200, {}, json.dumps(etsy_tokens(access="new", refresh="rotated"))
 
     mocked.add_callback("POST", ETSY_TOKEN, callback=token_endpoint, content_type="application/json")
     tokens, errors = [], []
+    start = threading.Barrier(2)
 
     def worker():
         try:
+            start.wait(10)
             with app.app_context():
                 connection = db.session.get(EtsyConnection, stale_etsy.id)
                 tokens.append(etsy_client_for(connection).access_token)
@@ -62,6 +81,7 @@ def test_two_workers_refresh_an_etsy_token_once_and_keep_the_rotated_one(app, st
     for t in threads:
         t.join(30)
     assert errors == []
+    assert both_refreshing.is_set(), "the two workers did not overlap"
     assert refreshed_with == [stale_etsy.refresh_token]  # one refresh, with the old token
     assert tokens == ["4242.new", "4242.new"]
     with app.app_context():

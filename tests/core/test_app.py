@@ -6,41 +6,6 @@ from connector_app import create_app
 from connector_app.config import TestConfig
 
 
-def test_healthz_reports_database_queue_and_worker(client, app):
-    response = client.get("/healthz")
-    body = response.get_json()
-    assert body["database"]["ok"] is True
-    assert body["queue"]["ok"] is True
-    # No worker runs in this test: the product is not healthy and says why.
-    assert body["worker"] == {"alive": False, "count": 0}
-    assert response.status_code == 503
-
-
-def test_healthz_is_200_with_a_live_worker(client, app):
-    from rq import Worker
-
-    from connector_app.extensions import rq
-
-    with app.app_context():
-        worker = Worker([rq.queue], connection=rq.connection)
-        worker.register_birth()
-    try:
-        response = client.get("/healthz")
-        assert response.status_code == 200
-        assert response.get_json()["worker"]["alive"] is True
-    finally:
-        with app.app_context():
-            worker.register_death()
-
-
-def test_healthz_is_503_when_the_database_is_down(tmp_path, app_config):
-    config = dict(app_config, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/missing/dir/db.sqlite")
-    broken = create_app(type("Broken", (TestConfig,), config))
-    response = broken.test_client().get("/healthz")
-    assert response.status_code == 503
-    assert response.get_json()["database"]["ok"] is False
-
-
 def test_security_headers(client):
     response = client.get("/login")
     csp = response.headers["Content-Security-Policy"]

@@ -19,3 +19,10 @@ def take_a_while(seconds: float) -> str:
 
 def fail() -> None:
     raise RuntimeError("this job fails on purpose")
+
+
+def log_a_line() -> str:
+    import logging
+
+    logging.getLogger(__name__).warning("a line from inside the job")
+    return "logged"

@@ -266,7 +266,7 @@ def test_short_lived_token_is_refreshed_once(sb, tt_auth, big_shop):
         on_token_expired=lambda: renewals.append(1) or tt_auth.refresh(tokens.refresh_token).access_token,
     )
     sb.set_faults(token_ttl_seconds=None)
-    time.sleep(1.1)
+    sb.advance_clock(1.1)  # past the one-second token lifetime, on the marketplace's clock
     assert client.search_returns(page_size=10).items
     assert renewals == [1]
 

@@ -9,6 +9,8 @@ import pytest
 
 from devtools.bench_runner import run_bench
 
+pytestmark = pytest.mark.bench
+
 
 @pytest.mark.slow
 def test_grid_benchmark_runs_on_a_tiny_data_set():

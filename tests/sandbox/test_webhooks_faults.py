@@ -144,5 +144,12 @@ def test_short_lived_tokens(fresh) -> None:
     fresh.set_faults(token_ttl_seconds=1)
     client = tiktok_for(fresh)
     assert client.call("GET", "/authorization/202309/shops").json()["code"] == 0
-    time.sleep(2.1)
+    fresh.advance_clock(2.1)  # the marketplace's time, not ours: the token is now expired
     assert client.call("GET", "/authorization/202309/shops").json()["code"] == 105002
+
+
+def test_the_sandbox_clock_only_moves_forward(fresh) -> None:
+    before = fresh.advance_clock(0)
+    assert fresh.advance_clock(3600) >= before + 3600
+    response = requests.post(f"{fresh.url}/_sandbox/clock", json={"advance": -5}, timeout=5)
+    assert response.status_code == 400

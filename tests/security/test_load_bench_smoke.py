@@ -15,6 +15,8 @@ import pytest
 
 from devtools.bench_runner import run_bench
 
+pytestmark = pytest.mark.bench
+
 
 @pytest.mark.slow
 @pytest.mark.integration

@@ -8,7 +8,7 @@ import pytest
 
 from devtools.bench_runner import run_bench
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.bench]
 
 
 def test_sync_benchmark_runs_tiny():

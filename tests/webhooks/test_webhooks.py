@@ -169,7 +169,7 @@ def test_webhook_storm_during_a_sync_ends_consistent(client, app, seller):
                     for _ in range(2):  # every notification delivered twice
                         assert deliver(client, app, body).status_code == 200
                         deliveries += 1
-                time.sleep(1.05)  # the next step of a request gets a later update_time
+                sb.advance_clock(1.05)  # the next step of a request gets a later update_time
             assert deliveries >= 400
 
             def settled() -> bool:

@@ -10,6 +10,7 @@ import requests
 
 from ..errors import AuthorizationLost, MalformedResponse, MarketplaceError, RateLimited, ServerError
 from ..http import HttpTransport, Timeout, load_json, not_yet_processed, parse_retry_after
+from ..observe import Observer
 from . import parsing
 from .parsing import MARKETPLACE
 from .types import EtsyTokenSet
@@ -48,11 +49,17 @@ class EtsyAuth:
         *,
         max_attempts: int = 4,
         sleep: Callable[[float], None] = time.sleep,
+        observer: Observer | None = None,
     ) -> None:
         self.keystring = keystring
         self.token_url = token_url
         self._http = HttpTransport(
-            marketplace=MARKETPLACE, session=session, timeout=timeout, max_attempts=max_attempts, sleep=sleep
+            marketplace=MARKETPLACE,
+            session=session,
+            timeout=timeout,
+            max_attempts=max_attempts,
+            sleep=sleep,
+            observer=observer,
         )
 
     def _post(self, form: dict[str, str], *, refreshing: bool) -> EtsyTokenSet:

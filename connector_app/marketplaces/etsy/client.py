@@ -23,6 +23,7 @@ from ..errors import (
     TokenExpired,
 )
 from ..http import HttpTransport, Timeout, load_json, parse_retry_after
+from ..observe import Observer, RateLimitWaited
 from ..types import Page, to_id, to_int
 from . import parsing
 from .parsing import MARKETPLACE
@@ -97,6 +98,7 @@ class EtsyClient:
         backoff_base: float = 0.5,
         backoff_max: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
+        observer: Observer | None = None,
     ) -> None:
         self.keystring = keystring
         self.shared_secret = shared_secret
@@ -115,6 +117,7 @@ class EtsyClient:
             backoff_base=backoff_base,
             backoff_max=backoff_max,
             sleep=sleep,
+            observer=observer,
         )
 
     # -- transport ---------------------------------------------------------------------------------
@@ -127,6 +130,7 @@ class EtsyClient:
         wait = 1.0 - (self._clock() - state.observed_at)
         if wait > 0:
             logger.info("Etsy per-second limit reached; pausing %.2fs", wait)
+            self._http.notify(RateLimitWaited(MARKETPLACE, "limiter", wait))
             self._sleep(wait)
 
     def _observe(self, response: requests.Response) -> None:

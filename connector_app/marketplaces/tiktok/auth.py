@@ -11,6 +11,7 @@ import requests
 
 from ..errors import AuthorizationLost, MalformedResponse, MarketplaceError
 from ..http import HttpTransport, Timeout, load_json, not_yet_processed
+from ..observe import Observer
 from . import parsing
 from .envelope import MARKETPLACE, error_for
 from .types import TokenSet
@@ -46,12 +47,18 @@ class TikTokAuth:
         *,
         max_attempts: int = 4,
         sleep: Callable[[float], None] = time.sleep,
+        observer: Observer | None = None,
     ) -> None:
         self.app_key = app_key
         self.app_secret = app_secret
         self.auth_api_url = auth_api_url.rstrip("/")
         self._http = HttpTransport(
-            marketplace=MARKETPLACE, session=session, timeout=timeout, max_attempts=max_attempts, sleep=sleep
+            marketplace=MARKETPLACE,
+            session=session,
+            timeout=timeout,
+            max_attempts=max_attempts,
+            sleep=sleep,
+            observer=observer,
         )
 
     @staticmethod

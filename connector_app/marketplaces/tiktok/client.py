@@ -14,6 +14,7 @@ import requests
 
 from ..errors import TokenExpired
 from ..http import HttpTransport, Limiter, Timeout, get_limiter
+from ..observe import Observer, RateLimitWaited
 from . import parsing
 from .envelope import MARKETPLACE, Envelope, unwrap
 from .signing import sign
@@ -56,6 +57,7 @@ class TikTokClient:
         backoff_max: float = 30.0,
         clock: Callable[[], float] = time.time,
         limiter: Limiter | None = None,
+        observer: Observer | None = None,
     ) -> None:
         self.app_key = app_key
         self.app_secret = app_secret
@@ -72,6 +74,7 @@ class TikTokClient:
             backoff_base=backoff_base,
             backoff_max=backoff_max,
             sleep=sleep,
+            observer=observer,
         )
         # No burst: TikTok counts calls in a sliding one-second window, so a full bucket plus its refill
         # would allow twice the limit in one window. ``limiter`` shares the limit beyond this process.
@@ -95,7 +98,9 @@ class TikTokClient:
         body_bytes = _encode_body(body)  # serialized once: these exact bytes are signed and sent
 
         def attempt() -> Envelope:
-            self._limiter.acquire()
+            waited = self._limiter.acquire()
+            if waited:
+                self._http.notify(RateLimitWaited(MARKETPLACE, "limiter", waited))
             params = {"app_key": self.app_key, "timestamp": str(int(self._clock()))}
             if shop_scoped:
                 params["shop_cipher"] = str(self.shop_cipher)
