@@ -28,6 +28,7 @@ def create_app(config: type | dict | None = None) -> Flask:
 
 
 def configure(app: Flask, config: type | dict | None) -> None:
+    from connector_app import production, redaction
     from connector_app.embedded import apply_embedded_defaults
 
     app.config.from_object(Config)
@@ -36,12 +37,14 @@ def configure(app: Flask, config: type | dict | None) -> None:
     elif config is not None:
         app.config.from_object(config)
     app.instance_path = app.config["INSTANCE_PATH"]
+    production.apply(app.config)  # before anything is created: a half-configured production stops here
     apply_embedded_defaults(app)
     logging.basicConfig(
         level=app.config.get("LOG_LEVEL", "INFO"),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    redaction.install(app.logger, logging.getLogger("gunicorn.error"), logging.getLogger("gunicorn.access"))
 
 
 def register_extensions(app: Flask) -> None:
@@ -60,15 +63,11 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     import connector_app.models  # noqa: F401 - the whole schema, for create_all and Alembic
-    from connector_app.accounts.models import Seller
+    from connector_app.accounts import limits, mail, sessions
 
-    @login_manager.user_loader
-    def load_seller(session_token: str):
-        from sqlalchemy import select
-
-        return db.session.execute(
-            select(Seller).where(Seller.session_token == session_token)
-        ).scalar_one_or_none()
+    login_manager.user_loader(sessions.load_login)  # a cookie is a login only while its record lives
+    limits.init_app(app)
+    mail.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

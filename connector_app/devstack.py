@@ -18,7 +18,10 @@ from pathlib import Path
 from connector_app.config import BASE_DIR, Config
 
 BIN = Path(sys.executable).parent
-COLORS = {"web": 32, "worker": 34, "cron": 35, "sandbox": 33}
+COLORS = {"web": 32, "worker": 34, "cron": 35, "sandbox": 33, "mail": 36}
+# Gunicorn's default access line with the path only (%(U)s) instead of the request line (%(r)s): OAuth
+# callbacks carry the authorization code and state in their query string.
+ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "-" "%(a)s"'
 
 
 def _pump(name: str, stream) -> None:
@@ -48,6 +51,8 @@ def _commands(port: str) -> list[tuple[str, list[str]]]:
                 "4",
                 "--access-logfile",
                 "-",
+                "--access-logformat",
+                ACCESS_LOG_FORMAT,
                 "--no-control-socket",  # several stacks on one machine must not share one socket
                 "wsgi:app",
             ],
@@ -62,9 +67,9 @@ def main() -> int:
     if not os.environ.get("REDIS_URL"):
         # Start the embedded Redis first and hold it open: every child opens the same file and
         # shares this one server.
-        from connector_app.embedded import embedded_redis
+        from connector_app.embedded import embedded_redis, private_instance
 
-        Path(Config.INSTANCE_PATH).mkdir(parents=True, exist_ok=True)
+        private_instance(Config.INSTANCE_PATH)
         keep_alive = embedded_redis(Config.INSTANCE_PATH)
         keep_alive.ping()
         print(f"   queue | embedded Redis running ({keep_alive.socket_file})")

@@ -1,6 +1,6 @@
 """Imports every feature's models so SQLAlchemy (and Alembic autogenerate) know the whole schema."""
 
-from connector_app.accounts.models import LoginFailure, Seller
+from connector_app.accounts.models import LoginSession, Seller
 from connector_app.actions.models import ActionAudit, BulkAction
 from connector_app.connect.models import EtsyConnection, TikTokAuthorization, TikTokShop
 from connector_app.listings.models import EtsyListing, EtsyListingSku, ListingRefresh, RestockRecord
@@ -16,7 +16,7 @@ __all__ = [
     "ListingRefresh",
     "RestockRecord",
     "EtsyConnection",
-    "LoginFailure",
+    "LoginSession",
     "ReturnLineItem",
     "ReturnRequest",
     "ReturnStatusChange",

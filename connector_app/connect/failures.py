@@ -6,6 +6,7 @@ Each failure ends on the guide with one of these and a "Try again" button; detai
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 import requests
 from authlib.common.errors import AuthlibBaseError
@@ -47,6 +48,12 @@ class FlowFailed(Exception):
     """A flow step failed with a sentence for the seller (``str(exc)``)."""
 
 
+def _host(exc: BaseException) -> str:
+    request = getattr(exc, "request", None)
+    url = getattr(request, "url", None) or ""
+    return urlsplit(str(url)).netloc or "unknown host"
+
+
 def explain(exc: BaseException, marketplace: str) -> str:
     """The sentence shown for ``exc`` raised while connecting ``marketplace`` ("Etsy", "TikTok Shop")."""
     if isinstance(exc, FlowFailed):
@@ -69,9 +76,12 @@ def explain(exc: BaseException, marketplace: str) -> str:
         detail = getattr(exc, "description", None) or error or "no details given"
         return f"{marketplace} refused the connection ({detail}). {NOTHING_SAVED} Please start again."
     if isinstance(exc, requests.Timeout | requests.ConnectionError):
-        log.warning("connecting %s: %s unreachable: %s", marketplace, marketplace, exc)
+        # Never the exception's text: it holds the token URL with app_secret and auth_code.
+        log.warning("connecting %s: unreachable (%s to %s)", marketplace, type(exc).__name__, _host(exc))
         return UNREACHABLE.format(m=marketplace)
     if isinstance(exc, requests.HTTPError | ValueError):
-        log.warning("connecting %s: unreadable answer: %s", marketplace, exc)
+        log.warning(
+            "connecting %s: unreadable answer (%s from %s)", marketplace, type(exc).__name__, _host(exc)
+        )
         return TEMPORARY.format(m=marketplace)
     raise exc
