@@ -45,9 +45,29 @@ def refresh_listings_job(seller_id: int, connection_id: int) -> None:
     log.info("refreshed %s Etsy listings for connection %s", count, connection_id)
 
 
-def enqueue_refresh(connection: EtsyConnection) -> None:
-    """Refresh a shop's listings soon (call after an Etsy shop is connected)."""
-    rq.enqueue(refresh_listings_job, connection.seller_id, connection.id)
+QUEUED, ALREADY, COOLING_DOWN = "queued", "already", "cooling-down"
+
+
+def refresh_job_id(connection_id: int) -> str:
+    return f"listings-refresh-{connection_id}"
+
+
+def enqueue_refresh(connection: EtsyConnection, *, cooldown: int = 0) -> str:
+    """Refresh a shop's listings soon: one job per connection at a time (a deterministic job id).
+
+    ``cooldown`` (seconds, for the seller's button): at most one refresh per connection in that time,
+    so a loop of clicks cannot spend the app-wide Etsy quota. Returns QUEUED, ALREADY or COOLING_DOWN.
+    """
+    job_id = refresh_job_id(connection.id)
+    existing = rq.queue.fetch_job(job_id)
+    if existing is not None and existing.get_status(refresh=False) in ("queued", "started", "deferred"):
+        return ALREADY
+    if cooldown > 0:
+        key = f"connector:cooldown:listings-refresh:{connection.seller_id}:{connection.id}"
+        if not rq.connection.set(key, 1, nx=True, ex=cooldown):
+            return COOLING_DOWN
+    rq.enqueue(refresh_listings_job, connection.seller_id, connection.id, job_id=job_id)
+    return QUEUED
 
 
 def restock_job(seller_id: int, request_pk: int) -> None:
@@ -92,7 +112,7 @@ def periodic_listings_and_restocks() -> None:
         .where(or_(ListingRefresh.refreshed_at.is_(None), ListingRefresh.refreshed_at < now - REFRESH_EVERY))
     ).all()
     for seller_id, connection_id in due:
-        rq.enqueue(refresh_listings_job, seller_id, connection_id)
+        enqueue_refresh(get_for_seller(EtsyConnection, seller_id, id=connection_id))
     unfinished = db.session.execute(
         select(RestockRecord.seller_id, RestockRecord.request_pk)
         .where(
