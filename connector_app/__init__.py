@@ -18,6 +18,7 @@ def create_app(config: type | dict | None = None) -> Flask:
         instance_relative_config=False,
     )
     configure(app, config)
+    register_inputs(app)
     register_security(app)
     register_extensions(app)
     register_blueprints(app)
@@ -79,6 +80,12 @@ def register_blueprints(app: Flask) -> None:
         # Features may add CLI commands, template globals, cron jobs ... through an init_app hook.
         if hasattr(module, "init_app"):
             module.init_app(app)
+
+
+def register_inputs(app: Flask) -> None:
+    from connector_app.inputs import init_app
+
+    init_app(app)  # the <id:...> and <key:...> URL converters, before any blueprint uses them
 
 
 def register_security(app: Flask) -> None:

@@ -79,15 +79,23 @@ for _name in AppRedisStorage._SCRIPTS:  # the parent declares them as class anno
         delattr(AppRedisStorage, _name)
 
 
+def _scoped(key: str) -> str:
+    """Keys carry the app's queue name: apps sharing one Redis (several stacks, test workers) never
+    count each other's attempts. (One ``Limiter`` serves every app of the process, so its own
+    ``key_prefix`` cannot differ per app.)"""
+    return f"{current_app.config['RQ_QUEUE']}|{key}"
+
+
 def client_address() -> str:
-    return request.remote_addr or "unknown"
+    return _scoped(f"ip:{request.remote_addr or 'unknown'}")
 
 
-limiter = Limiter(key_func=client_address, storage_uri="connector-app://", strategy="moving-window")
+limiter = Limiter(
+    key_func=client_address, storage_uri="connector-app://", strategy="moving-window", key_prefix="connector"
+)
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("RATELIMIT_KEY_PREFIX", f"connector:limits:{app.config['RQ_QUEUE']}")
     limiter.init_app(app)
 
 
@@ -129,11 +137,11 @@ def _known_device_for_form_email() -> bool:
 def email_key() -> str:
     from connector_app.accounts.services import normalize_email
 
-    return "account:" + normalize_email(request.form.get("email") or "")[:254]
+    return _scoped("account:" + normalize_email(request.form.get("email") or "")[:254])
 
 
 def seller_key() -> str:
-    return f"seller:{current_user.id}" if current_user.is_authenticated else f"ip:{client_address()}"
+    return _scoped(f"seller:{current_user.id}") if current_user.is_authenticated else client_address()
 
 
 def configured(name: str) -> Callable[[], str]:
@@ -157,7 +165,7 @@ def _notify_owner(limit: RequestLimit) -> None:
     except Exception:
         return
     if first:
-        mail.send_throttled_notice(seller, client_address())
+        mail.send_throttled_notice(seller, request.remote_addr or "unknown")
 
 
 def on_account_breach(limit: RequestLimit):

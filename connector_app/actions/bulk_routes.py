@@ -18,6 +18,7 @@ from connector_app.actions.forms import BulkForm
 from connector_app.actions.jobs import run_bulk
 from connector_app.actions.models import FINISHED, BulkAction
 from connector_app.extensions import db, rq
+from connector_app.inputs import parse_key
 from connector_app.returns.models import ReturnRequest
 from connector_app.templating import is_htmx, render_page
 from connector_app.tenancy import for_seller, get_for_seller, get_for_seller_or_404
@@ -35,6 +36,8 @@ def bulk():
     request_ids = list(dict.fromkeys(request.form.getlist("request_ids")))
     if not form.validate_on_submit():
         abort(400)
+    if any(parse_key(request_id) is None for request_id in request_ids):
+        abort(404)  # no marketplace id looks like that
     key = form.idempotency_key.data
     existing = get_for_seller(BulkAction, id=key)
     if existing is not None:
@@ -83,7 +86,7 @@ def bulk():
     return _show(bulk)
 
 
-@bp.get("/bulk/<job_id>")
+@bp.get("/bulk/<key:job_id>")
 @login_required
 def bulk_progress(job_id: str):
     return _show(get_for_seller_or_404(BulkAction, id=job_id))

@@ -55,7 +55,7 @@ def refresh():
     return redirect(url_for("listings.index"))
 
 
-@bp.post("/restock/<request_id>/handled")
+@bp.post("/restock/<key:request_id>/handled")
 @login_required
 def restock_handled(request_id: str):
     """Close a "your turn" restock task (form field ``sku``) the seller has dealt with on Etsy."""
