@@ -16,6 +16,7 @@ from connector_app.connect import bp, services
 from connector_app.connect.clients import http_session
 from connector_app.connect.failures import ETSY_NO_SHOP, FlowFailed, explain
 from connector_app.connect.oauth import ETSY_SCOPES, etsy_oauth, token_timeout
+from connector_app.connect.oauth import refused_callback as _refused_callback
 from connector_app.connect.routes import fail
 from connector_app.extensions import db
 from connector_app.marketplaces.errors import MarketplaceError
@@ -65,6 +66,9 @@ def _etsy_client(access_token: str) -> EtsyClient:
 @login_required
 def etsy_callback():
     retry = url_for("connect.etsy_start")
+    refused = _refused_callback(etsy_oauth(), "Etsy")
+    if refused is not None:
+        return fail("etsy", refused, retry)
     try:
         token = etsy_oauth().authorize_access_token(timeout=token_timeout())
         tokens = parse_token_response(dict(token))

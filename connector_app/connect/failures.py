@@ -42,6 +42,29 @@ TIKTOK_NO_SHOP = (
 )
 
 _DECLINED_ERRORS = {"access_denied", "auth_denied"}
+LATER = "Please try again in a few minutes."
+# What an OAuth ``error`` code means, in our words: the marketplace's (or anyone's) free-text
+# ``error_description`` is logged, never shown.
+_OAUTH_ERRORS = {
+    "invalid_request": "{m} could not read the connection request. " + NOTHING_SAVED + " Please start again.",
+    "unauthorized_client": "{m} does not allow this app to connect right now. " + NOTHING_SAVED,
+    "unsupported_response_type": "{m} refused how the connection was asked for. " + NOTHING_SAVED,
+    "invalid_scope": "{m} refused the permissions this app asks for. " + NOTHING_SAVED,
+    "server_error": "{m} had a problem on its side. " + NOTHING_SAVED + " Please try again in a few minutes.",
+    "temporarily_unavailable": "{m} is busy right now. "
+    + NOTHING_SAVED
+    + " Please try again in a few minutes.",
+}
+REFUSED = "{m} refused the connection. " + NOTHING_SAVED + " Please start again."
+
+
+def oauth_error_sentence(error: str, marketplace: str) -> str:
+    """The fixed sentence for an OAuth ``error`` code sent back with a callback whose state we issued."""
+    if error in _DECLINED_ERRORS:
+        return DECLINED.format(m=marketplace)
+    if error == "invalid_grant":
+        return CODE_REFUSED.format(m=marketplace)
+    return _OAUTH_ERRORS.get(error, REFUSED).format(m=marketplace)
 
 
 class FlowFailed(Exception):
@@ -68,13 +91,13 @@ def explain(exc: BaseException, marketplace: str) -> str:
         return f"{marketplace} refused the connection ({detail}). {NOTHING_SAVED} Please start again."
     if isinstance(exc, AuthlibBaseError):
         error = getattr(exc, "error", None) or ""
-        log.warning("connecting %s failed: %s %s", marketplace, error, getattr(exc, "description", ""))
-        if error in _DECLINED_ERRORS:
-            return DECLINED.format(m=marketplace)
-        if error == "invalid_grant":
-            return CODE_REFUSED.format(m=marketplace)
-        detail = getattr(exc, "description", None) or error or "no details given"
-        return f"{marketplace} refused the connection ({detail}). {NOTHING_SAVED} Please start again."
+        log.warning(
+            "connecting %s failed: %r %r",
+            marketplace,
+            error[:64],
+            (getattr(exc, "description", "") or "")[:200],
+        )
+        return oauth_error_sentence(error, marketplace)
     if isinstance(exc, requests.Timeout | requests.ConnectionError):
         # Never the exception's text: it holds the token URL with app_secret and auth_code.
         log.warning("connecting %s: unreachable (%s to %s)", marketplace, type(exc).__name__, _host(exc))
