@@ -81,7 +81,7 @@ def test_upgrading_a_database_with_sellers_keeps_their_rows_and_never_reuses_ids
             conn.execute(
                 text(
                     "INSERT INTO sellers (email, email_key, password_hash, session_token, timezone,"
-                    " date_format, created_at) VALUES ('n@x', 'n@x', 'h', 'token-3', 'UTC', '%Y', '2026-01-01')"
+                    " date_format, created_at) VALUES ('n@x', 'n@x', 'h', 't-3', 'UTC', '%Y', '2026-01-01')"
                 )
             )
             new_id = conn.execute(text("SELECT id FROM sellers WHERE email_key = 'n@x'")).scalar()
