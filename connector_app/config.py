@@ -66,6 +66,8 @@ class Config:
 
     # Flask-Limiter, on the app's Redis. Stacked windows: each one passed makes the wait longer.
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+    # While Redis cannot be reached each process limits on its own (log-in keeps working).
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     LOGIN_LIMITS_PER_ACCOUNT = _env("LOGIN_LIMITS_PER_ACCOUNT", "5/minute;10/10 minutes;20/hour;50/day")
     LOGIN_LIMITS_PER_IP = _env("LOGIN_LIMITS_PER_IP", "30/minute;200/hour")
     SIGNUP_LIMITS_PER_IP = _env("SIGNUP_LIMITS_PER_IP", "5/minute;20/hour")

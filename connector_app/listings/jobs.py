@@ -52,6 +52,15 @@ def refresh_job_id(connection_id: int) -> str:
     return f"listings-refresh-{connection_id}"
 
 
+def _pending(job_id: str) -> bool:
+    """Whether the job waits in the queue or a worker is running it (not merely left behind)."""
+    queue = rq.queue
+    if queue.get_job_position(job_id) is not None:
+        return True
+    job = queue.fetch_job(job_id)
+    return job is not None and job.get_status(refresh=False) == "started"
+
+
 def enqueue_refresh(connection: EtsyConnection, *, cooldown: int = 0) -> str:
     """Refresh a shop's listings soon: one job per connection at a time (a deterministic job id).
 
@@ -59,8 +68,7 @@ def enqueue_refresh(connection: EtsyConnection, *, cooldown: int = 0) -> str:
     so a loop of clicks cannot spend the app-wide Etsy quota. Returns QUEUED, ALREADY or COOLING_DOWN.
     """
     job_id = refresh_job_id(connection.id)
-    existing = rq.queue.fetch_job(job_id)
-    if existing is not None and existing.get_status(refresh=False) in ("queued", "started", "deferred"):
+    if _pending(job_id):
         return ALREADY
     if cooldown > 0:
         key = f"connector:cooldown:listings-refresh:{connection.seller_id}:{connection.id}"
