@@ -174,7 +174,9 @@ def login(base: str, email: str) -> requests.Session:
     )
     if response.status_code != 302:
         raise RuntimeError(f"could not log in as {email}: HTTP {response.status_code}")
-    session.headers["X-CSRFToken"] = token
+    # Logging in starts a new session with a new CSRF secret: read the token again.
+    home = session.get(f"{base}/", timeout=30)
+    session.headers["X-CSRFToken"] = CSRF_META.search(home.text).group(1)
     return session
 
 

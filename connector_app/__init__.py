@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask
 
 from connector_app.config import BASE_DIR, Config
@@ -28,9 +30,11 @@ def create_app(config: type | dict | None = None) -> Flask:
     )
     configure(app, config)
     register_logging(app)
+    register_inputs(app)
     register_security(app)
     register_extensions(app)
     register_blueprints(app)
+    register_dev_tools(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
@@ -38,6 +42,7 @@ def create_app(config: type | dict | None = None) -> Flask:
 
 
 def configure(app: Flask, config: type | dict | None) -> None:
+    from connector_app import production
     from connector_app.embedded import apply_embedded_defaults
 
     app.config.from_object(Config)
@@ -46,14 +51,18 @@ def configure(app: Flask, config: type | dict | None) -> None:
     elif config is not None:
         app.config.from_object(config)
     app.instance_path = app.config["INSTANCE_PATH"]
+    production.apply(app.config)  # before anything is created: a half-configured production stops here
     apply_embedded_defaults(app)
 
 
 def register_logging(app: Flask) -> None:
-    """Request ids and the app's logger; the process's handlers are the entry point's (``wsgi.py``)."""
+    """Request ids and the app's logger; the process's handlers are the entry point's (``wsgi.py``).
+    The secret-redacting filter is a backstop on every handler there is (gunicorn's loggers too)."""
+    from connector_app import redaction
     from connector_app.logging_setup import init_app
 
     init_app(app)
+    redaction.install(app.logger, logging.getLogger("gunicorn.error"), logging.getLogger("gunicorn.access"))
 
 
 def register_extensions(app: Flask) -> None:
@@ -75,15 +84,11 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     import connector_app.models  # noqa: F401 - the whole schema, for create_all and Alembic
-    from connector_app.accounts.models import Seller
+    from connector_app.accounts import limits, mail, sessions
 
-    @login_manager.user_loader
-    def load_seller(session_token: str):
-        from sqlalchemy import select
-
-        return db.session.execute(
-            select(Seller).where(Seller.session_token == session_token)
-        ).scalar_one_or_none()
+    login_manager.user_loader(sessions.load_login)  # a cookie is a login only while its record lives
+    limits.init_app(app)
+    mail.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -95,6 +100,18 @@ def register_blueprints(app: Flask) -> None:
         # Features may add CLI commands, template globals, cron jobs ... through an init_app hook.
         if hasattr(module, "init_app"):
             module.init_app(app)
+
+
+def register_inputs(app: Flask) -> None:
+    from connector_app.inputs import init_app
+
+    init_app(app)  # the <id:...> and <key:...> URL converters, before any blueprint uses them
+
+
+def register_dev_tools(app: Flask) -> None:
+    from connector_app.devmail import init_app
+
+    init_app(app)  # /dev/mail, in development with the local SMTP sink only
 
 
 def register_security(app: Flask) -> None:

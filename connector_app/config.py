@@ -7,11 +7,13 @@ set, a random value is generated once into ``instance/`` and reused across resta
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = BASE_DIR / "instance"
-SANDBOX_URL = "http://127.0.0.1:5001"
+# The sandbox marketplace ``make run`` starts; its port follows SANDBOX_PORT.
+SANDBOX_URL = f"http://127.0.0.1:{os.environ.get('SANDBOX_PORT') or 5001}"
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -30,6 +32,8 @@ def _env_bool(name: str, default: bool) -> bool:
 class Config:
     """Production/development settings. Every marketplace URL defaults to the sandbox marketplace."""
 
+    # "production" refuses to start without real credentials, https marketplaces and PUBLIC_BASE_URL.
+    APP_ENV = _env("APP_ENV", "development")
     INSTANCE_PATH = _env("INSTANCE_PATH", str(DEFAULT_INSTANCE))
     SECRET_KEY = _env("SECRET_KEY")  # None -> generated into instance/ by connector_app.embedded
     TOKEN_ENCRYPTION_KEY = _env("TOKEN_ENCRYPTION_KEY")  # comma-separated Fernet keys, newest first
@@ -41,6 +45,10 @@ class Config:
     RQ_ASYNC = True
 
     PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL")
+    # Comma-separated host names the app answers to; in production, PUBLIC_BASE_URL's host by default.
+    TRUSTED_HOSTS = [h.strip() for h in (_env("TRUSTED_HOSTS") or "").split(",") if h.strip()] or None
+    # How many proxies in front of the app set X-Forwarded-For/-Proto/-Host (0: trust none).
+    PROXY_FIX_HOPS = _env_int("PROXY_FIX_HOPS", 0)
     PREFERRED_URL_SCHEME = _env("PREFERRED_URL_SCHEME", "http")
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
 
@@ -50,9 +58,36 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session
-    LOGIN_MAX_FAILURES = _env_int("LOGIN_MAX_FAILURES", 5)
-    LOGIN_LOCKOUT_SECONDS = _env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
+    REMEMBER_COOKIE_DURATION = timedelta(days=_env_int("REMEMBER_DAYS", 30))
+    REMEMBER_COOKIE_REFRESH_EACH_REQUEST = False
+    # A login not marked "keep me signed in" ends after this long without a request.
+    SESSION_IDLE_MINUTES = _env_int("SESSION_IDLE_MINUTES", 12 * 60)
+    WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session (a new one at every login)
+
+    # Flask-Limiter, on the app's Redis. Stacked windows: each one passed makes the wait longer.
+    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+    # While Redis cannot be reached each process limits on its own (log-in keeps working).
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    LOGIN_LIMITS_PER_ACCOUNT = _env("LOGIN_LIMITS_PER_ACCOUNT", "5/minute;10/10 minutes;20/hour;50/day")
+    LOGIN_LIMITS_PER_IP = _env("LOGIN_LIMITS_PER_IP", "30/minute;200/hour")
+    SIGNUP_LIMITS_PER_IP = _env("SIGNUP_LIMITS_PER_IP", "5/minute;20/hour")
+    REAUTH_LIMITS_PER_ACCOUNT = _env("REAUTH_LIMITS_PER_ACCOUNT", "5/minute;10/10 minutes;20/hour")
+    RESET_LIMITS = _env("RESET_LIMITS", "3/10 minutes;10/day")
+    LISTINGS_REFRESH_COOLDOWN_SECONDS = _env_int("LISTINGS_REFRESH_COOLDOWN_SECONDS", 5 * 60)
+    BULK_COOLDOWN_SECONDS = _env_int("BULK_COOLDOWN_SECONDS", 10)
+    # Etsy's 10,000 calls/day belong to the whole app: one seller may use at most this many.
+    ETSY_DAILY_CALLS_PER_SELLER = _env_int("ETSY_DAILY_CALLS_PER_SELLER", 1500)
+
+    # Outgoing email (SMTP). Unset MAIL_SERVER in development: the local sink `make run` starts.
+    MAIL_SERVER = _env("MAIL_SERVER", "127.0.0.1")
+    MAIL_PORT = _env_int("MAIL_PORT", 8025 if not _env("MAIL_SERVER") else 25)
+    MAIL_USERNAME = _env("MAIL_USERNAME")
+    MAIL_PASSWORD = _env("MAIL_PASSWORD")
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = _env_bool("MAIL_USE_SSL", False)
+    MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", "Etsy TikTok Connector <no-reply@localhost>")
+    MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 10)
+    MAIL_DEV_SINK = not _env("MAIL_SERVER")  # the dev-only /dev/mail page reads the sink's mailbox
 
     TIKTOK_APP_KEY = _env("TIKTOK_APP_KEY", "sandbox_app_key")
     TIKTOK_APP_SECRET = _env("TIKTOK_APP_SECRET", "sandbox_app_secret")
@@ -102,3 +137,5 @@ class TestConfig(Config):
     ARGON2_MEMORY_COST = 1024
     ARGON2_PARALLELISM = 1
     OPERATOR_TOKEN = "test-operator-token"
+    MAIL_BACKEND = "locmem"  # tests assert on flask_mailman's outbox
+    MAIL_DEV_SINK = False

@@ -31,6 +31,7 @@ from honcho.process import Popen as HonchoPopen
 from honcho.process import Process as HonchoProcess
 
 from connector_app.config import BASE_DIR, Config
+from connector_app.embedded import private_instance
 from connector_app.processes import RedisServer, die_with_parent
 
 BIN = Path(sys.executable).parent
@@ -85,6 +86,20 @@ def environment(port: str, sandbox_port: str) -> dict[str, str]:
     return env
 
 
+def start_mail_sink():
+    """With no MAIL_SERVER configured: a local SMTP sink on MAIL_PORT, shown at /dev/mail (or None)."""
+    if Config.MAIL_SERVER != "127.0.0.1" or os.environ.get("MAIL_SERVER") or not Config.MAIL_DEV_SINK:
+        return None
+    from connector_app.devmail import start_sink
+
+    sink = start_sink(Config.INSTANCE_PATH, Config.MAIL_PORT)
+    port = os.environ.get("PORT") or "5000"
+    print(
+        f"    mail | SMTP sink on 127.0.0.1:{Config.MAIL_PORT}; messages at http://127.0.0.1:{port}/dev/mail"
+    )
+    return sink
+
+
 def _metrics_dir(env: dict[str, str], instance: Path) -> None:
     if env.get("PROMETHEUS_MULTIPROC_DIR"):
         return
@@ -100,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     env = environment(os.environ.get("PORT") or "5000", os.environ.get("SANDBOX_PORT") or "5001")
     instance = Path(env.get("INSTANCE_PATH") or Config.INSTANCE_PATH)
-    instance.mkdir(parents=True, exist_ok=True)
+    private_instance(str(instance))  # owner-only before Redis and SQLite create their files
     _metrics_dir(env, instance)
 
     redis = None
@@ -109,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         env["REDIS_URL"] = redis.url
         print(f"   redis | embedded Redis on {redis.socket}", flush=True)
 
+    mail_sink = start_mail_sink()
     manager = Manager()
     manager._process_ctor = _Process  # honcho's documented Manager has no hook for the child's preexec
     sandbox = env.get("SANDBOX_ENABLED", "1") != "0"
@@ -118,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         manager.loop()
     finally:
+        if mail_sink is not None:
+            mail_sink.stop()
         if redis is not None:
             redis.stop()
     print("all stopped", flush=True)

@@ -35,10 +35,27 @@ def read_or_create_secret(instance_path: str, name: str, factory) -> str:
     return value
 
 
+def private_instance(instance_path: str) -> None:
+    """Create ``instance/`` as 0700 and make every file created from now on owner-only.
+
+    The umask is set before SQLite (database, WAL, shared memory) and the embedded Redis (its dump)
+    create their files, so they are born 0600: they hold emails, password hashes and order data, and
+    the folder also holds the token encryption key.
+    """
+    os.umask(0o077)
+    path = Path(instance_path)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
+    for data_file in (*path.glob("connector.sqlite*"), path / "queue.rdb"):  # made by older versions
+        if data_file.is_file() and data_file.stat().st_mode & 0o077:
+            data_file.chmod(0o600)
+
+
 def apply_embedded_defaults(app: Flask) -> None:
     """Fill in whatever the environment left unset with the embedded defaults."""
     instance = app.config["INSTANCE_PATH"]
-    Path(instance).mkdir(parents=True, exist_ok=True)
+    private_instance(instance)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = read_or_create_secret(
             instance, "secret_key", lambda: secrets.token_urlsafe(48)

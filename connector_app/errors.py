@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from connector_app.logging_setup import ensure_request_id
 
@@ -44,6 +44,8 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
+        if isinstance(error, SecurityError):  # a Host outside TRUSTED_HOSTS: no URL can be built for it
+            return "Unknown host.", 400, {"Content-Type": "text/plain; charset=utf-8"}
         body, status = render_error(error.code)
         headers = {"Allow": ", ".join(error.valid_methods or [])} if error.code == 405 else {}
         return body, status, headers

@@ -17,6 +17,8 @@ import uuid
 
 from flask import Flask, Response, g, has_request_context, request
 
+from connector_app import redaction
+
 REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s%(context)s: %(message)s"
@@ -64,6 +66,7 @@ def json_formatter() -> logging.Formatter:
 def build_handler(log_format: str = "text", stream=None) -> logging.Handler:
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.addFilter(ContextFilter())
+    handler.addFilter(redaction.FILTER)  # no secret reaches a log line, whichever logger wrote it
     handler.setFormatter(json_formatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT))
     return handler
 

@@ -1,6 +1,6 @@
 """Imports every feature's models so SQLAlchemy (and Alembic autogenerate) know the whole schema."""
 
-from connector_app.accounts.models import LoginFailure, Seller
+from connector_app.accounts.models import LoginSession, Seller
 from connector_app.accounts.preferences import SellerSettings
 from connector_app.actions.models import ActionAudit, BulkAction
 from connector_app.connect.models import EtsyConnection, TikTokAuthorization, TikTokShop
@@ -19,7 +19,7 @@ __all__ = [
     "ListingRefresh",
     "RestockRecord",
     "EtsyConnection",
-    "LoginFailure",
+    "LoginSession",
     "ReturnLineItem",
     "ReturnRequest",
     "ReturnStatusChange",

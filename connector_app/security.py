@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
 from flask.sessions import SecureCookieSessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CSP_DIRECTIVES = [
     "default-src 'self'",
@@ -44,6 +45,9 @@ def init_app(app: Flask) -> None:
     """Call before the extensions register theirs: after_request functions run in reverse order, so
     this one sees the cookies they set (e.g. Flask-Login's remember cookie)."""
     app.session_interface = SessionInterface()
+    hops = int(app.config.get("PROXY_FIX_HOPS") or 0)
+    if hops > 0:  # the client's address and scheme as the configured proxies saw them, no further
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     csp = content_security_policy(app)
 
     @app.after_request

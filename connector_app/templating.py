@@ -81,6 +81,9 @@ def time_left(deadline: datetime | int | None) -> str:
 
 
 def init_app(app: Flask) -> None:
+    from connector_app import safe_urls
+
+    safe_urls.init_app(app)
     app.jinja_env.filters["localtime"] = format_datetime
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["time_left"] = time_left

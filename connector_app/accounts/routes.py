@@ -2,12 +2,25 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from connector_app.accounts import bp, services
+from connector_app.accounts import bp, mail, services, sessions
 from connector_app.accounts.forms import LoginForm, SignupForm
+from connector_app.accounts.limits import (
+    DEVICE_COOKIE,
+    DEVICE_MAX_AGE,
+    device_cookie_value,
+    known_device_seller,
+    login_account_limit,
+    login_ip_limit,
+    signup_limit,
+)
+from connector_app.accounts.models import Seller
 from connector_app.extensions import db
+from connector_app.observability.metrics import observe_login_failure
+
+THROTTLED = "Too many attempts. For your security, wait a few minutes before trying again."
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -20,7 +33,32 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+def begin_login(seller: Seller, *, remember: bool, target: str) -> Response:
+    """Start a login record, commit, and log this browser in with a fresh session (new CSRF secret).
+
+    Call with the request's other changes flushed: this commits the unit of work.
+    """
+    known = known_device_seller() == seller.id
+    session.clear()  # nothing from before the login survives it: CSRF secret, OAuth states ...
+    sessions.start_login(seller, remember=remember)
+    db.session.commit()
+    login_user(seller, remember=remember, duration=current_app.config["REMEMBER_COOKIE_DURATION"])
+    response = redirect(target)
+    response.set_cookie(
+        DEVICE_COOKIE,
+        device_cookie_value(seller.id),
+        max_age=DEVICE_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure,
+    )
+    if not known:
+        mail.send_new_device_notice(seller, request.user_agent.string[:200], request.remote_addr or "unknown")
+    return response
+
+
 @bp.route("/signup", methods=["GET", "POST"])
+@signup_limit
 def signup():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
@@ -31,39 +69,29 @@ def signup():
         except services.EmailTaken:
             form.email.errors.append("An account with this email already exists. Log in instead?")
         else:
-            db.session.commit()
-            login_user(seller)
+            response = begin_login(seller, remember=False, target=url_for("home.index"))
+            mail.send_verification(seller)
             flash("Welcome! Next, connect your Etsy shop and your TikTok Shop.", "success")
-            return redirect(url_for("home.index"))
+            return response
     status = 400 if form.errors else 200
     return render_template("accounts/signup.html", form=form), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@login_ip_limit
+@login_account_limit
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        addr = request.remote_addr or "unknown"
-        limit = current_app.config["LOGIN_MAX_FAILURES"]
-        window = current_app.config["LOGIN_LOCKOUT_SECONDS"]
-        if services.recent_failures(form.email.data, addr, window) >= limit:
-            minutes = max(1, window // 60)
-            form.form_errors.append(
-                f"Too many failed attempts. For your security, try again in {minutes} minutes."
-            )
-            return render_template("accounts/login.html", form=form), 429
-        seller = services.find_by_email(form.email.data)
-        if seller is not None and services.check_password(seller, form.password.data):
-            services.clear_failures(form.email.data)
-            services.record_login(seller)
-            db.session.commit()
-            login_user(seller, remember=form.remember.data)
-            return redirect(_safe_next(request.args.get("next")) or url_for("home.index"))
-        services.record_failure(form.email.data, addr, seller)
-        db.session.commit()
+        seller = services.authenticate(form.email.data, form.password.data)
+        if seller is not None:
+            target = _safe_next(request.args.get("next")) or url_for("home.index")
+            return begin_login(seller, remember=bool(form.remember.data), target=target)
+        db.session.rollback()
+        observe_login_failure()
         form.form_errors.append("That email and password do not match an account.")
         status = 400
     elif form.errors:
@@ -71,9 +99,30 @@ def login():
     return render_template("accounts/login.html", form=form), status
 
 
+@bp.errorhandler(429)
+def throttled(error):
+    """A refused attempt, on the same page, with the same form (Flask-Limiter counted it already)."""
+    endpoint = request.endpoint or ""
+    if endpoint == "accounts.login":
+        form, template = LoginForm(), "accounts/login.html"
+    elif endpoint == "accounts.signup":
+        form, template = SignupForm(), "accounts/signup.html"
+    else:
+        from connector_app.errors import render_error
+
+        return render_error(429, THROTTLED)
+    form.form_errors.append(THROTTLED)
+    return render_template(template, form=form), 429
+
+
 @bp.post("/logout")
 @login_required
 def logout():
+    sessions.end_login(current_user._get_current_object())
+    db.session.commit()
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("accounts.login"))
+
+
+from connector_app.accounts import email_routes  # noqa: E402,F401

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import contextlib
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from connector_app.accounts.models import LoginFailure, Seller, new_session_token
+from connector_app.accounts import sessions
+from connector_app.accounts.models import Seller, new_session_token
 from connector_app.extensions import db
-from connector_app.observability.metrics import observe_login_failure
 from connector_app.timeutil import utcnow
 
 _hashers: dict[tuple, PasswordHasher] = {}
@@ -32,6 +32,9 @@ def _hasher() -> PasswordHasher:
     return _hashers[params]
 
 
+_dummy_hash: str | None = None
+
+
 class EmailTaken(ValueError):
     pass
 
@@ -44,6 +47,10 @@ def find_by_email(email: str) -> Seller | None:
     return db.session.execute(
         select(Seller).where(Seller.email_key == normalize_email(email))
     ).scalar_one_or_none()
+
+
+def get_seller(seller_id: int) -> Seller | None:
+    return db.session.get(Seller, seller_id)
 
 
 def create_seller(email: str, password: str) -> Seller:
@@ -67,48 +74,38 @@ def check_password(seller: Seller, password: str) -> bool:
     return True
 
 
+def burn_password_check(password: str) -> None:
+    """An unknown email costs the same Argon2 verification as a known one (no timing oracle)."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher().hash("not a password anyone has")
+    with contextlib.suppress(VerificationError, InvalidHashError):
+        _hasher().verify(_dummy_hash, password)
+
+
+def authenticate(email: str, password: str) -> Seller | None:
+    seller = find_by_email(email)
+    if seller is None:
+        burn_password_check(password)
+        return None
+    return seller if check_password(seller, password) else None
+
+
 def set_password(seller: Seller, password: str) -> None:
-    """Change the password and end every other session (they carry the old session token)."""
+    """Change the password and end every other login (the current one, if any, stays).
+
+    The session token rotates too, so a cookie of an ended login fails even before its record is
+    looked up; the caller logs the current device in again with the new token.
+    """
     seller.password_hash = _hasher().hash(password)
     seller.session_token = new_session_token()
+    sessions.end_logins(seller, keep=seller.login_token)
     db.session.flush()
 
 
-def recent_failures(email: str, remote_addr: str, window_seconds: int) -> int:
-    since = utcnow() - timedelta(seconds=window_seconds)
-    by_email = db.session.scalar(
-        select(func.count())
-        .select_from(LoginFailure)
-        .where(LoginFailure.email_key == normalize_email(email), LoginFailure.created_at >= since)
-    )
-    by_addr = db.session.scalar(
-        select(func.count())
-        .select_from(LoginFailure)
-        .where(LoginFailure.remote_addr == remote_addr, LoginFailure.created_at >= since)
-    )
-    # An address gets more room than one email: several sellers may share an office network.
-    return max(by_email or 0, (by_addr or 0) // 4)
-
-
-def record_failure(email: str, remote_addr: str, seller: Seller | None) -> None:
-    db.session.add(
-        LoginFailure(
-            email_key=normalize_email(email),
-            remote_addr=remote_addr,
-            seller_id=seller.id if seller else None,
-        )
-    )
+def mark_email_verified(seller: Seller) -> bool:
+    if seller.email_verified_at is not None:
+        return False
+    seller.email_verified_at = utcnow()
     db.session.flush()
-    observe_login_failure()
-
-
-def clear_failures(email: str) -> None:
-    """A successful login forgives the earlier failures for that email."""
-    db.session.execute(
-        LoginFailure.__table__.delete().where(LoginFailure.email_key == normalize_email(email))
-    )
-
-
-def record_login(seller: Seller) -> None:
-    seller.last_login_at = utcnow()
-    db.session.flush()
+    return True

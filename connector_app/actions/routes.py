@@ -35,7 +35,7 @@ def index():
     return render_page("actions/index.html", audits=audits, limit=HISTORY_LIMIT)
 
 
-@bp.get("/<request_id>")
+@bp.get("/<key:request_id>")
 @login_required
 def panel(request_id: str):
     """The respond panel of one request (the detail page includes it; htmx reloads it)."""
@@ -43,7 +43,7 @@ def panel(request_id: str):
     return render_page("actions/panel.html", "panel", return_request=return_request)
 
 
-@bp.route("/<request_id>/<decision>", methods=["GET", "POST"])
+@bp.route("/<key:request_id>/<key:decision>", methods=["GET", "POST"])
 @login_required
 def respond(request_id: str, decision: str):
     return_request = get_for_seller_or_404(ReturnRequest, request_id=request_id)

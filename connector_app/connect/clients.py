@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 from datetime import timedelta
+from functools import partial
 
 import requests
 from flask import current_app
@@ -27,7 +28,7 @@ from connector_app.connect.models import (
     TikTokShop,
 )
 from connector_app.extensions import db, rq
-from connector_app.marketplaces.errors import AuthorizationLost
+from connector_app.marketplaces.errors import AuthorizationLost, MarketplaceError
 from connector_app.marketplaces.etsy import EtsyAuth, EtsyClient
 from connector_app.marketplaces.http import SharedRateLimiter
 from connector_app.marketplaces.tiktok import TikTokAuth, TikTokClient
@@ -233,6 +234,37 @@ def tiktok_client_for_authorization(authorization: TikTokAuthorization) -> TikTo
     return client
 
 
+class EtsyBudgetSpent(MarketplaceError):
+    """The seller used up their share of the app's daily Etsy calls (resets at 00:00 UTC)."""
+
+    def seller_message(self) -> str:
+        return (
+            "Your shop has used today's share of Etsy requests; listings and restocks continue "
+            "automatically after midnight (UTC)."
+        )
+
+
+def spend_etsy_call(seller_id: int) -> None:
+    """Count one Etsy call against the seller's daily budget (``ETSY_DAILY_CALLS_PER_SELLER``).
+
+    Etsy's 10,000 calls a day belong to the whole app: one seller's loop must not stop everyone's
+    restocks. The counter lives in Redis next to the shared rate limits (MULTI: INCR + EXPIRE). While
+    Redis cannot be reached the call goes ahead.
+    """
+    budget = int(current_app.config["ETSY_DAILY_CALLS_PER_SELLER"])
+    key = f"connector:etsy-budget:{seller_id}:{utcnow():%Y%m%d}"
+    try:
+        pipe = rq.connection.pipeline()
+        pipe.incr(key)
+        pipe.expire(key, 2 * 24 * 3600)
+        used = int(pipe.execute()[0])
+    except Exception as exc:
+        log.warning("Etsy call budget unavailable (%s); not counting", type(exc).__name__)
+        return
+    if used > budget:
+        raise EtsyBudgetSpent(f"daily Etsy call budget of {budget} used", marketplace="Etsy")
+
+
 def etsy_client_for(connection: EtsyConnection) -> EtsyClient:
     _usable(connection)
     token = refresh_etsy(connection) if _expiring(connection) else connection.access_token
@@ -245,6 +277,7 @@ def etsy_client_for(connection: EtsyConnection) -> EtsyClient:
         session=http_session("etsy"),
         timeout=_timeout(),
         observer=observe_marketplace,
+        before_call=partial(spend_etsy_call, connection.seller_id),
     )
     client.on_token_expired = lambda: refresh_etsy(connection, failed_token=client.access_token)
     return client

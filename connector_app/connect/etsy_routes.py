@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
+from urllib.parse import urlsplit
 
 import requests
 from authlib.common.errors import AuthlibBaseError
-from flask import current_app, flash, redirect, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
@@ -14,6 +16,7 @@ from connector_app.connect import bp, services
 from connector_app.connect.clients import http_session
 from connector_app.connect.failures import ETSY_NO_SHOP, FlowFailed, explain
 from connector_app.connect.oauth import ETSY_SCOPES, etsy_oauth, token_timeout
+from connector_app.connect.oauth import refused_callback as _refused_callback
 from connector_app.connect.routes import fail
 from connector_app.marketplaces.errors import MarketplaceError
 from connector_app.marketplaces.etsy import EtsyClient, parse_token_response
@@ -23,12 +26,20 @@ log = logging.getLogger(__name__)
 FLOW_ERRORS = (AuthlibBaseError, MarketplaceError, FlowFailed, requests.RequestException, ValueError)
 
 
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
 def callback_url(endpoint: str) -> str:
-    """The absolute callback URL: from PUBLIC_BASE_URL when set, else from the request's host."""
+    """The absolute callback URL: from PUBLIC_BASE_URL (always set in production).
+
+    Without it (development), the request's host is used only when it is a loopback name; any other
+    Host header gets the loopback address instead, so a forged Host never becomes the redirect URI.
+    """
     base = current_app.config.get("PUBLIC_BASE_URL")
     if base:
         return base.rstrip("/") + url_for(endpoint)
-    return url_for(endpoint, _external=True)
+    host = request.host if urlsplit(f"//{request.host}").hostname in LOOPBACK_HOSTS else None
+    return f"{request.scheme}://{host or '127.0.0.1:' + os.environ.get('PORT', '5000')}{url_for(endpoint)}"
 
 
 @bp.get("/etsy")
@@ -56,6 +67,9 @@ def _etsy_client(access_token: str) -> EtsyClient:
 @commits_on_get
 def etsy_callback():
     retry = url_for("connect.etsy_start")
+    refused = _refused_callback(etsy_oauth(), "Etsy")
+    if refused is not None:
+        return fail("etsy", refused, retry)
     try:
         token = etsy_oauth().authorize_access_token(timeout=token_timeout())
         tokens = parse_token_response(dict(token))

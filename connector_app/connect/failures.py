@@ -6,6 +6,7 @@ Each failure ends on the guide with one of these and a "Try again" button; detai
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 import requests
 from authlib.common.errors import AuthlibBaseError
@@ -41,10 +42,39 @@ TIKTOK_NO_SHOP = (
 )
 
 _DECLINED_ERRORS = {"access_denied", "auth_denied"}
+LATER = "Please try again in a few minutes."
+# What an OAuth ``error`` code means, in our words: the marketplace's (or anyone's) free-text
+# ``error_description`` is logged, never shown.
+_OAUTH_ERRORS = {
+    "invalid_request": "{m} could not read the connection request. " + NOTHING_SAVED + " Please start again.",
+    "unauthorized_client": "{m} does not allow this app to connect right now. " + NOTHING_SAVED,
+    "unsupported_response_type": "{m} refused how the connection was asked for. " + NOTHING_SAVED,
+    "invalid_scope": "{m} refused the permissions this app asks for. " + NOTHING_SAVED,
+    "server_error": "{m} had a problem on its side. " + NOTHING_SAVED + " Please try again in a few minutes.",
+    "temporarily_unavailable": "{m} is busy right now. "
+    + NOTHING_SAVED
+    + " Please try again in a few minutes.",
+}
+REFUSED = "{m} refused the connection. " + NOTHING_SAVED + " Please start again."
+
+
+def oauth_error_sentence(error: str, marketplace: str) -> str:
+    """The fixed sentence for an OAuth ``error`` code sent back with a callback whose state we issued."""
+    if error in _DECLINED_ERRORS:
+        return DECLINED.format(m=marketplace)
+    if error == "invalid_grant":
+        return CODE_REFUSED.format(m=marketplace)
+    return _OAUTH_ERRORS.get(error, REFUSED).format(m=marketplace)
 
 
 class FlowFailed(Exception):
     """A flow step failed with a sentence for the seller (``str(exc)``)."""
+
+
+def _host(exc: BaseException) -> str:
+    request = getattr(exc, "request", None)
+    url = getattr(request, "url", None) or ""
+    return urlsplit(str(url)).netloc or "unknown host"
 
 
 def explain(exc: BaseException, marketplace: str) -> str:
@@ -61,17 +91,20 @@ def explain(exc: BaseException, marketplace: str) -> str:
         return f"{marketplace} refused the connection ({detail}). {NOTHING_SAVED} Please start again."
     if isinstance(exc, AuthlibBaseError):
         error = getattr(exc, "error", None) or ""
-        log.warning("connecting %s failed: %s %s", marketplace, error, getattr(exc, "description", ""))
-        if error in _DECLINED_ERRORS:
-            return DECLINED.format(m=marketplace)
-        if error == "invalid_grant":
-            return CODE_REFUSED.format(m=marketplace)
-        detail = getattr(exc, "description", None) or error or "no details given"
-        return f"{marketplace} refused the connection ({detail}). {NOTHING_SAVED} Please start again."
+        log.warning(
+            "connecting %s failed: %r %r",
+            marketplace,
+            error[:64],
+            (getattr(exc, "description", "") or "")[:200],
+        )
+        return oauth_error_sentence(error, marketplace)
     if isinstance(exc, requests.Timeout | requests.ConnectionError):
-        log.warning("connecting %s: %s unreachable: %s", marketplace, marketplace, exc)
+        # Never the exception's text: it holds the token URL with app_secret and auth_code.
+        log.warning("connecting %s: unreachable (%s to %s)", marketplace, type(exc).__name__, _host(exc))
         return UNREACHABLE.format(m=marketplace)
     if isinstance(exc, requests.HTTPError | ValueError):
-        log.warning("connecting %s: unreadable answer: %s", marketplace, exc)
+        log.warning(
+            "connecting %s: unreadable answer (%s from %s)", marketplace, type(exc).__name__, _host(exc)
+        )
         return TEMPORARY.format(m=marketplace)
     raise exc

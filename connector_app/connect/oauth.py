@@ -16,6 +16,7 @@ endpoints from ``current_app.config`` each time they are used.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -36,6 +37,7 @@ TIKTOK_ROW = "tiktok_row"
 ETSY_SCOPES = "transactions_r listings_r listings_w shops_r"
 TIKTOK_TOKEN_PATH = "/api/v2/token/get"
 TIKTOK_AUTH_METHOD = "tiktok_app_credentials"
+log = logging.getLogger(__name__)
 
 
 class _FromConfig:
@@ -55,14 +57,49 @@ class _FromConfig:
         pass
 
 
+MAX_PENDING_FLOWS = 3  # per client: older unfinished flows are dropped from the session cookie
+STATE_SECONDS = 15 * 60
+
+
 class ExpiringStateIntegration(FlaskIntegration):
-    """Authlib keeps ``state`` in the session for an hour but does not refuse an expired one; we do."""
+    """Authlib keeps ``state`` in the session for an hour but does not refuse an expired one; we do.
+
+    Each started flow adds its state (and PKCE verifier) to the session cookie: without a bound,
+    starting "Connect Etsy" ~50 times grows the cookie past what servers accept (431 on every request).
+    Only the latest ``MAX_PENDING_FLOWS`` flows per client are kept, each for ``STATE_SECONDS``.
+    """
+
+    expires_in = STATE_SECONDS
 
     def get_state_data(self, session: Any, state: str | None) -> dict | None:
         stored = session.get(f"_state_{self.name}_{state}")
         if not stored or stored.get("exp", 0) < time.time():
             return None
         return super().get_state_data(session, state)
+
+    def set_state_data(self, session: Any, state: str, data: Any) -> None:
+        prefix = f"_state_{self.name}_"
+        pending = sorted(
+            (k for k in list(session.keys()) if k.startswith(prefix)),
+            key=lambda k: (session[k] or {}).get("exp", 0) if isinstance(session[k], dict) else 0,
+        )
+        for key in pending[: max(0, len(pending) - (MAX_PENDING_FLOWS - 1))]:
+            session.pop(key, None)
+        super().set_state_data(session, state, data)
+
+
+def has_pending_flow(client: FlaskOAuth2App, state: str | None) -> bool:
+    """Whether ``state`` names a flow this browser started (and that has not expired)."""
+    from flask import session
+
+    return bool(state) and client.framework.get_state_data(session, state) is not None
+
+
+def drop_pending_flow(client: FlaskOAuth2App, state: str | None) -> None:
+    from flask import session
+
+    if state:
+        client.framework.clear_state_data(session, state)
 
 
 class _ConfiguredApp(FlaskOAuth2App):
@@ -184,3 +221,31 @@ def tiktok_oauth(region_group: str) -> TikTokApp:
 
 def token_timeout() -> tuple[float, float]:
     return (5.0, float(current_app.config["MARKETPLACE_TIMEOUT"]))
+
+
+def refused_callback(client: FlaskOAuth2App, marketplace: str) -> str | None:
+    """The sentence for a callback carrying an OAuth ``error`` (None when it carries none).
+
+    Authlib reads ``error`` before it checks ``state``, so anyone could send a seller to the callback
+    with an ``error_description`` of their choosing. Only a callback whose ``state`` names a flow this
+    browser started is read as the marketplace's answer, and then as a fixed sentence per error code;
+    the description is logged, never shown.
+    """
+    from flask import request
+
+    from connector_app.connect.failures import STATE, oauth_error_sentence
+
+    error = request.args.get("error")
+    if not error:
+        return None
+    state = request.args.get("state")
+    if not has_pending_flow(client, state):
+        return STATE
+    drop_pending_flow(client, state)
+    log.warning(
+        "connecting %s refused: %r %r",
+        marketplace,
+        error[:64],
+        (request.args.get("error_description") or "")[:200],
+    )
+    return oauth_error_sentence(error, marketplace)

@@ -41,7 +41,7 @@ def _confirm_or_act(template: str, action, done: str, **context):
     return render_page(template, form=ConfirmForm(formdata=None), **context)
 
 
-@bp.route("/etsy/<int:id>/disconnect", methods=["GET", "POST"])
+@bp.route("/etsy/<id:id>/disconnect", methods=["GET", "POST"])
 @login_required
 def disconnect_etsy(id: int):
     connection = get_for_seller_or_404(EtsyConnection, id)
@@ -60,7 +60,7 @@ def disconnect_etsy(id: int):
     )
 
 
-@bp.route("/tiktok/shops/<int:id>/disconnect", methods=["GET", "POST"])
+@bp.route("/tiktok/shops/<id:id>/disconnect", methods=["GET", "POST"])
 @login_required
 def disconnect_tiktok_shop(id: int):
     shop = get_for_seller_or_404(TikTokShop, id)

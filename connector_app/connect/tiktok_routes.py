@@ -17,6 +17,7 @@ from connector_app.connect.etsy_routes import FLOW_ERRORS
 from connector_app.connect.failures import PENDING_LOST, TIKTOK_NO_SHOP, FlowFailed, explain
 from connector_app.connect.forms import REGIONS, ShopChoiceForm, region_group
 from connector_app.connect.models import CONNECTED, TikTokAuthorization
+from connector_app.connect.oauth import refused_callback as _refused_callback
 from connector_app.connect.oauth import tiktok_oauth, token_timeout
 from connector_app.connect.routes import fail
 from connector_app.marketplaces.tiktok import Shop, TokenSet
@@ -79,6 +80,9 @@ def tiktok_callback():
     chosen = session.get(REGION_KEY) or {}
     group = chosen.get("group", "ROW")
     retry = _retry_url()
+    refused = _refused_callback(tiktok_oauth(group), "TikTok Shop")
+    if refused is not None:
+        return fail("tiktok", refused, retry)
     try:
         token = tiktok_oauth(group).authorize_access_token(timeout=token_timeout())
         tokens = token_set(token)

@@ -21,7 +21,7 @@ from connector_app.marketplaces.errors import MarketplaceError
 from connector_app.returns.models import ReturnRequest
 from connector_app.tenancy import get_for_seller
 from connector_app.timeutil import utcnow
-from connector_app.transactions import enqueue_after_commit
+from connector_app.transactions import enqueue_after_commit, is_waiting_for_queue, job_step
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +46,39 @@ def refresh_listings_job(seller_id: int, connection_id: int) -> None:
     log.info("refreshed %s Etsy listings for connection %s", count, connection_id)
 
 
-def enqueue_refresh(connection: EtsyConnection) -> None:
-    """Refresh a shop's listings once the current transaction commits."""
-    enqueue_after_commit(
-        "connector_app.listings.jobs.refresh_listings_job", connection.seller_id, connection.id
-    )
+QUEUED, ALREADY, COOLING_DOWN = "queued", "already", "cooling-down"
+
+
+def refresh_job_id(connection_id: int) -> str:
+    return f"listings-refresh-{connection_id}"
+
+
+def _pending(job_id: str) -> bool:
+    """Whether the job waits in the queue or a worker is running it (not merely left behind)."""
+    queue = rq.queue
+    if queue.get_job_position(job_id) is not None:
+        return True
+    job = queue.fetch_job(job_id)
+    return job is not None and job.get_status(refresh=False) == "started"
+
+
+def enqueue_refresh(connection: EtsyConnection, *, cooldown: int = 0) -> str:
+    """Refresh a shop's listings once the current transaction commits: one job per connection at a
+    time (a deterministic job id).
+
+    ``cooldown`` (seconds, for the seller's button): at most one refresh per connection in that time,
+    so a loop of clicks cannot spend the app-wide Etsy quota. Returns QUEUED, ALREADY or COOLING_DOWN.
+    """
+    job_id = refresh_job_id(connection.id)
+    if _pending(job_id) or is_waiting_for_queue(job_id):
+        return ALREADY
+    if cooldown > 0:
+        key = f"connector:cooldown:listings-refresh:{connection.seller_id}:{connection.id}"
+        if not rq.connection.set(key, 1, nx=True, ex=cooldown):
+            return COOLING_DOWN
+    job = "connector_app.listings.jobs.refresh_listings_job"
+    enqueue_after_commit(job, connection.seller_id, connection.id, job_id=job_id)
+    return QUEUED
 
 
 def on_etsy_connected(connection: EtsyConnection, **_) -> None:
@@ -100,8 +128,9 @@ def periodic_listings_and_restocks() -> None:
         .where(EtsyConnection.status == CONNECTED)
         .where(or_(ListingRefresh.refreshed_at.is_(None), ListingRefresh.refreshed_at < now - REFRESH_EVERY))
     ).all()
-    for seller_id, connection_id in due:
-        rq.enqueue(refresh_listings_job, seller_id, connection_id)
+    with job_step():  # the refresh jobs are queued when this step commits
+        for seller_id, connection_id in due:
+            enqueue_refresh(get_for_seller(EtsyConnection, seller_id, id=connection_id))
     unfinished = db.session.execute(
         select(RestockRecord.seller_id, RestockRecord.request_pk)
         .where(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from connector_app.extensions import db
 from connector_app.listings import bp, restock, services
-from connector_app.listings.jobs import enqueue_refresh
+from connector_app.listings.jobs import ALREADY, QUEUED, enqueue_refresh
 from connector_app.listings.models import EtsyListing, ListingRefresh
 from connector_app.listings.tasks import etsy_tasks_for
 from connector_app.returns.models import ReturnRequest
@@ -41,12 +41,22 @@ def refresh():
     if connection is None:
         flash("Connect your Etsy shop first.", "warning")
     else:
-        enqueue_refresh(connection)
-        flash("Fetching your Etsy listings now; reload this page in a minute.", "info")
+        cooldown = current_app.config["LISTINGS_REFRESH_COOLDOWN_SECONDS"]
+        outcome = enqueue_refresh(connection, cooldown=cooldown)
+        if outcome == QUEUED:
+            flash("Fetching your Etsy listings now; reload this page in a minute.", "info")
+        elif outcome == ALREADY:
+            flash("Your Etsy listings are being fetched already; reload this page in a minute.", "info")
+        else:
+            minutes = max(1, cooldown // 60)
+            flash(
+                f"Your listings were refreshed a moment ago. You can refresh again in {minutes} minutes.",
+                "info",
+            )
     return redirect(url_for("listings.index"))
 
 
-@bp.post("/restock/<request_id>/handled")
+@bp.post("/restock/<key:request_id>/handled")
 @login_required
 def restock_handled(request_id: str):
     """Close a "your turn" restock task (form field ``sku``) the seller has dealt with on Etsy."""

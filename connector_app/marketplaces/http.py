@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -208,12 +209,8 @@ class HttpTransport:
             )
             self._last.status = response.status_code
             return response
-        except requests.Timeout as exc:
-            raise TransportError(
-                f"no answer within the time limit ({type(exc).__name__})", marketplace=self.marketplace
-            ) from exc
-        except requests.ConnectionError as exc:
-            raise TransportError(f"connection failed ({exc})", marketplace=self.marketplace) from exc
+        except (requests.Timeout, requests.ConnectionError) as exc:
+            raise transport_error(exc, url, self.marketplace) from None
 
     def notify(self, event: CallObserved | RateLimitWaited) -> None:
         """Hand ``event`` to the observer, if any; an observer's failure never breaks the call."""
@@ -286,6 +283,24 @@ class HttpTransport:
         return retrying(attempt)
 
 
+def transport_error(exc: requests.RequestException, url: str, marketplace: str) -> TransportError:
+    """A ``TransportError`` naming only the failure's type and the host.
+
+    The text of a requests/urllib3 error holds the whole URL, query string included, and TikTok's token
+    calls carry ``app_secret``, ``auth_code`` and ``refresh_token`` there: that text, and the exception
+    carrying it, must never reach a message, a log line or a traceback (callers raise ``from None``).
+    """
+    host = urlsplit(url).netloc or "unknown host"
+    kind = type(exc).__name__
+    if isinstance(exc, requests.Timeout):
+        error = TransportError(f"no answer within the time limit ({kind} to {host})", marketplace=marketplace)
+    else:
+        error = TransportError(f"connection failed ({kind} to {host})", marketplace=marketplace)
+    # Whether the request surely never reached the marketplace (see ``not_yet_processed``).
+    error.never_sent = isinstance(exc, requests.ConnectTimeout) or not isinstance(exc, requests.Timeout)
+    return error
+
+
 def not_yet_processed(exc: BaseException) -> bool:
     """Retry predicate for calls that must not run twice (token exchange and refresh rotate tokens).
 
@@ -297,8 +312,5 @@ def not_yet_processed(exc: BaseException) -> bool:
     if isinstance(exc, RateLimited) or (exc.code is None and exc.http_status == 503):
         return True
     if isinstance(exc, TransportError):
-        cause = exc.__cause__
-        return isinstance(cause, requests.ConnectTimeout) or (
-            isinstance(cause, requests.ConnectionError) and not isinstance(cause, requests.Timeout)
-        )
+        return bool(getattr(exc, "never_sent", False))
     return False

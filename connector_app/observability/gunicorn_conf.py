@@ -9,8 +9,10 @@ from __future__ import annotations
 import os
 
 accesslog = "-"
-# The access line carries the request id the app puts on every response (X-Request-ID).
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s" request_id=%({x-request-id}o)s'
+# The access line carries the request id the app puts on every response (X-Request-ID), and the path
+# only (%(U)s, not the request line %(r)s, nor the referer): OAuth callbacks carry the authorization
+# code and state in their query string.
+access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s" request_id=%({x-request-id}o)s'
 control_socket_disable = True  # several stacks on one machine must not share one control socket
 
 if os.environ.get("LOG_FORMAT", "text").lower() == "json":

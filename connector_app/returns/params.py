@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from connector_app.accounts.preferences import PAGE_SIZES
+from connector_app.inputs import parse_id, parse_int
 from connector_app.returns.tabs import TABS_BY_KEY
 from connector_app.timeutil import zone
 
@@ -32,7 +33,7 @@ TYPES = {
 ALL_SHOPS = "all"
 MAX_KEY = 2**63  # cursor keys and ids are 64-bit integers in the database
 MAX_AMOUNT = Decimal(10) ** 12  # Numeric(14, 2)
-_CURSOR = re.compile(r"^(-?\d{1,20}(?:\.\d{1,4})?)~(\d{1,19})$")
+_CURSOR = re.compile(r"^(-?\d{1,20}(?:\.\d{1,4})?)~(\d{1,19})$", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -187,8 +188,8 @@ def parse_grid_args(
         params.shop_id = default_shop_id if default_shop_id in shop_ids else None
     elif shop in ("", ALL_SHOPS):
         params.shop_arg = ALL_SHOPS
-    elif shop.isdigit() and int(shop) in shop_ids:
-        params.shop_id, params.shop_arg = int(shop), shop
+    elif parse_id(shop) in shop_ids:
+        params.shop_id, params.shop_arg = parse_id(shop), shop
     else:
         messages.append("That shop is not one of your connected shops; showing all shops.")
         params.shop_arg = ALL_SHOPS
@@ -223,18 +224,18 @@ def parse_grid_args(
 
     size = args.get("size")
     if size:
-        if size.isdigit() and int(size) in PAGE_SIZES:
-            params.size = int(size)
+        if parse_int(size) in PAGE_SIZES:
+            params.size = parse_int(size)
         else:
             sizes = ", ".join(str(s) for s in PAGE_SIZES)
             messages.append(f"Page size must be one of {sizes}; showing {default_size} per page.")
 
     params.after = _parse_cursor(args.get("after", ""), sort, messages)
     params.before = None if params.after else _parse_cursor(args.get("before", ""), sort, messages)
-    page = args.get("page", "1") or "1"
-    if not page.isdigit() or not 1 <= int(page) <= MAX_PAGE:
+    page = parse_int(args.get("page", "1") or "1", minimum=1, maximum=MAX_PAGE)
+    if page is None:
         messages.append("That page number is not valid; showing the first page.")
         params.after = params.before = None
-        page = "1"
-    params.page = int(page) if (params.after or params.before) else 1
+        page = 1
+    params.page = page if (params.after or params.before) else 1
     return params

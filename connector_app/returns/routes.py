@@ -6,7 +6,7 @@ the table region (a block of the same template) and updates every tab count out 
 
 from __future__ import annotations
 
-from flask import Response, abort, render_template, request, stream_with_context, url_for
+from flask import Response, render_template, request, stream_with_context, url_for
 from flask_login import current_user, login_required
 
 from connector_app.connect.models import TikTokShop
@@ -63,11 +63,9 @@ def export():
     return response
 
 
-@bp.get("/<request_id>")
+@bp.get("/<key:request_id>")
 @login_required
 def detail(request_id: str):
-    if len(request_id) > 64 or not request_id.isprintable():
-        abort(404)  # no marketplace id looks like that (and PostgreSQL refuses NUL bytes)
     row: ReturnRequest = get_for_seller_or_404(ReturnRequest, request_id=request_id)
     items = q.line_items_for(current_user.id, [row.id]).get(row.id, [])
     shops = db.session.scalars(for_seller(TikTokShop)).all()

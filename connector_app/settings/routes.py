@@ -9,11 +9,14 @@ from flask import flash, redirect, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from connector_app.accounts import services as account_services
+from connector_app.accounts import sessions as login_sessions
+from connector_app.accounts.limits import reauth_limit
 from connector_app.accounts.preferences import get_settings, settings_for_update
 from connector_app.connect.models import EtsyConnection, TikTokShop
 from connector_app.extensions import db
 from connector_app.settings import bp, services
 from connector_app.settings.forms import AccountForm, DeleteAccountForm, PasswordForm, returns_form_for
+from connector_app.settings.purge import REMOVE_APP, purge_redis
 from connector_app.sync import schedule
 from connector_app.templating import is_htmx, render_page
 from connector_app.tenancy import for_seller
@@ -49,6 +52,10 @@ def _page(block: str | None = None, status: int = 200, saved: str | None = None,
         "password_form": forms.get("password_form") or PasswordForm(formdata=None),
         "delete_form": forms.get("delete_form") or DeleteAccountForm(formdata=None),
         "etsy_connections": list(db.session.scalars(for_seller(EtsyConnection).order_by(EtsyConnection.id))),
+        "logins": login_sessions.active_logins(current_user),
+        "last_seen": login_sessions.last_seen,
+        "device_label": login_sessions.device_label,
+        "this_login": current_user.login_token,
         "saved": saved,
         "now_utc": utcnow(),
         "saved_section": block,
@@ -102,6 +109,7 @@ def save_account():
 
 @bp.post("/password")
 @login_required
+@reauth_limit
 def change_password():
     form = PasswordForm()
     if form.validate_on_submit() and not account_services.check_password(
@@ -110,25 +118,37 @@ def change_password():
         form.current_password.errors.append("That is not your current password.")
     elif form.validate_on_submit():
         seller = current_user._get_current_object()
-        account_services.set_password(seller, form.new_password.data)
+        remembered = login_sessions.is_remembered(seller)
+        account_services.set_password(seller, form.new_password.data)  # ends every other login
         db.session.commit()
-        login_user(seller)  # the session token rotated: keep THIS session, end the others
+        login_user(seller, remember=remembered)  # the session token rotated: re-issue THIS login's cookies
         return _saved("password_section", "password", "Password changed. Your other devices are logged out.")
     return _page("password_section", status=400, password_form=form)
 
 
+@bp.post("/logins/end-others")
+@login_required
+def end_other_logins():
+    ended = login_sessions.end_logins(current_user, keep=current_user.login_token)
+    message = f"Logged out {ended} other device(s)." if ended else "No other device was logged in."
+    return _saved("logins_section", "logins", message)
+
+
 @bp.post("/delete")
 @login_required
+@reauth_limit
 def delete_account():
     form = DeleteAccountForm()
     if form.validate_on_submit() and not account_services.check_password(current_user, form.password.data):
         form.password.errors.append("That is not your password.")
     elif form.validate_on_submit():
         seller = current_user._get_current_object()
+        seller_id = seller.id
         logout_user()
         services.delete_account(seller)
         db.session.commit()
-        flash("Your account and all its data were deleted.", "info")
+        purge_redis(seller_id)
+        flash(f"Your account and all its data were deleted. {REMOVE_APP}", "info")
         if is_htmx():  # a redirect would be followed inside the XHR: tell htmx to navigate instead
             return "", 200, {"HX-Redirect": url_for("accounts.login")}
         return redirect(url_for("accounts.login"))

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from sqlalchemy import delete
 
-from connector_app.accounts.models import LoginFailure, Seller
+from connector_app.accounts.models import Seller
 from connector_app.accounts.preferences import PAGE_SIZES, SellerSettings
 from connector_app.connect.models import TikTokShop
 from connector_app.extensions import db
+from connector_app.settings.purge import purge_rows_outside_tenancy
 
 
 def save_returns_settings(
@@ -45,9 +46,9 @@ def delete_account(seller: Seller) -> None:
     whether or not the database enforces ON DELETE CASCADE.
     """
     seller_id = seller.id
+    purge_rows_outside_tenancy(seller_id)
     for table in reversed(db.metadata.sorted_tables):
         if "seller_id" in table.c and table.name != Seller.__tablename__:
             db.session.execute(delete(table).where(table.c.seller_id == seller_id))
-    db.session.execute(delete(LoginFailure).where(LoginFailure.email_key == seller.email_key))
     db.session.delete(seller)
     db.session.flush()

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from connector_app.connect.models import TikTokShop
 from connector_app.extensions import db
+from connector_app.inputs import parse_id, parse_key
 from connector_app.sync import bp, schedule, services
 from connector_app.sync.models import SyncRun
 from connector_app.templating import is_htmx, render_page
@@ -25,9 +26,10 @@ def _shops_to_sync() -> list[TikTokShop]:
     shop_id = (request.form.get("shop") or "").strip()
     if not shop_id:
         return services.connected_shops(current_user.id)
-    if not shop_id.isdigit():
+    ident = parse_id(shop_id)
+    if ident is None:
         abort(404)
-    shop = get_for_seller_or_404(TikTokShop, int(shop_id))
+    shop = get_for_seller_or_404(TikTokShop, ident)
     return [shop] if shop.is_connected else []
 
 
@@ -91,8 +93,8 @@ def progress():
     Once none of them is active it answers 286 (htmx stops polling) with ``HX-Trigger:
     returns-changed`` so the grid and its tab counts refresh, and a summary of what changed.
     """
-    ids = request.args.getlist("run")[:MAX_POLLED_RUNS]
-    if not ids:
+    ids = [parse_key(run_id) for run_id in request.args.getlist("run")[:MAX_POLLED_RUNS]]
+    if not ids or None in ids:
         abort(404)
     runs = [get_for_seller_or_404(SyncRun, run_id) for run_id in ids]
     response = render_page("sync/progress.html", "progress", runs=runs, poll_url=_poll_url(runs))
@@ -102,7 +104,7 @@ def progress():
     return response
 
 
-@bp.get("/runs/<run_id>")
+@bp.get("/runs/<key:run_id>")
 @login_required
 def run(run_id: str):
     sync_run = get_for_seller_or_404(SyncRun, run_id)

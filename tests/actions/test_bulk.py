@@ -69,3 +69,19 @@ def test_bulk_with_nothing_selected_explains_what_to_do(logged_in):
 
     assert response.status_code == 400
     assert "Select at least one request" in response.get_data(as_text=True)
+
+
+def test_one_bulk_job_per_seller_at_a_time_with_a_prefixed_job_id(app, logged_in, seller, waiting):
+    _, items = waiting("SELLER_RESPOND_REFUND", 2)
+    first = logged_in.htmx(
+        "POST", "/actions/bulk", {"idempotency_key": "first-key-0123456789", "request_ids": [items[0]["id"]]}
+    )
+    second = logged_in.htmx(
+        "POST", "/actions/bulk", {"idempotency_key": "second-key-0123456789", "request_ids": [items[1]["id"]]}
+    )
+    assert first.status_code == second.status_code == 200
+    from connector_app.extensions import rq
+
+    with app.app_context():
+        assert db.session.scalars(select(BulkAction.id)).all() == ["first-key-0123456789"]
+        assert rq.queue.job_ids == [f"bulk-{seller.id}-first-key-0123456789"]

@@ -149,7 +149,10 @@ def test_code_reused_or_expired(app, logged_in, mocked):
     [
         ({"body": requests.exceptions.ReadTimeout("slow")}, "Etsy could not be reached"),
         ({"status": 503, "body": "<html>down</html>"}, "Etsy had a temporary problem"),
-        ({"status": 401, "json": {"error": "invalid_client", "error_description": "bad key"}}, "bad key"),
+        (
+            {"status": 401, "json": {"error": "invalid_client", "error_description": "bad key"}},
+            "Etsy refused",
+        ),
     ],
     ids=["timeout", "server-error", "error-answer"],
 )

@@ -248,7 +248,7 @@ def change_setting(page: Page) -> None:
 
 def log_out(page: Page, stack: Stack) -> None:
     page.locator("details.account-menu summary").click()
-    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("button", name="Log out", exact=True).click()  # not "Log out other devices"
     expect(page).to_have_url(re.compile(r"/login"))
     expect(page.locator("#flashes")).to_contain_text("logged out")
     page.goto("/returns")

@@ -31,7 +31,7 @@ from tests.security.seed import fingerprint, routes, seed_seller
 EXAMPLES_PER_ROUTE = int(os.environ.get("FUZZ_EXAMPLES") or 10)
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # Posted anonymously, from a fresh address each time: login throttling must not lock the seller out.
-ANONYMOUS_ENDPOINTS = {"accounts.login", "accounts.signup"}
+ANONYMOUS_ENDPOINTS = {"accounts.login", "accounts.signup", "accounts.forgot_password"}
 UNAVAILABLE_OK: set[str] = set()  # endpoints allowed to answer 503 (none: /healthz needs no worker)
 
 # Parameters the routes read (returns grid filters, sync, actions, connect, accounts), besides the
@@ -47,8 +47,9 @@ WEIRD_VALUES = [
     "2025-13-45", "2025-02-30", "31/12/2025", "0000-00-00", "1969-12-31T23:59:60Z", "99999-01-01",
     "\x00", "%00", "\r\nSet-Cookie: x=1", "../../etc/passwd", "<script>alert(1)</script>",
     "' OR 1=1 --", "\u202eevil", "𝕏" * 12, "ﾟ･✿ヾ╲(｡◕‿◕｡)╱✿･ﾟ", "[]", "{}", "a" * 65,
+    "²", "³", "٣", "１２", "߁", "1²", "12\x00", "\x001",
 ]  # fmt: skip
-HUGE_VALUES = ["x" * 100_000, "ä" * 40_000, "9" * 5_000]
+HUGE_VALUES = ["x" * 100_000, "ä" * 40_000, "9" * 5_000, "9" * 10_000, "²" * 10_000, "a" * 10_000]
 
 
 def value_strategy(own_ids: list[str]) -> st.SearchStrategy[str]:
@@ -97,6 +98,7 @@ def fuzzed(app, client, auth, factories):
         "run_id": [me.run_id],
         "job_id": [me.bulk_id],
         "id": [me.etsy_connection_pk, me.shop_pk],
+        "token": ["not-a-signed-token"],
     }
     return {
         "seller": me,
@@ -180,7 +182,7 @@ def _fuzzed_url(app, rule) -> st.SearchStrategy[str]:
 
     def value_for(name: str) -> st.SearchStrategy:
         converter = type(rule._converters[name]).__name__
-        if converter == "IntegerConverter":
+        if converter in ("IntegerConverter", "IdConverter"):
             return st.integers(min_value=0, max_value=2**70)
         return st.text(min_size=1, max_size=80).filter(lambda s: "/" not in s) | st.sampled_from(
             WEIRD_VALUES[1:]
@@ -228,3 +230,36 @@ def test_an_id_too_large_for_the_database_is_404(logged_in, method, path):
     url = path.format(2**63)
     response = logged_in.get(url) if method == "GET" else logged_in.post_form(url)
     assert response.status_code == 404
+
+
+# Values that used to reach int() or the database driver: Unicode digits ("²".isdigit() is True), NUL,
+# surrogates (sent percent-encoded, as a browser can), and 10,000-character values.
+HOSTILE = ["²", "٣", "１２", "\x00", "1\x00", "%ED%A0%80", "%F0%9D%9F%99", "9" * 10_000, "²" * 10_000]
+ID_ROUTES = [
+    "/returns/{}",
+    "/actions/{}",
+    "/actions/{}/approve",
+    "/actions/bulk/{}",
+    "/sync/runs/{}",
+    "/connect/etsy/{}/disconnect",
+    "/connect/tiktok/shops/{}/disconnect",
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE, ids=lambda v: repr(v[:12]))
+def test_hostile_numbers_and_ids_are_4xx_or_ignored_never_500(logged_in, value):
+    from urllib.parse import quote
+
+    raw = value if value.startswith("%") else quote(value, safe="")
+    for name in ("page", "shop", "size", "after", "run"):
+        for path in ("/returns", "/returns/export.csv", "/sync/progress"):
+            url = f"{path}?{name}={raw}"
+            assert logged_in.get(url).status_code < 500, url
+    for route in ID_ROUTES:
+        url = route.format(raw)
+        assert logged_in.get(url).status_code == 404, url
+    plain = value.replace("%ED%A0%80", "\ufffd").replace("%F0%9D%9F%99", "𝟙")
+    assert logged_in.post_form("/sync", {"shop": plain}).status_code == 404
+    bulk = {"idempotency_key": "k" * 24, "request_ids": [plain]}
+    assert logged_in.post_form("/actions/bulk", bulk).status_code in (400, 404)
+    assert logged_in.post_form(f"/listings/restock/{raw}/handled", {"sku": plain[:20]}).status_code == 404

@@ -29,6 +29,9 @@ PUBLIC_ENDPOINTS = {
     "health.metrics",
     "accounts.login",
     "accounts.signup",
+    "accounts.forgot_password",
+    "accounts.reset_password",  # the emailed link is the credential (signed, single-use, 30 minutes)
+    "accounts.verify_email",
     "webhooks.tiktok",
     "static",
 }
@@ -50,6 +53,7 @@ def url_values(a: SeededSeller) -> dict[str, list]:
         "run_id": [a.run_id],
         "job_id": [a.bulk_id],
         "id": [a.etsy_connection_pk, a.shop_pk],  # /connect/etsy/<id>, /connect/tiktok/shops/<id>
+        "token": ["not-a-signed-token"],  # /reset/<token>, /verify/<token>: signed links, no seller id
     }
 
 

@@ -99,8 +99,11 @@ class EtsyClient:
         backoff_max: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
         observer: Observer | None = None,
+        before_call: Callable[[], None] | None = None,
     ) -> None:
         self.keystring = keystring
+        # Called before every request (retries included); may raise to refuse the call (a quota).
+        self.before_call = before_call
         self.shared_secret = shared_secret
         self.api_url = api_url.rstrip("/")
         self.access_token = access_token
@@ -153,6 +156,8 @@ class EtsyClient:
         query = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
 
         def attempt() -> Any:
+            if self.before_call is not None:
+                self.before_call()
             self._pause_if_exhausted()
             headers = {"x-api-key": f"{self.keystring}:{self.shared_secret}", "accept": "application/json"}
             if self.access_token:
