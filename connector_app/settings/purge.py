@@ -18,7 +18,7 @@ from sqlalchemy import delete, select
 
 from connector_app.connect.models import TikTokShop
 from connector_app.extensions import db, rq
-from connector_app.sync.models import WebhookEvent
+from connector_app.webhooks.models import WebhookEvent
 
 log = logging.getLogger(__name__)
 

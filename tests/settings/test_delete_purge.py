@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from connector_app.extensions import db, rq
-from connector_app.sync.models import WebhookEvent
+from connector_app.webhooks.models import WebhookEvent
 from tests.fixtures.factories import PASSWORD
 
 
