@@ -11,7 +11,8 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = BASE_DIR / "instance"
-SANDBOX_URL = "http://127.0.0.1:5001"
+# The sandbox marketplace that ``make run`` starts next to the app (on SANDBOX_PORT).
+SANDBOX_URL = f"http://127.0.0.1:{os.environ.get('SANDBOX_PORT') or 5001}"
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -42,6 +43,9 @@ class Config:
 
     PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL")
     PREFERRED_URL_SCHEME = _env("PREFERRED_URL_SCHEME", "http")
+    # Opened at http://localhost:PORT, the app redirects to 127.0.0.1 (the host the marketplaces send
+    # the seller back to), so the session cookie of the connect flows is not lost on the way.
+    CANONICAL_LOOPBACK = _env_bool("CANONICAL_LOOPBACK", True)
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
 
     SESSION_COOKIE_HTTPONLY = True
@@ -54,9 +58,14 @@ class Config:
     LOGIN_MAX_FAILURES = _env_int("LOGIN_MAX_FAILURES", 5)
     LOGIN_LOCKOUT_SECONDS = _env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
 
+    # Two TikTok apps: the global Partner Center's serves every market but the US, the US Partner
+    # Center's serves US shops. Each authorization uses the pair of the app the seller authorized.
     TIKTOK_APP_KEY = _env("TIKTOK_APP_KEY", "sandbox_app_key")
     TIKTOK_APP_SECRET = _env("TIKTOK_APP_SECRET", "sandbox_app_secret")
     TIKTOK_SERVICE_ID = _env("TIKTOK_SERVICE_ID", "sandbox_service_id")
+    TIKTOK_US_APP_KEY = _env("TIKTOK_US_APP_KEY", "sandbox_us_app_key")
+    TIKTOK_US_APP_SECRET = _env("TIKTOK_US_APP_SECRET", "sandbox_us_app_secret")
+    TIKTOK_US_SERVICE_ID = _env("TIKTOK_US_SERVICE_ID", "sandbox_us_service_id")
     TIKTOK_AUTHORIZE_URL_US = _env("TIKTOK_AUTHORIZE_URL_US", f"{SANDBOX_URL}/us/open/authorize")
     TIKTOK_AUTHORIZE_URL_ROW = _env("TIKTOK_AUTHORIZE_URL_ROW", f"{SANDBOX_URL}/open/authorize")
     TIKTOK_AUTH_API_URL = _env("TIKTOK_AUTH_API_URL", SANDBOX_URL)
@@ -86,3 +95,4 @@ class TestConfig(Config):
     REDIS_URL = _env("TEST_REDIS_URL")
     RQ_QUEUE = "connector-test"
     LOGIN_LOCKOUT_SECONDS = 60
+    CANONICAL_LOOPBACK = False  # the test client calls itself "localhost"

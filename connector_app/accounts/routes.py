@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from connector_app.accounts import bp, services
@@ -20,6 +20,22 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+CONTINUE_KEY = "continue_after_login"
+
+
+def continue_after_login(path: str) -> None:
+    """Where to go once the seller has logged in or signed up (another feature's pending step)."""
+    session[CONTINUE_KEY] = path
+
+
+def _next_url() -> str:
+    return (
+        _safe_next(request.args.get("next"))
+        or _safe_next(session.pop(CONTINUE_KEY, None))
+        or url_for("home.index")
+    )
+
+
 @bp.route("/signup", methods=["GET", "POST"])
 def signup():
     if current_user.is_authenticated:
@@ -34,7 +50,7 @@ def signup():
             db.session.commit()
             login_user(seller)
             flash("Welcome! Next, connect your Etsy shop and your TikTok Shop.", "success")
-            return redirect(url_for("home.index"))
+            return redirect(_next_url())
     status = 400 if form.errors else 200
     return render_template("accounts/signup.html", form=form), status
 
@@ -61,7 +77,7 @@ def login():
             services.record_login(seller)
             db.session.commit()
             login_user(seller, remember=form.remember.data)
-            return redirect(_safe_next(request.args.get("next")) or url_for("home.index"))
+            return redirect(_next_url())
         services.record_failure(form.email.data, addr, seller)
         db.session.commit()
         form.form_errors.append("That email and password do not match an account.")

@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
     from werkzeug.routing import BuildError
 
     from connector_app.actions import services
+    from connector_app.actions.decisions import ships_to_keep
 
     def request_url(return_request) -> str:
         """The request's detail page (returns feature), or its respond panel page as a fallback."""
@@ -28,4 +29,7 @@ def init_app(app: Flask) -> None:
             "new_idempotency_key": services.new_idempotency_key,
             "decision_label": services.decision_label,
             "request_url": request_url,
+            "ships_to_keep": lambda r: (
+                r.shop is not None and r.shop.is_connected and ships_to_keep(r.next_action, r.shop.region)
+            ),
         }

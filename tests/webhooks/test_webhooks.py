@@ -33,10 +33,21 @@ def payload(type_: int = 12, shop_id: str = "7494000000000000001", **data) -> di
             "timestamp": int(time.time()), "data": data}  # fmt: skip
 
 
+def app_credentials(app, raw: bytes) -> tuple[str, str]:
+    """The key and secret of the app TikTok signs this shop's webhooks with (US shops: the US app)."""
+    from connector_app.connect.services import app_group_of_shop
+
+    with app.app_context():
+        group = app_group_of_shop(str(json.loads(raw).get("shop_id") or ""))
+    if group == "US":
+        return app.config["TIKTOK_US_APP_KEY"], app.config["TIKTOK_US_APP_SECRET"]
+    return app.config["TIKTOK_APP_KEY"], app.config["TIKTOK_APP_SECRET"]
+
+
 def deliver(client, app, body: dict | bytes, signature: str | None = None):
     raw = body if isinstance(body, bytes) else json.dumps(body, separators=(",", ":")).encode()
     if signature is None:
-        signature = webhook_signature(app.config["TIKTOK_APP_KEY"], app.config["TIKTOK_APP_SECRET"], raw)
+        signature = webhook_signature(*app_credentials(app, raw), raw)
     return client.post(
         "/webhooks/tiktok", data=raw, headers={"Authorization": signature, "content-type": "application/json"}
     )
