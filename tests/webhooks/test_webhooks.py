@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from connector_app.connect.services import app_group_of_shop  # noqa: E402 - before any monkeypatch
 from connector_app.extensions import db, rq
 from connector_app.marketplaces.tiktok.signing import webhook_signature
 from connector_app.sync import services
@@ -35,10 +36,12 @@ def payload(type_: int = 12, shop_id: str = "7494000000000000001", **data) -> di
 
 def app_credentials(app, raw: bytes) -> tuple[str, str]:
     """The key and secret of the app TikTok signs this shop's webhooks with (US shops: the US app)."""
-    from connector_app.connect.services import app_group_of_shop
-
+    try:
+        shop_id = str(json.loads(raw).get("shop_id") or "")
+    except (ValueError, AttributeError):
+        shop_id = ""
     with app.app_context():
-        group = app_group_of_shop(str(json.loads(raw).get("shop_id") or ""))
+        group = app_group_of_shop(shop_id)
     if group == "US":
         return app.config["TIKTOK_US_APP_KEY"], app.config["TIKTOK_US_APP_SECRET"]
     return app.config["TIKTOK_APP_KEY"], app.config["TIKTOK_APP_SECRET"]
