@@ -195,7 +195,11 @@ def send(audit: ActionAudit) -> Outcome:
     audit.attempts += 1
     outcome = Outcome(audit, first_submit=True)
     try:
-        _call(request, decision, audit)
+        # Nothing is flushed while TikTok is called: a token renewed (or found lost) during the call is
+        # written on its own connection, which must not wait on this session's write (SQLite locks the
+        # whole database for it).
+        with db.session.no_autoflush:
+            _call(request, decision, audit)
     except RequestRefused as exc:
         # Nothing changed on TikTok; never resent. Re-read the request so the page shows where it is
         # now (and only the buttons that fit that), with the refusal in plain words.
