@@ -201,3 +201,31 @@ def test_webhook_storm_during_a_sync_ends_consistent(client, app, seller):
         assert app_view(app, shop.id) == sandbox_view(sb, shop.shop_id)
         stored, actual = tab_counts(app, shop.id)
         assert stored == actual
+
+
+@pytest.mark.parametrize("region", ["US", "GB"])
+def test_a_webhook_signed_by_the_other_app_is_refused(client, app, factories, seller, region):
+    shop = factories.tiktok_shop(seller, region=region)
+    raw = json.dumps(payload(7, shop_id=shop.shop_id), separators=(",", ":")).encode()
+    mine = app_credentials(app, raw)
+    other = (
+        (app.config["TIKTOK_APP_KEY"], app.config["TIKTOK_APP_SECRET"])
+        if region == "US"
+        else (app.config["TIKTOK_US_APP_KEY"], app.config["TIKTOK_US_APP_SECRET"])
+    )
+    assert mine != other
+    assert deliver(client, app, raw, signature=webhook_signature(*other, raw)).status_code == 401
+    assert events(app) == []
+    assert deliver(client, app, raw, signature=webhook_signature(*mine, raw)).status_code == 200
+
+
+def test_a_webhook_for_an_unknown_shop_is_accepted_from_either_app(client, app):
+    for key, secret in (
+        (app.config["TIKTOK_APP_KEY"], app.config["TIKTOK_APP_SECRET"]),
+        (app.config["TIKTOK_US_APP_KEY"], app.config["TIKTOK_US_APP_SECRET"]),
+    ):
+        raw = json.dumps(
+            payload(12, shop_id="7499999999999999999", return_id="1"), separators=(",", ":")
+        ).encode()
+        assert deliver(client, app, raw, signature=webhook_signature(key, secret, raw)).status_code == 200
+    assert len(events(app)) == 2
