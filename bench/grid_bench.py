@@ -141,6 +141,7 @@ def run(args: argparse.Namespace) -> list[Result]:
             "SQLALCHEMY_DATABASE_URI": database_url,
             "INSTANCE_PATH": str(Path(tmp) / "instance"),
             "WTF_CSRF_ENABLED": False,  # the benchmark only logs in and reads
+            "CANONICAL_LOOPBACK": False,  # the in-process client calls itself "localhost"
             "LOG_LEVEL": "WARNING",
             "REDIS_URL": args.redis_url,
         }

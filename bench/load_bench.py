@@ -39,8 +39,8 @@ from bench.grid_seed import PASSWORD, seed
 from connector_app import create_app
 from connector_app.accounts import services as account_services
 from connector_app.connect.clients import tiktok_auth
-from connector_app.connect.forms import region_group
 from connector_app.connect.services import save_tiktok_connection
+from connector_app.connect.tiktok_apps import tiktok_app
 from connector_app.extensions import db
 from connector_app.marketplaces.tiktok import TikTokClient
 from connector_app.returns.tabs import TABS
@@ -130,18 +130,14 @@ def _connect_sandbox_seller(stack: Stack, database_url: str, redis_url: str | No
     }
     app = create_app(config)
     with app.app_context():
-        code = stack.sandbox_call("POST", "/authorize/tiktok", json={})["code"]
-        tokens = tiktok_auth().get_token(code)
-        client = TikTokClient(
-            app.config["TIKTOK_APP_KEY"],
-            app.config["TIKTOK_APP_SECRET"],
-            stack.sandbox_url,
-            tokens.access_token,
-        )
+        answer = stack.sandbox_call("POST", "/authorize/tiktok", json={})
+        tokens = tiktok_auth(answer["app"]).get_token(answer["code"])
+        tiktok = tiktok_app(answer["app"])  # the sandbox's first seller is a US one: the US app
+        client = TikTokClient(tiktok.app_key, tiktok.app_secret, stack.sandbox_url, tokens.access_token)
         seller = account_services.create_seller(SYNCER, PASSWORD)
         db.session.flush()
         shops = client.get_authorized_shops()
-        for shop in save_tiktok_connection(seller.id, tokens, region_group(shops[0].region), shops):
+        for shop in save_tiktok_connection(seller.id, tokens, answer["app"], shops):
             set_sync_interval(shop, 0)  # the benchmark starts the one sync itself
         db.session.commit()
         db.session.remove()

@@ -57,8 +57,9 @@ def _app(
             "SECRET_KEY": "bench",
             "TIKTOK_API_URL": sb_url,
             "TIKTOK_AUTH_API_URL": sb_url,
-            "TIKTOK_APP_KEY": app_key,
-            "TIKTOK_APP_SECRET": app_secret,
+            # SELLER is a US seller: authorized by the sandbox's US Partner Center app.
+            "TIKTOK_US_APP_KEY": app_key,
+            "TIKTOK_US_APP_SECRET": app_secret,
             "LOG_LEVEL": "WARNING",
         }
     )
@@ -79,7 +80,7 @@ def _connect(app, sb_url: str, app_key: str, app_secret: str, code: str) -> int:
 
     with app.app_context():
         seller = create_seller(f"bench-{uuid.uuid4().hex[:8]}@example.com", "correct horse battery")
-        tokens = tiktok_auth().get_token(code)
+        tokens = tiktok_auth("US").get_token(code)
         remote = TikTokClient(app_key, app_secret, sb_url, tokens.access_token).get_authorized_shops()[0]
         [shop] = save_tiktok_connection(seller.id, tokens, region_group(remote.region), [remote])
         db.session.commit()
@@ -144,8 +145,8 @@ def speed(requests_in_shop: int, changed: int, database_url: str | None = None) 
         tempfile.TemporaryDirectory(prefix="sync-bench-") as tmp,
         RedisServer(Path(tmp) / "redis", persist=False) as redis,
     ):
-        app = _app(tmp, sb.url, sb.app_key, sb.app_secret, redis.url, database_url)
-        shop_pk = _connect(app, sb.url, sb.app_key, sb.app_secret, sb.authorize_tiktok(seller=SELLER))
+        app = _app(tmp, sb.url, sb.us_app_key, sb.us_app_secret, redis.url, database_url)
+        shop_pk = _connect(app, sb.url, sb.us_app_key, sb.us_app_secret, sb.authorize_tiktok(seller=SELLER))
         bare, fetched = _bare_loop(app, shop_pk)
         full, synced = _sync(app, shop_pk, full=True)
         print(f"bare loop: {fetched:,} requests in {bare:.2f} s; full sync: {synced:,} in {full:.2f} s")
@@ -172,7 +173,7 @@ def _memory_child(args: argparse.Namespace) -> int:
 
 def memory(size: int) -> dict:
     with _sandbox(size) as sb:
-        spec = {"url": sb.url, "app_key": sb.app_key, "app_secret": sb.app_secret,
+        spec = {"url": sb.url, "app_key": sb.us_app_key, "app_secret": sb.us_app_secret,
                 "code": sb.authorize_tiktok(seller=SELLER)}  # fmt: skip
         out = subprocess.run(
             [sys.executable, "-m", "bench.sync_bench", "--child", json.dumps(spec)],

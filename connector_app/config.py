@@ -50,6 +50,9 @@ class Config:
     # How many proxies in front of the app set X-Forwarded-For/-Proto/-Host (0: trust none).
     PROXY_FIX_HOPS = _env_int("PROXY_FIX_HOPS", 0)
     PREFERRED_URL_SCHEME = _env("PREFERRED_URL_SCHEME", "http")
+    # Opened at http://localhost:PORT, the app redirects to 127.0.0.1 (the host the marketplaces send
+    # the seller back to), so the session cookie of the connect flows is not lost on the way.
+    CANONICAL_LOOPBACK = _env_bool("CANONICAL_LOOPBACK", True)
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
 
     SESSION_COOKIE_HTTPONLY = True
@@ -89,9 +92,14 @@ class Config:
     MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 10)
     MAIL_DEV_SINK = not _env("MAIL_SERVER")  # the dev-only /dev/mail page reads the sink's mailbox
 
+    # Two TikTok apps: the global Partner Center's serves every market but the US, the US Partner
+    # Center's serves US shops. Each authorization uses the pair of the app the seller authorized.
     TIKTOK_APP_KEY = _env("TIKTOK_APP_KEY", "sandbox_app_key")
     TIKTOK_APP_SECRET = _env("TIKTOK_APP_SECRET", "sandbox_app_secret")
     TIKTOK_SERVICE_ID = _env("TIKTOK_SERVICE_ID", "sandbox_service_id")
+    TIKTOK_US_APP_KEY = _env("TIKTOK_US_APP_KEY", "sandbox_us_app_key")
+    TIKTOK_US_APP_SECRET = _env("TIKTOK_US_APP_SECRET", "sandbox_us_app_secret")
+    TIKTOK_US_SERVICE_ID = _env("TIKTOK_US_SERVICE_ID", "sandbox_us_service_id")
     TIKTOK_AUTHORIZE_URL_US = _env("TIKTOK_AUTHORIZE_URL_US", f"{SANDBOX_URL}/us/open/authorize")
     TIKTOK_AUTHORIZE_URL_ROW = _env("TIKTOK_AUTHORIZE_URL_ROW", f"{SANDBOX_URL}/open/authorize")
     TIKTOK_AUTH_API_URL = _env("TIKTOK_AUTH_API_URL", SANDBOX_URL)
@@ -139,3 +147,4 @@ class TestConfig(Config):
     OPERATOR_TOKEN = "test-operator-token"
     MAIL_BACKEND = "locmem"  # tests assert on flask_mailman's outbox
     MAIL_DEV_SINK = False
+    CANONICAL_LOOPBACK = False  # the test client calls itself "localhost"

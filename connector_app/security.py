@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, request
+from flask import Flask, Response, redirect, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -41,6 +41,16 @@ class SessionInterface(SecureCookieSessionInterface):
         return super().get_cookie_secure(app) or request.is_secure
 
 
+def _loopback_host() -> Response | None:
+    """``localhost`` → ``127.0.0.1``: the marketplaces send the seller back to 127.0.0.1, and a session
+    cookie set for one name is not sent to the other (the connect flows would lose their state)."""
+    name, _, port = request.host.rpartition(":") if request.host.count(":") == 1 else (request.host, "", "")
+    if name.lower() != "localhost":
+        return None
+    target = f"{request.scheme}://127.0.0.1{':' + port if port else ''}{request.full_path.rstrip('?')}"
+    return redirect(target, 308)
+
+
 def init_app(app: Flask) -> None:
     """Call before the extensions register theirs: after_request functions run in reverse order, so
     this one sees the cookies they set (e.g. Flask-Login's remember cookie)."""
@@ -49,6 +59,8 @@ def init_app(app: Flask) -> None:
     if hops > 0:  # the client's address and scheme as the configured proxies saw them, no further
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     csp = content_security_policy(app)
+    if app.config.get("CANONICAL_LOOPBACK"):
+        app.before_request(_loopback_host)
 
     @app.after_request
     def security_headers(response: Response) -> Response:

@@ -137,6 +137,7 @@ class Stack:
                 "SANDBOX_WEBHOOK_URL": self.webhook_url,
                 "SANDBOX_WEBHOOK_RETRY_SCALE": "0.01",
                 "SANDBOX_TIKTOK_REDIRECT_URL": f"{self.web_url}/connect/tiktok/callback",
+                "SANDBOX_TIKTOK_US_REDIRECT_URL": f"{self.web_url}/connect/tiktok/us/callback",
             }
         )
         if self.database_url:

@@ -11,15 +11,23 @@ DEFAULTS: dict[str, Any] = {
     "SANDBOX_SEED": 1,
     "SANDBOX_RETURNS": 300,
     "SANDBOX_RESEED": False,
+    # Two TikTok apps, as in real life: one from the global Partner Center (every market but the US)
+    # and one from the US Partner Center. Each has its own key, secret, service id and redirect URL.
     "SANDBOX_APP_KEY": "sandbox_app_key",
     "SANDBOX_APP_SECRET": "sandbox_app_secret",
     "SANDBOX_SERVICE_ID": "sandbox_service_id",
+    "SANDBOX_US_APP_KEY": "sandbox_us_app_key",
+    "SANDBOX_US_APP_SECRET": "sandbox_us_app_secret",
+    "SANDBOX_US_SERVICE_ID": "sandbox_us_service_id",
     "SANDBOX_ETSY_KEYSTRING": "sandboxkeystring",
     "SANDBOX_ETSY_SHARED_SECRET": "sandboxsharedsecret",
     # Space separated list of registered Etsy redirect URIs; empty accepts any http(s) URI.
     "SANDBOX_ETSY_REDIRECT_URIS": "",
-    "SANDBOX_TIKTOK_REDIRECT_URL": "http://127.0.0.1:5000/connect/tiktok/callback",
-    "SANDBOX_WEBHOOK_URL": "http://127.0.0.1:5000/webhooks/tiktok",
+    # Where the connector runs: the redirect and webhook URLs below follow PORT unless set themselves.
+    "SANDBOX_CONNECTOR_URL": "",
+    "SANDBOX_TIKTOK_REDIRECT_URL": "",
+    "SANDBOX_TIKTOK_US_REDIRECT_URL": "",
+    "SANDBOX_WEBHOOK_URL": None,  # None: {connector}/webhooks/tiktok; "" turns webhooks off
     # Multiplies TikTok's webhook retry schedule (+2 min, +30 min, +3 h, +12 h); 0.001 makes it seconds.
     "SANDBOX_WEBHOOK_RETRY_SCALE": 1.0,
     "SANDBOX_WEBHOOKS_ENABLED": True,
@@ -36,6 +44,8 @@ DEFAULTS: dict[str, Any] = {
 
 
 def _coerce(default: Any, raw: str) -> Any:
+    if default is None:
+        return raw
     if isinstance(default, bool):
         return raw.strip().lower() in {"1", "true", "yes", "on"}
     if isinstance(default, int):
@@ -52,4 +62,16 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         if key in os.environ:
             settings[key] = _coerce(default, os.environ[key])
     settings.update(overrides or {})
+    connector = (
+        settings["SANDBOX_CONNECTOR_URL"] or f"http://127.0.0.1:{os.environ.get('PORT') or 5000}"
+    ).rstrip("/")
+    settings["SANDBOX_CONNECTOR_URL"] = connector
+    settings["SANDBOX_TIKTOK_REDIRECT_URL"] = (
+        settings["SANDBOX_TIKTOK_REDIRECT_URL"] or f"{connector}/connect/tiktok/callback"
+    )
+    settings["SANDBOX_TIKTOK_US_REDIRECT_URL"] = (
+        settings["SANDBOX_TIKTOK_US_REDIRECT_URL"] or f"{connector}/connect/tiktok/us/callback"
+    )
+    if settings["SANDBOX_WEBHOOK_URL"] is None:
+        settings["SANDBOX_WEBHOOK_URL"] = f"{connector}/webhooks/tiktok"
     return settings

@@ -7,12 +7,10 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 
-from . import clock
+from . import apps, clock
 from . import webhooks as wh
 from .core import sandbox
-from .etsy.oauth import issue_code
 from .lifecycle import advance
-from .tiktok.auth import issue_auth_code
 
 bp = Blueprint("control", __name__, url_prefix="/_sandbox")
 
@@ -69,6 +67,15 @@ def state_data() -> dict[str, Any]:
         )
     ]
     return {
+        "apps": [
+            {
+                "group": a.group,
+                "app_key": a.app_key,
+                "service_id": a.service_id,
+                "redirect_url": a.redirect_url,
+            }
+            for a in apps.apps(sb.settings).values()
+        ],
         "seed": int(sb.store.meta("seed", "0")),
         "returns": int(sb.store.meta("returns", "0")),
         "shops": shops,
@@ -226,7 +233,9 @@ def webhook_send() -> Response:
                 abort(404)
             ident = wh.queue_status_change(wconn, row)
         elif type_ == wh.DEAUTHORIZATION:
-            wconn.execute("UPDATE tt_token SET revoked=1 WHERE seller_id=?", (shop["seller_id"],))
+            wconn.execute(
+                "UPDATE tt_token SET revoked=1, refresh_revoked=1 WHERE seller_id=?", (shop["seller_id"],)
+            )
             ident = wh.queue(wconn, type_, shop_id, {"message": "The seller deauthorized the app."})
         elif type_ == wh.AUTHORIZATION_EXPIRING:
             expires = int(clock.now()) + 30 * 86400
@@ -241,44 +250,6 @@ def webhook_send() -> Response:
     return jsonify({"id": ident})
 
 
-@bp.post("/authorize/tiktok")
-def authorize_tiktok() -> Response:
-    body = _body()
-    conn = sandbox().store.conn()
-    sellers = conn.execute("SELECT * FROM tt_seller ORDER BY id").fetchall()
-    wanted = body.get("seller")
-    region = body.get("region")
-    match = [s for s in sellers if wanted in (None, str(s["id"]), s["name"], s["open_id"])]
-    if region:
-        regions = {
-            r[0] for r in conn.execute("SELECT DISTINCT seller_id FROM tt_shop WHERE region=?", (region,))
-        }
-        match = [s for s in match if s["id"] in regions]
-    if not match:
-        return jsonify({"error": "no such seller"}), 404
-    return jsonify({"code": issue_auth_code(match[0]["id"]), "seller_id": match[0]["id"]})
-
-
-@bp.post("/authorize/etsy")
-def authorize_etsy() -> Response:
-    body = _body()
-    conn = sandbox().store.conn()
-    users = conn.execute("SELECT * FROM etsy_user ORDER BY user_id").fetchall()
-    wanted = body.get("user")
-    match = [u for u in users if wanted in (None, str(u["user_id"]), u["login_name"])]
-    if not match or not body.get("code_challenge") or not body.get("redirect_uri"):
-        return jsonify({"error": "user, code_challenge and redirect_uri are required"}), 400
-    scope = body.get("scope", "transactions_r listings_r listings_w shops_r")
-    code = issue_code(
-        match[0]["user_id"],
-        body.get("client_id") or sandbox().settings["SANDBOX_ETSY_KEYSTRING"],
-        body["redirect_uri"],
-        body["code_challenge"],
-        scope,
-    )
-    return jsonify({"code": code, "state": body.get("state", ""), "user_id": match[0]["user_id"]})
-
-
 @bp.get("/images/<sku>.svg")
 def image(sku: str) -> Response:
     label = "".join(c for c in sku if c.isalnum() or c == "-")[:16]
@@ -287,3 +258,6 @@ def image(sku: str) -> Response:
         f'fill="#e8e2d6"/><text x="150" y="155" font-size="28" text-anchor="middle">{label}</text></svg>'
     )
     return Response(svg, mimetype="image/svg+xml")
+
+
+from . import control_auth  # noqa: E402,F401 - registers the authorization helpers on ``bp``

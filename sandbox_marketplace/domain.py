@@ -154,3 +154,16 @@ def reject_reasons(kind: str, status: str, region: str) -> tuple[tuple[str, str]
     if status == R_SHIPPED:
         return _RECEIVE_REJECT
     return _BASE_REJECT + _MARKET_EXTRA.get(region, ())
+
+
+def known_reject_reason_names() -> frozenset[str]:
+    """Every reject reason any request of any market is offered (to tell "offline" from made up)."""
+    groups = (_BASE_REJECT, _RECEIVE_REJECT, _CANCEL_REJECT, *_MARKET_EXTRA.values())
+    return frozenset(name for group in groups for name, _ in group)
+
+
+# Where a return stands once the seller (or TikTok) approved it.
+APPROVED_STATUSES = frozenset(
+    {R_AWAIT_SHIP, R_SHIPPED, R_SUCCESS, R_COMPLETE, R_AWAIT_BUYER, X_REFUND_SUCCESS, X_COMPLETE}
+)
+CANCELLED_STATUSES = frozenset({R_CANCEL, X_CANCEL})

@@ -7,7 +7,7 @@ import random
 from . import clock
 from .seed_catalog import seed_catalog
 from .seed_requests import seed_requests
-from .store import Store
+from .store import SCHEMA_VERSION, Store
 
 
 def seed_database(store: Store, seed: int, returns: int, anchor: int | None = None) -> None:
@@ -25,6 +25,11 @@ def seed_database(store: Store, seed: int, returns: int, anchor: int | None = No
         store.build_indexes(conn)
         conn.executemany(
             "INSERT INTO meta VALUES (?, ?)",
-            [("seed", str(seed)), ("returns", str(returns)), ("anchor", str(anchor))],
+            [
+                ("seed", str(seed)),
+                ("returns", str(returns)),
+                ("anchor", str(anchor)),
+                ("schema", SCHEMA_VERSION),
+            ],
         )
     store.conn().execute("ANALYZE")

@@ -43,8 +43,15 @@ def seed_catalog(conn: sqlite3.Connection, rng: random.Random, anchor: int) -> l
             (user_id, user.login_name, user.first_name, f"{user.login_name}@example.com", shop_id),
         )
         conn.execute(
-            "INSERT INTO etsy_shop VALUES (?,?,?,?,?)",
-            (shop_id, user_id, user.shop_name, user.currency, anchor - 3 * 365 * 86400),
+            "INSERT INTO etsy_shop VALUES (?,?,?,?,?,?)",
+            (
+                shop_id,
+                user_id,
+                user.shop_name,
+                user.currency,
+                anchor - 3 * 365 * 86400,
+                json.dumps(readiness_state_ids(shop_id)),
+            ),
         )
         skus_by_etsy_shop[shop_id] = _seed_listings(conn, rng, index, shop_id, user.currency, anchor)
         _seed_receipts(conn, rng, shop_id, user_id, user.currency, skus_by_etsy_shop[shop_id], anchor)
@@ -89,6 +96,11 @@ def seed_catalog(conn: sqlite3.Connection, rng: random.Random, anchor: int) -> l
     return shops
 
 
+def readiness_state_ids(shop_id: int) -> list[int]:
+    """The shop's processing profiles ("ready to ship in 1-2 days", "made to order in 1-2 weeks")."""
+    return [shop_id * 10 + 1, shop_id * 10 + 2]
+
+
 def _seed_listings(
     conn: sqlite3.Connection, rng: random.Random, index: int, shop_id: int, currency: str, anchor: int
 ) -> list[tuple[str, str]]:
@@ -96,8 +108,11 @@ def _seed_listings(
     prefix = prefix if len(prefix) == 2 else ETSY_USERS[index].login_name[:2].upper()
     families = rng.sample(range(len(PRODUCTS)), 5)
     skus: list[tuple[str, str]] = []
+    ready, made_to_order = readiness_state_ids(shop_id)
     for position, family in enumerate(families):
         title, variations, price = PRODUCTS[family]
+        # Every other listing's processing time varies by its variation (readiness_state_on_property).
+        by_variation = position % 2 == 0
         listing_id = 1_500_000_000 + index * 10_000_000 + position * 100_000 + rng.randrange(100_000)
         products = []
         for v_index, variation in enumerate(variations):
@@ -116,6 +131,7 @@ def _seed_listings(
                             "is_enabled": True,
                             "is_deleted": False,
                             "price": {"amount": cents, "divisor": 100, "currency_code": currency},
+                            "readiness_state_id": (made_to_order if by_variation and v_index % 2 else ready),
                         }
                     ],
                     "property_values": [
@@ -149,6 +165,7 @@ def _seed_listings(
             "price_on_property": [],
             "quantity_on_property": [513],
             "sku_on_property": [513],
+            "readiness_state_on_property": [513] if by_variation else [],
         }
         quantity = sum(p["offerings"][0]["quantity"] for p in products)
         created = anchor - rng.randrange(30, 900) * 86400

@@ -19,10 +19,11 @@ CREATE TABLE sku (seller_sku TEXT PRIMARY KEY, etsy_shop_id INTEGER NOT NULL, li
     product_id INTEGER NOT NULL, sku_id TEXT NOT NULL, product_name TEXT NOT NULL, sku_name TEXT NOT NULL,
     price TEXT NOT NULL);
 CREATE TABLE tt_code (code TEXT PRIMARY KEY, seller_id INTEGER NOT NULL, expires_at INTEGER NOT NULL,
-    used INTEGER NOT NULL DEFAULT 0);
+    used INTEGER NOT NULL DEFAULT 0, app TEXT NOT NULL);
 CREATE TABLE tt_token (access_token TEXT PRIMARY KEY, refresh_token TEXT NOT NULL UNIQUE,
     seller_id INTEGER NOT NULL, access_expires_at INTEGER NOT NULL, refresh_expires_at INTEGER NOT NULL,
-    revoked INTEGER NOT NULL DEFAULT 0, calls INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);
+    revoked INTEGER NOT NULL DEFAULT 0, calls INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL,
+    app TEXT NOT NULL, refresh_revoked INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE request (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, shop_id TEXT NOT NULL,
     order_id TEXT NOT NULL, buyer_user_id TEXT NOT NULL, type TEXT NOT NULL, status TEXT NOT NULL,
     arbitration_status TEXT NOT NULL, role TEXT NOT NULL, reason TEXT NOT NULL, reason_text TEXT NOT NULL,
@@ -40,7 +41,8 @@ CREATE TABLE idempotency (shop_id TEXT NOT NULL, key TEXT NOT NULL, path TEXT NO
 CREATE TABLE etsy_user (user_id INTEGER PRIMARY KEY, login_name TEXT NOT NULL, first_name TEXT NOT NULL,
     primary_email TEXT NOT NULL, shop_id INTEGER NOT NULL);
 CREATE TABLE etsy_shop (shop_id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, shop_name TEXT NOT NULL,
-    currency_code TEXT NOT NULL, created_timestamp INTEGER NOT NULL);
+    currency_code TEXT NOT NULL, created_timestamp INTEGER NOT NULL,
+    readiness_state_ids TEXT NOT NULL DEFAULT '[]');
 CREATE TABLE etsy_listing (listing_id INTEGER PRIMARY KEY, shop_id INTEGER NOT NULL, title TEXT NOT NULL,
     state TEXT NOT NULL, price TEXT NOT NULL, quantity INTEGER NOT NULL, inventory TEXT NOT NULL,
     created_timestamp INTEGER NOT NULL, updated_timestamp INTEGER NOT NULL);
@@ -70,6 +72,10 @@ CREATE INDEX IF NOT EXISTS ix_record_request ON record (request_id);
 CREATE INDEX IF NOT EXISTS ix_listing_shop ON etsy_listing (shop_id, listing_id);
 CREATE INDEX IF NOT EXISTS ix_receipt_shop ON etsy_receipt (shop_id, created_timestamp);
 """
+
+
+# Bumped whenever SCHEMA changes: an older sandbox file is rebuilt from its seed on start.
+SCHEMA_VERSION = "2"
 
 
 class Store:
@@ -119,7 +125,9 @@ class Store:
         )
         if row is None:
             return False
-        return self.conn().execute("SELECT 1 FROM meta WHERE key='seed'").fetchone() is not None
+        if self.conn().execute("SELECT 1 FROM meta WHERE key='seed'").fetchone() is None:
+            return False
+        return self.meta("schema") == SCHEMA_VERSION
 
     def recreate(self, conn: sqlite3.Connection) -> None:
         """Drop every table and build the empty schema (inside the caller's write transaction)."""

@@ -48,8 +48,9 @@ class _QuietHandler(WSGIRequestHandler):
 class SandboxServer:
     """Context manager serving a fresh sandbox marketplace on ``127.0.0.1:<free port>``.
 
-    Attributes: ``url`` (no trailing slash), ``app_key``, ``app_secret``, ``service_id``,
-    ``etsy_keystring``, ``etsy_shared_secret``, ``app`` (the Flask app, for white-box tests).
+    Attributes: ``url`` (no trailing slash), ``app_key``, ``app_secret``, ``service_id`` (the global
+    TikTok app), ``us_app_key``, ``us_app_secret``, ``us_service_id`` (the US app), ``etsy_keystring``,
+    ``etsy_shared_secret``, ``app`` (the Flask app, for white-box tests).
     """
 
     def __init__(
@@ -93,6 +94,9 @@ class SandboxServer:
         self.app_key = self.app.config["SANDBOX_APP_KEY"]
         self.app_secret = self.app.config["SANDBOX_APP_SECRET"]
         self.service_id = self.app.config["SANDBOX_SERVICE_ID"]
+        self.us_app_key = self.app.config["SANDBOX_US_APP_KEY"]
+        self.us_app_secret = self.app.config["SANDBOX_US_APP_SECRET"]
+        self.us_service_id = self.app.config["SANDBOX_US_SERVICE_ID"]
         self.etsy_keystring = self.app.config["SANDBOX_ETSY_KEYSTRING"]
         self.etsy_shared_secret = self.app.config["SANDBOX_ETSY_SHARED_SECRET"]
         self._thread = (
@@ -178,6 +182,43 @@ class SandboxServer:
         ``region``: a region one of its shops is in.
         """
         return self._call("POST", "/authorize/tiktok", json={"seller": seller, "region": region})["code"]
+
+    def authorize_tiktok_for_app(
+        self, seller: str | None = None, region: str | None = None
+    ) -> tuple[str, str]:
+        """``(auth_code, app)``: the code and the app that can exchange it ("US" or "ROW")."""
+        answer = self._call("POST", "/authorize/tiktok", json={"seller": seller, "region": region})
+        return answer["code"], answer["app"]
+
+    def tiktok_app(self, group: str) -> tuple[str, str]:
+        """``(app_key, app_secret)`` of the US ("US") or the global ("ROW") app."""
+        if group == "US":
+            return self.us_app_key, self.us_app_secret
+        return self.app_key, self.app_secret
+
+    def revoke_tiktok_tokens(self, seller: str, *, refresh: bool = False) -> int:
+        """Revoke a seller's access tokens (and its refresh tokens with ``refresh=True``)."""
+        return self._call("POST", "/tokens/revoke", json={"seller": seller, "refresh": refresh})["revoked"]
+
+    def connector_config(self) -> dict[str, Any]:
+        """The connector's settings pointing at this sandbox, with both TikTok apps."""
+        return {
+            "TIKTOK_APP_KEY": self.app_key,
+            "TIKTOK_APP_SECRET": self.app_secret,
+            "TIKTOK_SERVICE_ID": self.service_id,
+            "TIKTOK_US_APP_KEY": self.us_app_key,
+            "TIKTOK_US_APP_SECRET": self.us_app_secret,
+            "TIKTOK_US_SERVICE_ID": self.us_service_id,
+            "TIKTOK_AUTHORIZE_URL_US": f"{self.url}/us/open/authorize",
+            "TIKTOK_AUTHORIZE_URL_ROW": f"{self.url}/open/authorize",
+            "TIKTOK_AUTH_API_URL": self.url,
+            "TIKTOK_API_URL": self.url,
+            "ETSY_KEYSTRING": self.etsy_keystring,
+            "ETSY_SHARED_SECRET": self.etsy_shared_secret,
+            "ETSY_AUTHORIZE_URL": f"{self.url}/oauth/connect",
+            "ETSY_TOKEN_URL": f"{self.url}/v3/public/oauth/token",
+            "ETSY_API_URL": self.url,
+        }
 
     def authorize_etsy(
         self,

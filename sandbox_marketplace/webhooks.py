@@ -12,7 +12,7 @@ from typing import Any
 import requests
 from flask import current_app
 
-from . import clock
+from . import apps, clock
 from . import domain as d
 from .signing import webhook_signature
 
@@ -68,6 +68,19 @@ def queue_status_change(conn: sqlite3.Connection, row: sqlite3.Row) -> int:
     return queue(conn, CANCELLATION_STATUS_CHANGE, row["shop_id"], data)
 
 
+def app_of_shop(sb: Any, shop_id: str) -> apps.App:
+    seller = (
+        sb.store.conn()
+        .execute(
+            "SELECT t.base_region FROM tt_shop s JOIN tt_seller t ON t.id=s.seller_id WHERE s.id=?",
+            (shop_id,),
+        )
+        .fetchone()
+    )
+    group = apps.group_of(seller["base_region"]) if seller is not None else apps.GLOBAL
+    return apps.apps(sb.settings)[group]
+
+
 class Dispatcher:
     """Background sender. Never runs on a request thread, so API calls never wait on a webhook."""
 
@@ -114,13 +127,12 @@ class Dispatcher:
         return 1.0 if nxt is None else max(0.01, nxt - time.time())
 
     def _attempt(self, sb: Any, row: sqlite3.Row) -> None:
-        settings = sb.settings
+        app = app_of_shop(sb, row["shop_id"])
         body = row["body"].encode()
         headers = {
             "Content-Type": "application/json",
-            "Authorization": webhook_signature(
-                settings["SANDBOX_APP_KEY"], settings["SANDBOX_APP_SECRET"], body
-            ),
+            # Signed by the app that the shop's seller authorized (US or global Partner Center).
+            "Authorization": webhook_signature(app.app_key, app.app_secret, body),
         }
         status, error = None, ""
         try:

@@ -57,6 +57,22 @@ def begin_login(seller: Seller, *, remember: bool, target: str) -> Response:
     return response
 
 
+CONTINUE_KEY = "continue_after_login"
+
+
+def continue_after_login(path: str) -> None:
+    """Where to go once the seller has logged in or signed up (another feature's pending step)."""
+    session[CONTINUE_KEY] = path
+
+
+def _next_url() -> str:
+    return (
+        _safe_next(request.args.get("next"))
+        or _safe_next(session.pop(CONTINUE_KEY, None))
+        or url_for("home.index")
+    )
+
+
 @bp.route("/signup", methods=["GET", "POST"])
 @signup_limit
 def signup():
@@ -69,7 +85,7 @@ def signup():
         except services.EmailTaken:
             form.email.errors.append("An account with this email already exists. Log in instead?")
         else:
-            response = begin_login(seller, remember=False, target=url_for("home.index"))
+            response = begin_login(seller, remember=False, target=_next_url())
             mail.send_verification(seller)
             flash("Welcome! Next, connect your Etsy shop and your TikTok Shop.", "success")
             return response
@@ -88,8 +104,8 @@ def login():
     if form.validate_on_submit():
         seller = services.authenticate(form.email.data, form.password.data)
         if seller is not None:
-            target = _safe_next(request.args.get("next")) or url_for("home.index")
-            return begin_login(seller, remember=bool(form.remember.data), target=target)
+            # Read before begin_login clears the session: a pending step (an App Store install) waits.
+            return begin_login(seller, remember=bool(form.remember.data), target=_next_url())
         db.session.rollback()
         observe_login_failure()
         form.form_errors.append("That email and password do not match an account.")

@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
 
     detail_panels.connect(decision_panel, weak=False)
     grid_panels.connect(bulk_toolbar, weak=False)
+    from connector_app.actions.decisions import ships_to_keep
 
     def request_url(return_request) -> str:
         """The request's detail page (returns feature), or its respond panel page as a fallback."""
@@ -39,4 +40,7 @@ def init_app(app: Flask) -> None:
             "new_idempotency_key": services.new_idempotency_key,
             "decision_label": services.decision_label,
             "request_url": request_url,
+            "ships_to_keep": lambda r: (
+                r.shop is not None and r.shop.is_connected and ships_to_keep(r.next_action, r.shop.region)
+            ),
         }

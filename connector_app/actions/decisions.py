@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 APPROVE = "approve"
 REJECT = "reject"
+US_REGION = "US"
+REJECT_CANCELLATION = "REJECT_CANCELLATION"
 
 
 @dataclass(frozen=True)
@@ -120,3 +122,16 @@ def decisions_for(next_action: str | None) -> tuple[Decision, ...]:
 
 def approve_decision_for(next_action: str | None) -> Decision | None:
     return next((d for d in decisions_for(next_action) if d.verb == APPROVE), None)
+
+
+def for_shop(decisions: tuple[Decision, ...], region: str | None) -> tuple[Decision, ...]:
+    """US shops reject a buyer's cancellation by shipping the order (since 31 March 2024): TikTok's
+    Reject Cancellation is not used for them."""
+    if region == US_REGION:
+        return tuple(d for d in decisions if d.name != REJECT_CANCELLATION)
+    return decisions
+
+
+def ships_to_keep(next_action: str | None, region: str | None) -> bool:
+    """Whether the seller keeps this order (rejecting the buyer's cancellation) by shipping it."""
+    return next_action == "SELLER_RESPOND_CANCEL" and region == US_REGION

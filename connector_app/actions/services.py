@@ -20,8 +20,9 @@ from datetime import timedelta
 
 from sqlalchemy.dialects import postgresql, sqlite
 
-from connector_app.actions.decisions import DECISIONS_BY_SLUG, Decision, decisions_for
+from connector_app.actions.decisions import DECISIONS_BY_SLUG, Decision, decisions_for, for_shop
 from connector_app.actions.models import FAILED, PENDING, REFUSED, SKIPPED, SUCCEEDED, ActionAudit
+from connector_app.actions.refusals import explain_refusal
 from connector_app.connect.clients import tiktok_client_for
 from connector_app.extensions import db
 from connector_app.marketplaces.errors import MarketplaceError, RequestRefused
@@ -33,8 +34,6 @@ from connector_app.timeutil import ensure_aware, utcnow
 
 STALE_AFTER = timedelta(minutes=2)
 log = logging.getLogger(__name__)
-ALREADY_HANDLED = "25020003"
-WRONG_DECISION = "25020004"
 
 
 class KeyConflict(ValueError):
@@ -53,7 +52,12 @@ def new_idempotency_key() -> str:
 
 
 def allowed_decisions(request: ReturnRequest) -> tuple[Decision, ...]:
-    return decisions_for(request.next_action)
+    """What the seller can send now: nothing while the shop needs reconnecting; no Reject
+    Cancellation for US shops (they reject a cancellation by shipping the order)."""
+    shop = request.shop
+    if shop is None or not shop.is_connected:
+        return ()
+    return for_shop(decisions_for(request.next_action), shop.region)
 
 
 def find_request(seller_id: int, request_id: str) -> ReturnRequest | None:
@@ -138,21 +142,6 @@ def decision_label(name: str) -> str:
     return decision.label if decision else name.replace("_", " ").capitalize()
 
 
-def refusal_message(exc: RequestRefused) -> str:
-    """TikTok's refusal in words a seller understands."""
-    if exc.code == ALREADY_HANDLED:
-        return (
-            "TikTok is no longer waiting for your answer on this request: it was already handled "
-            "(by you, automatically after the deadline, or by TikTok's platform team)."
-        )
-    if exc.code == WRONG_DECISION:
-        return (
-            "TikTok does not accept this decision at the request's current stage: the request has "
-            "moved on since this page was loaded."
-        )
-    return exc.seller_message()
-
-
 def _call(request: ReturnRequest, decision: Decision, audit: ActionAudit) -> None:
     client = tiktok_client_for(request.shop)
     key = audit.idempotency_key
@@ -190,6 +179,15 @@ def refetch(request: ReturnRequest) -> list[int]:
     return upsert_requests(request.shop, [fresh], source="action").status_changed
 
 
+def reread_after_refusal(request: ReturnRequest) -> list[int]:
+    """After a refusal, the request as TikTok holds it now (a failed re-read leaves the stored one)."""
+    try:
+        return refetch(request)
+    except MarketplaceError as exc:
+        log.warning("re-reading %s after a refusal failed: %s", request.request_id, exc)
+        return []
+
+
 def send(audit: ActionAudit) -> Outcome:
     """Send a claimed (or earlier failed) decision to TikTok. Flushes; the caller commits."""
     request = audit.request
@@ -197,9 +195,17 @@ def send(audit: ActionAudit) -> Outcome:
     audit.attempts += 1
     outcome = Outcome(audit, first_submit=True)
     try:
-        _call(request, decision, audit)
+        # Nothing is flushed while TikTok is called: a token renewed (or found lost) during the call is
+        # written on its own connection, which must not wait on this session's write (SQLite locks the
+        # whole database for it).
+        with db.session.no_autoflush:
+            _call(request, decision, audit)
     except RequestRefused as exc:
-        audit.state, audit.message = REFUSED, refusal_message(exc)
+        # Nothing changed on TikTok; never resent. Re-read the request so the page shows where it is
+        # now (and only the buttons that fit that), with the refusal in plain words.
+        audit.state, audit.message = REFUSED, explain_refusal(exc, request, decision)
+        outcome.changed_pks = reread_after_refusal(request)
+        audit.status_after = request.status
     except MarketplaceError as exc:
         audit.state, audit.message = FAILED, exc.seller_message()
     else:

@@ -5,7 +5,7 @@ from flask import Blueprint, Flask
 
 bp = Blueprint("connect", __name__, url_prefix="/connect")
 
-from connector_app.connect import etsy_routes, routes, tiktok_routes  # noqa: E402,F401
+from connector_app.connect import etsy_routes, install_routes, routes, tiktok_routes  # noqa: E402,F401
 
 
 def init_app(app: Flask) -> None:

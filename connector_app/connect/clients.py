@@ -27,8 +27,9 @@ from connector_app.connect.models import (
     TikTokAuthorization,
     TikTokShop,
 )
+from connector_app.connect.tiktok_apps import tiktok_app
 from connector_app.extensions import db, rq
-from connector_app.marketplaces.errors import AuthorizationLost, MarketplaceError
+from connector_app.marketplaces.errors import AuthorizationLost, MarketplaceError, NotConnected
 from connector_app.marketplaces.etsy import EtsyAuth, EtsyClient
 from connector_app.marketplaces.http import SharedRateLimiter
 from connector_app.marketplaces.tiktok import TikTokAuth, TikTokClient
@@ -59,12 +60,13 @@ def _backoff_base() -> float:
     return float(current_app.config.get("MARKETPLACE_BACKOFF_BASE", 0.5))
 
 
-def tiktok_auth() -> TikTokAuth:
-    config = current_app.config
+def tiktok_auth(region_group: str | None) -> TikTokAuth:
+    """Token exchange and refresh with the app of ``region_group`` (the US or the global app)."""
+    app = tiktok_app(region_group)
     return TikTokAuth(
-        config["TIKTOK_APP_KEY"],
-        config["TIKTOK_APP_SECRET"],
-        config["TIKTOK_AUTH_API_URL"],
+        app.app_key,
+        app.app_secret,
+        current_app.config["TIKTOK_AUTH_API_URL"],
         session=http_session("tiktok"),
         timeout=_timeout(),
         observer=observe_marketplace,
@@ -109,6 +111,8 @@ def _read_committed(model, row) -> None:
 
 
 def mark_needs_reconnect(model, row, reason: str) -> None:
+    """``reason`` is one clause (``AuthorizationLost.reason()``): the banner puts it in its sentence."""
+    reason = reason.strip().rstrip(". ")
     log.warning("%s %s needs reconnecting: %s", model.__tablename__, row.id, reason)
     _persist(model, row, {"status": NEEDS_RECONNECT, "status_reason": reason})
 
@@ -122,15 +126,17 @@ def _refresh(model, row, kind: str, label: str, failed_token: str | None, fetch)
     with _lock(kind, row.id):
         _read_committed(model, row)
         if row.status != CONNECTED:
-            raise AuthorizationLost(message=row.status_reason or f"{label} needs reconnecting")
+            raise NotConnected(row.status_reason or f"{label} needs reconnecting", marketplace=label)
         if failed_token is not None and row.access_token != failed_token:
             return row.access_token  # someone else refreshed while we waited
         if failed_token is None and not _expiring(row):
             return row.access_token
         try:
             values = fetch(row.refresh_token)
+        except NotConnected:
+            raise
         except AuthorizationLost as exc:
-            mark_needs_reconnect(model, row, exc.seller_message())
+            mark_needs_reconnect(model, row, exc.reason())
             raise
         _persist(model, row, {**values, "refreshed_at": utcnow()})
         return values["access_token"]
@@ -140,7 +146,7 @@ def refresh_tiktok(authorization: TikTokAuthorization, failed_token: str | None 
     """Refresh the authorization's tokens (once, across all processes); return the access token."""
 
     def fetch(refresh_token: str) -> dict:
-        tokens = tiktok_auth().refresh(refresh_token)
+        tokens = tiktok_auth(authorization.region_group).refresh(refresh_token)
         return {
             "access_token": tokens.access_token,
             "refresh_token": tokens.refresh_token,
@@ -172,28 +178,41 @@ def _expiring(row) -> bool:
 
 def _usable(row) -> None:
     if row.status != CONNECTED or not row.access_token:
-        raise AuthorizationLost(message=row.status_reason or "This store needs reconnecting.")
+        raise NotConnected(row.status_reason or "this store needs reconnecting")
+
+
+def _lost_handler(authorization: TikTokAuthorization):
+    """Marks the authorization "needs reconnecting" when its token is refused even after renewing it."""
+
+    def lost(exc: AuthorizationLost) -> None:
+        if authorization.id is not None:
+            mark_needs_reconnect(TikTokAuthorization, authorization, exc.reason())
+
+    return lost
 
 
 def tiktok_client_for(shop: TikTokShop) -> TikTokClient:
     """A client for one connected shop; refreshes the authorization's token when needed."""
     authorization = shop.authorization
     if authorization is None or shop.status != CONNECTED:
-        raise AuthorizationLost(message=shop.status_reason or "This TikTok Shop is not connected.")
+        raise NotConnected(
+            shop.status_reason or "this TikTok Shop is not connected", marketplace="TikTok Shop"
+        )
     _usable(authorization)
     token = refresh_tiktok(authorization) if _expiring(authorization) else authorization.access_token
-    config = current_app.config
+    app = tiktok_app(authorization.region_group)
     client = TikTokClient(
-        config["TIKTOK_APP_KEY"],
-        config["TIKTOK_APP_SECRET"],
-        config["TIKTOK_API_URL"],
+        app.app_key,
+        app.app_secret,
+        current_app.config["TIKTOK_API_URL"],
         token,
         shop.cipher,
         session=http_session("tiktok"),
         timeout=_timeout(),
         observer=observe_marketplace,
         backoff_base=_backoff_base(),
-        limiter=shop_rate_limiter(shop.cipher),
+        limiter=shop_rate_limiter(shop.cipher, app.app_key),
+        on_authorization_lost=_lost_handler(authorization),
     )
     client.on_token_expired = lambda: refresh_tiktok(authorization, failed_token=client.access_token)
     return client
@@ -202,10 +221,10 @@ def tiktok_client_for(shop: TikTokShop) -> TikTokClient:
 _shared_limiters: dict[tuple, SharedRateLimiter] = {}
 
 
-def shop_rate_limiter(cipher: str) -> SharedRateLimiter:
-    """TikTok's per-shop rate limit, shared by the web app and every worker through the app's Redis
-    (a sync in one worker and webhook re-fetches in another count against the same limit)."""
-    app_key = current_app.config["TIKTOK_APP_KEY"]
+def shop_rate_limiter(cipher: str, app_key: str | None = None) -> SharedRateLimiter:
+    """TikTok's per-shop rate limit (per app and shop), shared by the web app and every worker through
+    the app's Redis (a sync in one worker and webhook re-fetches in another count against the same limit)."""
+    app_key = app_key or current_app.config["TIKTOK_APP_KEY"]
     key = (os.getpid(), id(rq.connection), app_key, cipher)
     limiter = _shared_limiters.get(key)
     if limiter is None:
@@ -217,18 +236,19 @@ def shop_rate_limiter(cipher: str) -> SharedRateLimiter:
 
 
 def tiktok_client_for_authorization(authorization: TikTokAuthorization) -> TikTokClient:
-    """A client without a shop (Get Authorized Shops)."""
+    """A client without a shop (Get Authorized Shops), signed with the authorization's app."""
     _usable(authorization)
-    config = current_app.config
+    app = tiktok_app(authorization.region_group)
     client = TikTokClient(
-        config["TIKTOK_APP_KEY"],
-        config["TIKTOK_APP_SECRET"],
-        config["TIKTOK_API_URL"],
+        app.app_key,
+        app.app_secret,
+        current_app.config["TIKTOK_API_URL"],
         authorization.access_token,
         session=http_session("tiktok"),
         timeout=_timeout(),
         observer=observe_marketplace,
         backoff_base=_backoff_base(),
+        on_authorization_lost=_lost_handler(authorization),
     )
     client.on_token_expired = lambda: refresh_tiktok(authorization, failed_token=client.access_token)
     return client

@@ -8,6 +8,8 @@ from wtforms import SelectMultipleField
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from connector_app.connect.tiktok_apps import region_group  # noqa: F401 - re-exported for the routes
+
 # TikTok Shop's region codes (the API's spelling: GB for the United Kingdom).
 REGIONS: dict[str, str] = {
     "US": "United States",
@@ -27,11 +29,6 @@ REGIONS: dict[str, str] = {
     "GB": "United Kingdom",
     "VN": "Vietnam",
 }
-
-
-def region_group(region: str) -> str:
-    """Which TikTok authorize host serves a region: "US" or "ROW" (rest of world)."""
-    return "US" if region == "US" else "ROW"
 
 
 def _at_least_one(form: FlaskForm, field: SelectMultipleField) -> None:

@@ -147,17 +147,22 @@ class Alert:
     when: datetime | None = None  # shown in the seller's timezone
 
 
+def reconnect_sentence(subject: str, reason: str | None) -> str:
+    """One sentence: "<subject> reconnecting: <reason>." (the stored reason is one clause)."""
+    clause = (reason or "").strip().rstrip(". ")
+    return f"{subject} reconnecting: {clause}." if clause else f"{subject} reconnecting."
+
+
 def _alerts(seller_id: int) -> list[Alert]:
     alerts: list[Alert] = []
     etsy = db.session.scalars(
         for_seller(EtsyConnection, seller_id).where(EtsyConnection.status == NEEDS_RECONNECT)
     )
     for connection in etsy:
-        reason = f" {connection.status_reason}" if connection.status_reason else ""
         alerts.append(
             Alert(
                 "danger",
-                f"Your Etsy shop {connection.shop_name} needs reconnecting.{reason}",
+                reconnect_sentence(f"Your Etsy shop {connection.shop_name} needs", connection.status_reason),
                 url_for("connect.etsy_start"),
                 "Reconnect Etsy",
             )
@@ -166,21 +171,28 @@ def _alerts(seller_id: int) -> list[Alert]:
         for_seller(TikTokShop, seller_id).where(TikTokShop.status != DISCONNECTED).order_by(TikTokShop.name)
     )
     expiring: dict[int, tuple[TikTokAuthorization, list[TikTokShop]]] = {}
+    lost: dict[tuple[str, int], list[ShopLine]] = {}
     for shop in shops:
         line = _shop_line(shop)
-        reconnect = url_for("connect.tiktok_start", region=shop.region)
         if line.state == NEEDS_RECONNECT:
-            reason = f" {line.reason}" if line.reason else ""
-            alerts.append(
-                Alert(
-                    "danger",
-                    f"Your TikTok Shop {shop.label} needs reconnecting.{reason}",
-                    reconnect,
-                    "Reconnect TikTok Shop",
-                )
-            )
+            # One banner per lost authorization, however many of its shops it covered.
+            key = ("auth", shop.authorization_id) if shop.authorization_id else ("shop", shop.id)
+            lost.setdefault(key, []).append(line)
         elif line.expires_at is not None:
             expiring.setdefault(shop.authorization.id, (shop.authorization, []))[1].append(shop)
+    for lines in lost.values():
+        labels = ", ".join(line.shop.label for line in lines)
+        subject = (
+            f"Your TikTok Shop {labels} needs" if len(lines) == 1 else f"Your TikTok Shops {labels} need"
+        )
+        alerts.append(
+            Alert(
+                "danger",
+                reconnect_sentence(subject, lines[0].reason),
+                url_for("connect.tiktok_start", region=lines[0].shop.region),
+                "Reconnect TikTok Shop",
+            )
+        )
     for authorization, group in expiring.values():
         labels = ", ".join(s.label for s in group)
         alerts.append(

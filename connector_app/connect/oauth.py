@@ -177,18 +177,25 @@ class TikTokSession(OAuth2Session):
 
 class TikTokApp(_ConfiguredApp):
     client_cls = TikTokSession
-    client_id = _FromConfig(lambda c: c["TIKTOK_APP_KEY"])
-    client_secret = _FromConfig(lambda c: c["TIKTOK_APP_SECRET"])
     access_token_url = _FromConfig(lambda c: c["TIKTOK_AUTH_API_URL"].rstrip("/") + TIKTOK_TOKEN_PATH)
-    authorize_params = _FromConfig(lambda c: {"service_id": c["TIKTOK_SERVICE_ID"]})
 
 
 class TikTokUSApp(TikTokApp):
+    """The app of TikTok's US Partner Center: US shops."""
+
+    client_id = _FromConfig(lambda c: c["TIKTOK_US_APP_KEY"])
+    client_secret = _FromConfig(lambda c: c["TIKTOK_US_APP_SECRET"])
     authorize_url = _FromConfig(lambda c: c["TIKTOK_AUTHORIZE_URL_US"])
+    authorize_params = _FromConfig(lambda c: {"service_id": c["TIKTOK_US_SERVICE_ID"]})
 
 
 class TikTokROWApp(TikTokApp):
+    """The app of TikTok's global Partner Center: every other market."""
+
+    client_id = _FromConfig(lambda c: c["TIKTOK_APP_KEY"])
+    client_secret = _FromConfig(lambda c: c["TIKTOK_APP_SECRET"])
     authorize_url = _FromConfig(lambda c: c["TIKTOK_AUTHORIZE_URL_ROW"])
+    authorize_params = _FromConfig(lambda c: {"service_id": c["TIKTOK_SERVICE_ID"]})
 
 
 def register_clients() -> None:

@@ -65,3 +65,47 @@ def drop(seller_id: int) -> None:
     ident = session.pop(SESSION_KEY, None)
     if ident:
         rq.connection.delete(_key(seller_id, ident))
+
+
+# -- App Store installs --------------------------------------------------------------------------
+# An install started on TikTok's App Store comes back with a code and no state, possibly before the
+# seller has logged in. The code is kept in Redis (encrypted, for the 30 minutes it lives); the session
+# cookie only holds a random id pointing at it.
+
+INSTALL_TTL_SECONDS = 30 * 60
+INSTALL_KEY = "connect_tiktok_install"
+
+
+@dataclass(frozen=True)
+class PendingInstall:
+    region_group: str
+    code: str
+
+
+def _install_key(ident: str) -> str:
+    return f"connector:connect:install:{ident}"
+
+
+def hold_install(install: PendingInstall) -> None:
+    ident = secrets.token_urlsafe(16)
+    body = json.dumps({"region_group": install.region_group, "code": install.code})
+    rq.connection.set(_install_key(ident), token_cipher.encrypt(body), ex=INSTALL_TTL_SECONDS)
+    session[INSTALL_KEY] = ident
+
+
+def peek_install() -> PendingInstall | None:
+    ident = session.get(INSTALL_KEY)
+    raw = rq.connection.get(_install_key(ident)) if ident else None
+    if raw is None:
+        return None
+    body = json.loads(token_cipher.decrypt(raw))
+    return PendingInstall(region_group=body["region_group"], code=body["code"])
+
+
+def take_install() -> PendingInstall | None:
+    """The pending install, removed at once: its code is single-use."""
+    install = peek_install()
+    ident = session.pop(INSTALL_KEY, None)
+    if ident:
+        rq.connection.delete(_install_key(ident))
+    return install

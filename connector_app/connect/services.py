@@ -23,6 +23,7 @@ from connector_app.connect.models import (
     TikTokShop,
 )
 from connector_app.connect.signals import etsy_connected, shop_connected, shop_disconnected
+from connector_app.connect.tiktok_apps import region_group
 from connector_app.extensions import db
 from connector_app.marketplaces.etsy import EtsyMe, EtsyShop, EtsyTokenSet
 from connector_app.marketplaces.tiktok import Shop, TokenSet
@@ -216,13 +217,23 @@ def _shop_by_marketplace_id(shop_id: str) -> TikTokShop | None:
     return db.session.scalar(select(TikTokShop).where(TikTokShop.shop_id == str(shop_id)))
 
 
+def app_group_of_shop(shop_id: str) -> str | None:
+    """Which TikTok app ("US" or "ROW") a known shop belongs to; None for a shop we do not know."""
+    shop = _shop_by_marketplace_id(shop_id) if shop_id else None
+    if shop is None:
+        return None
+    if shop.authorization is not None:
+        return shop.authorization.region_group
+    return region_group(shop.region)
+
+
 def mark_shop_deauthorized(shop_id: str, reason: str) -> TikTokShop | None:
     """The seller revoked the app in TikTok Shop (webhook type 6): the shop and its authorization need
     reconnecting, which every page says until the seller reconnects. Returns the shop, if known."""
     shop = _shop_by_marketplace_id(shop_id)
     if shop is None or shop.status == DISCONNECTED:
         return shop
-    message = f"TikTok Shop reported that the app's access was removed ({reason.rstrip('. ')})."
+    message = f"TikTok Shop reported that the app's access was removed ({reason.rstrip('. ')})"
     shop.status = NEEDS_RECONNECT
     shop.status_reason = message
     shop_disconnected.send(shop, reason=NEEDS_RECONNECT)

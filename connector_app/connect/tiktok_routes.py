@@ -1,16 +1,22 @@
 """Connecting TikTok Shop: region → Authlib authorize/callback (TikTok's token exchange, see ``oauth``)
-→ Get Authorized Shops → the seller picks the shops when the authorization covers several."""
+→ Get Authorized Shops → the seller picks the shops when the authorization covers several.
+
+Each of the two TikTok apps has its own redirect URL: ``/connect/tiktok/callback`` for the global
+Partner Center's app, ``/connect/tiktok/us/callback`` for the US one's — so a callback always knows
+which app's credentials exchange its code, even when it carries no ``state`` (an App Store install,
+see ``install_routes``)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import flash, redirect, request, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
+from connector_app.accounts.routes import continue_after_login
 from connector_app.connect import bp, pending, services
 from connector_app.connect.clients import tiktok_client_for_authorization
 from connector_app.connect.etsy_routes import FLOW_ERRORS
@@ -20,6 +26,8 @@ from connector_app.connect.models import CONNECTED, TikTokAuthorization
 from connector_app.connect.oauth import refused_callback as _refused_callback
 from connector_app.connect.oauth import tiktok_oauth, token_timeout
 from connector_app.connect.routes import fail
+from connector_app.connect.tiktok_apps import ROW, US
+from connector_app.extensions import login_manager
 from connector_app.marketplaces.tiktok import Shop, TokenSet
 from connector_app.templating import render_page
 from connector_app.transactions import commits_on_get
@@ -58,9 +66,11 @@ def token_set(token: Mapping[str, Any]) -> TokenSet:
     )
 
 
-def _authorized_shops(tokens: TokenSet) -> list[Shop]:
+def _authorized_shops(tokens: TokenSet, group: str) -> list[Shop]:
     # Not saved yet: a throw-away authorization carries the brand-new token to Get Authorized Shops.
-    authorization = TikTokAuthorization(status=CONNECTED, access_token=tokens.access_token)
+    authorization = TikTokAuthorization(
+        status=CONNECTED, access_token=tokens.access_token, region_group=group
+    )
     client = tiktok_client_for_authorization(authorization)
     client.on_token_expired = None  # a token issued a second ago cannot be renewed from an unsaved row
     return client.get_authorized_shops()
@@ -73,20 +83,53 @@ def _connect(tokens: TokenSet, group: str, shops: list[Shop]):
     return redirect(url_for("connect.index"))
 
 
-@bp.get("/tiktok/callback")
-@login_required
-@commits_on_get
-def tiktok_callback():
-    chosen = session.get(REGION_KEY) or {}
-    group = chosen.get("group", "ROW")
+def _app_store_install(group: str, code: str):
+    """An install from TikTok's App Store: a code and no state. The code is kept server-side for its
+    30-minute life while the seller logs in or signs up, then confirms the install (``install_routes``)."""
+    pending.hold_install(pending.PendingInstall(region_group=group, code=code))
+    confirm = url_for("connect.tiktok_install")
+    if current_user.is_authenticated:
+        return redirect(confirm)
+    continue_after_login(confirm)
+    flash("Log in, or create your account, to finish installing the connector for your TikTok Shop.", "info")
+    return redirect(url_for("accounts.login"))
+
+
+def _callback(group: str):
+    if request.args.get("code") and not request.args.get("state") and not request.args.get("error"):
+        return _app_store_install(group, request.args["code"])
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
     retry = _retry_url()
     refused = _refused_callback(tiktok_oauth(group), "TikTok Shop")
     if refused is not None:
         return fail("tiktok", refused, retry)
+    return connect_authorized(
+        lambda: token_set(tiktok_oauth(group).authorize_access_token(timeout=token_timeout())),
+        group,
+        retry,
+    )
+
+
+@bp.get("/tiktok/callback")
+@commits_on_get
+def tiktok_callback():
+    """The global Partner Center app's redirect URL."""
+    return _callback(ROW)
+
+
+@bp.get("/tiktok/us/callback")
+@commits_on_get
+def tiktok_us_callback():
+    """The US Partner Center app's redirect URL."""
+    return _callback(US)
+
+
+def connect_authorized(get_tokens: Callable[[], TokenSet], group: str, retry: str):
+    """After TikTok's consent: tokens → authorized shops → claims check → connect, or the shop choice."""
     try:
-        token = tiktok_oauth(group).authorize_access_token(timeout=token_timeout())
-        tokens = token_set(token)
-        shops = _authorized_shops(tokens)
+        tokens = get_tokens()
+        shops = _authorized_shops(tokens, group)
         if not shops:
             raise FlowFailed(TIKTOK_NO_SHOP)
         services.check_tiktok_claim(current_user.id, tokens)

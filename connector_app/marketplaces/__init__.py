@@ -6,13 +6,16 @@ They know HTTP, signing, paging, errors and retries, and nothing of Flask, the d
 from .errors import (
     AuthorizationLost,
     BadSignature,
+    DecisionRefused,
     MalformedResponse,
     MarketplaceError,
+    NotConnected,
     NotFound,
     RateLimited,
     RequestRefused,
     ServerError,
     TokenExpired,
+    TokenInvalid,
     TransportError,
 )
 from .types import Money, Page
@@ -20,14 +23,17 @@ from .types import Money, Page
 __all__ = [
     "AuthorizationLost",
     "BadSignature",
+    "DecisionRefused",
     "MalformedResponse",
     "MarketplaceError",
     "Money",
+    "NotConnected",
     "NotFound",
     "Page",
     "RateLimited",
     "RequestRefused",
     "ServerError",
     "TokenExpired",
+    "TokenInvalid",
     "TransportError",
 ]

@@ -53,14 +53,39 @@ class TokenExpired(MarketplaceError):
         return f"The access token for {self.marketplace} has expired and needs to be renewed."
 
 
+class TokenInvalid(TokenExpired):
+    """The access token is invalid or revoked (TikTok: 36009004 naming ``x-tts-access-token``).
+
+    Handled like an expired token — renewed once and retried — and raised as ``AuthorizationLost``
+    when the renewed token is refused too.
+    """
+
+    def seller_message(self) -> str:
+        return f"{self.marketplace} does not accept the access token any more."
+
+
 class AuthorizationLost(MarketplaceError):
     """Revoked, refresh failed for good, or a scope is missing: the seller must reconnect."""
 
+    def reason(self) -> str:
+        """Why, as one clause without a final full stop (stored as the "needs reconnecting" reason)."""
+        detail = self.message.rstrip(". ")
+        base = f"{self.marketplace} no longer authorizes this connection"
+        return f"{base} ({detail})" if detail else base
+
     def seller_message(self) -> str:
-        return (
-            f"{self.marketplace} no longer authorizes this connection ({self._detail()}); "
-            "please reconnect your shop."
-        )
+        return f"{self.reason()}; please reconnect your shop."
+
+
+class NotConnected(AuthorizationLost):
+    """The store is already marked "needs reconnecting" (or disconnected); ``message`` is the stored
+    reason, repeated as it is — never wrapped in another sentence."""
+
+    def reason(self) -> str:
+        return self.message.rstrip(". ") or "this store needs reconnecting"
+
+    def seller_message(self) -> str:
+        return f"This store needs reconnecting: {self.reason()}."
 
 
 class RateLimited(MarketplaceError):
@@ -98,6 +123,31 @@ class RequestRefused(MarketplaceError):
         return f"{self.marketplace} refused the request: {self._detail()}."
 
 
+# Why a return or cancellation decision was refused (``DecisionRefused.reason``).
+WITH_PLATFORM = "with_platform"  # TikTok's platform team has taken the case over
+STATUS_MOVED_ON = "status_moved_on"  # the request is no longer at a stage that takes this decision
+CANNOT_APPROVE_RECEIPT = "cannot_approve_receipt"  # no returned parcel to confirm yet
+ALREADY_CANCELLED = "already_cancelled"
+ALREADY_APPROVED = "already_approved"
+ALREADY_HANDLED = "already_handled"
+WRONG_DECISION = "wrong_decision"
+REASON_OFFLINE = "reason_offline"  # the reject reason was withdrawn by TikTok
+NOT_ALLOWED = "not_allowed"  # another documented refusal of this decision
+NOT_FOR_US_SHOPS = "not_for_us_shops"  # US shops reject a cancellation by shipping the order
+
+
+class DecisionRefused(RequestRefused):
+    """TikTok did not take a decision on a return or cancellation (it changed nothing).
+
+    ``reason`` is one of the constants above; nothing about it is worth retrying as it is: the
+    request must be re-read and shown as it is now.
+    """
+
+    def __init__(self, message: str | None = None, *, reason: str = NOT_ALLOWED, **kwargs) -> None:
+        self.reason = reason
+        super().__init__(message, **kwargs)
+
+
 class BadSignature(MarketplaceError):
     def seller_message(self) -> str:
         return f"{self.marketplace} rejected the request signature; the app credentials may be wrong."
@@ -115,12 +165,15 @@ class MalformedResponse(MarketplaceError):
 __all__ = [
     "AuthorizationLost",
     "BadSignature",
+    "DecisionRefused",
     "MalformedResponse",
     "MarketplaceError",
+    "NotConnected",
     "NotFound",
     "RateLimited",
     "RequestRefused",
     "ServerError",
     "TokenExpired",
+    "TokenInvalid",
     "TransportError",
 ]

@@ -17,7 +17,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from flask import current_app
 
 from connector_app.connect.clients import mark_needs_reconnect
-from connector_app.connect.models import TikTokAuthorization, TikTokShop
+from connector_app.connect.models import CONNECTED, TikTokAuthorization, TikTokShop
 from connector_app.dbutil import analyze_if_stale, retry_on_conflict
 from connector_app.extensions import db
 from connector_app.marketplaces.errors import AuthorizationLost, MarketplaceError
@@ -188,8 +188,8 @@ def run_sync(seller_id: int, run_id: str) -> str:
         message = exc.seller_message()
         with job_step():
             shop = runner.shop()
-            if shop.authorization is not None:
-                mark_needs_reconnect(TikTokAuthorization, shop.authorization, message)
+            if shop.authorization is not None and shop.authorization.status == CONNECTED:
+                mark_needs_reconnect(TikTokAuthorization, shop.authorization, exc.reason())
             runs.fail(seller_id, run_id, message)
         return FAILED
     except MarketplaceError as exc:

@@ -1,7 +1,10 @@
 """``POST /webhooks/tiktok``: verify, store, acknowledge; a job does the rest.
 
-TikTok signs the raw body (``Authorization`` = HMAC-SHA256(app_secret, app_key + body)); there is no
-session and no CSRF token, so the route is exempt from CSRF and trusts the signature instead. The
+TikTok signs the raw body (``Authorization`` = HMAC-SHA256(app_secret, app_key + body)) with the app
+the shop's seller authorized: the US Partner Center's app for US shops, the global one's for the rest.
+The signature must match one of the two apps, and that app must be the one of the shop the webhook
+names: a webhook signed by one app for a shop of the other is refused. There is no session and no CSRF
+token, so the route is exempt from CSRF and trusts the signature instead. The
 answer is 200 with an empty body, as fast as possible: TikTok gives up after 3 s and retries later.
 """
 
@@ -13,6 +16,8 @@ import time
 
 from flask import Response, abort, current_app, request
 
+from connector_app.connect.services import app_group_of_shop
+from connector_app.connect.tiktok_apps import tiktok_apps
 from connector_app.extensions import csrf
 from connector_app.marketplaces.tiktok.signing import verify_webhook
 from connector_app.webhooks import bp, services
@@ -62,19 +67,36 @@ def _raw_body() -> bytes:
     return body
 
 
+def _signing_app(body: bytes, signature: str) -> str | None:
+    """The group ("US"/"ROW") of the app whose secret signed ``body``, or None."""
+    return next(
+        (app.group for app in tiktok_apps() if verify_webhook(app.app_key, app.app_secret, body, signature)),
+        None,
+    )
+
+
 @bp.post("/tiktok")
 @csrf.exempt
 def tiktok() -> Response:
     config = current_app.config
     body = _raw_body()
-    signature = request.headers.get("Authorization", "")
-    if not verify_webhook(config["TIKTOK_APP_KEY"], config["TIKTOK_APP_SECRET"], body, signature):
+    signer = _signing_app(body, request.headers.get("Authorization", ""))
+    if signer is None:
         log.warning("webhook with a bad or missing signature from %s", request.remote_addr)
         return _empty(401)
     payload = _parse(body)
     if payload is None:
         log.warning("webhook with a malformed body (%d bytes)", len(body))
         return _empty(400)
+    shop_group = app_group_of_shop(str(payload.get("shop_id") or ""))
+    if shop_group is not None and shop_group != signer:
+        log.warning(
+            "webhook %s for a shop of the %s app was signed by the %s app: refused",
+            payload["tts_notification_id"],
+            shop_group,
+            signer,
+        )
+        return _empty(401)
     age = abs(time.time() - payload["timestamp"])
     if age > config["WEBHOOK_MAX_AGE_SECONDS"]:
         log.warning("webhook %s is %.0f s old: refused as a replay", payload["tts_notification_id"], age)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from typing import Any
 
 from flask import Response, g, jsonify, request
@@ -57,6 +58,7 @@ def _api_key_and_limits() -> Response | None:
 
 @bp.after_request
 def _limit_headers(response: Response) -> Response:
+    response.headers["X-Etsy-Request-Uuid"] = str(uuid.uuid4())
     limits = g.get("etsy_limits")
     if limits:
         for name, value in zip(

@@ -32,7 +32,22 @@ def get_inventory(listing_id: int) -> Response:
     return jsonify(json.loads(row["inventory"]) | {"listing": {"listing_id": listing_id}})
 
 
-def _validated_products(body: Any, currency: str) -> list[dict[str, Any]]:
+def _readiness(offering: dict[str, Any], where: str, profiles: set[int]) -> int | None:
+    """Every offering of a physical listing carries ``readiness_state_id`` (the key is required, the
+    value may be null) since processing profiles arrived in September 2025."""
+    if "readiness_state_id" not in offering:
+        raise EtsyError(400, f"{where}.readiness_state_id is required (it may be null).")
+    value = offering["readiness_state_id"]
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value not in profiles:
+        raise EtsyError(
+            400, f"{where}.readiness_state_id {value!r} is not a processing profile of this shop."
+        )
+    return value
+
+
+def _validated_products(body: Any, currency: str, profiles: set[int]) -> list[dict[str, Any]]:
     if not isinstance(body, dict) or not isinstance(body.get("products"), list) or not body["products"]:
         raise EtsyError(400, "products must be a non-empty array.")
     products = []
@@ -41,7 +56,7 @@ def _validated_products(body: Any, currency: str) -> list[dict[str, Any]]:
         if not isinstance(offerings, list) or not offerings:
             raise EtsyError(400, f"products[{index}].offerings must be a non-empty array.")
         clean = []
-        for offering in offerings:
+        for o_index, offering in enumerate(offerings):
             try:
                 quantity, price = int(offering["quantity"]), offering["price"]
                 amount = (
@@ -53,6 +68,7 @@ def _validated_products(body: Any, currency: str) -> list[dict[str, Any]]:
                 raise EtsyError(400, f"products[{index}].offerings need price and quantity.") from None
             if quantity < 0 or quantity > 999 or amount <= 0:
                 raise EtsyError(400, f"products[{index}]: quantity must be 0-999 and price positive.")
+            readiness = _readiness(offering, f"products[{index}].offerings[{o_index}]", profiles)
             clean.append(
                 {
                     "offering_id": offering.get("offering_id", 0),
@@ -60,6 +76,7 @@ def _validated_products(body: Any, currency: str) -> list[dict[str, Any]]:
                     "is_enabled": bool(offering.get("is_enabled", True)),
                     "is_deleted": False,
                     "price": {"amount": amount, "divisor": 100, "currency_code": currency},
+                    "readiness_state_id": readiness,
                 }
             )
         products.append(
@@ -78,14 +95,24 @@ def _validated_products(body: Any, currency: str) -> list[dict[str, Any]]:
 def put_inventory(listing_id: int) -> Response:
     row = _load_listing(listing_id, _user("listings_w"))
     body = request.get_json(silent=True)
-    currency = (
+    shop = (
         sandbox()
         .store.conn()
-        .execute("SELECT currency_code FROM etsy_shop WHERE shop_id=?", (row["shop_id"],))
-        .fetchone()[0]
+        .execute(
+            "SELECT currency_code, readiness_state_ids FROM etsy_shop WHERE shop_id=?", (row["shop_id"],)
+        )
+        .fetchone()
     )
-    inventory = {"products": _validated_products(body, currency)}
-    for key in ("price_on_property", "quantity_on_property", "sku_on_property"):
+    profiles = set(json.loads(shop["readiness_state_ids"]))
+    inventory = {"products": _validated_products(body, shop["currency_code"], profiles)}
+    # Left out, an "_on_property" list is reset to empty, as Etsy does: the seller's processing times
+    # stop varying by variation.
+    for key in (
+        "price_on_property",
+        "quantity_on_property",
+        "sku_on_property",
+        "readiness_state_on_property",
+    ):
         inventory[key] = list(body.get(key, []))
     quantity = sum(o["quantity"] for p in inventory["products"] for o in p["offerings"] if o["is_enabled"])
     with sandbox().store.write() as conn:

@@ -72,8 +72,46 @@ def _apply_return(conn: sqlite3.Connection, row: sqlite3.Row, decision: str, bod
 
 def _check_reason(row: sqlite3.Row, caller: Caller, body: dict[str, Any]) -> None:
     names = {name for name, _ in d.reject_reasons(row["kind"], row["status"], caller.region)}
-    if body.get("reject_reason") not in names:
-        raise e.TikTokError(e.INVALID_PARAMS, "reject_reason must be a name returned by Get Reject Reasons.")
+    reason = body.get("reject_reason")
+    if reason in names:
+        return
+    if reason in d.known_reject_reason_names():
+        raise e.TikTokError(e.REASON_OFFLINE, "The reject reason is offline for this request.")
+    raise e.TikTokError(e.INVALID_PARAMS, "reject_reason must be a name returned by Get Reject Reasons.")
+
+
+def _refuse_cancellation(row: sqlite3.Row, caller: Caller, approve: bool) -> None:
+    if not approve and caller.region == "US":
+        # Since 31 March 2024 a US seller rejects a buyer's cancellation by shipping the order.
+        raise e.TikTokError(
+            e.INVALID_PARAMS,
+            "Reject Cancellation is not available for US shops: ship the order to reject the cancellation.",
+        )
+    if not row["next_action"]:
+        raise e.TikTokError(e.ALREADY_HANDLED, "The cancellation is not waiting for a seller response.")
+
+
+def _refuse_return(row: sqlite3.Row, approve: bool, decision: Any) -> None:
+    """The documented refusals of a return decision, in the situations they describe."""
+    if row["arbitration_status"] == "IN_PROGRESS":
+        raise e.TikTokError(e.WITH_PLATFORM, "The request has been transferred to the platform operator.")
+    action = row["next_action"]
+    allowed = (d.APPROVE_DECISIONS if approve else d.REJECT_DECISIONS).get(action, ())
+    if action and decision in allowed:
+        return
+    if row["status"] in d.CANCELLED_STATUSES:
+        raise e.TikTokError(e.ALREADY_CANCELLED, "The request has already been cancelled.")
+    if not approve and row["status"] in d.APPROVED_STATUSES and not action:
+        raise e.TikTokError(
+            e.ALREADY_APPROVED, "The request has already been approved and cannot be rejected."
+        )
+    if decision == "APPROVE_RECEIVED_PACKAGE":
+        raise e.TikTokError(e.CANNOT_APPROVE_RECEIPT, "The current status cannot approve the receipt.")
+    if approve and not action:
+        raise e.TikTokError(e.STATUS_CANNOT_APPROVE, "The current status cannot approve the application.")
+    raise e.TikTokError(
+        e.WRONG_DECISION, f"decision {decision!r} does not answer {action or 'this status'}: use {allowed}."
+    )
 
 
 def _handle(kind: str, request_id: str, approve: bool) -> Response:
@@ -93,9 +131,8 @@ def _handle(kind: str, request_id: str, approve: bool) -> Response:
                 return Response(seen["response"], status=seen["status"], mimetype="application/json")
         row = load_request(kind, request_id, caller.shop_id)
         body = _body()
-        if not row["next_action"]:
-            raise e.TikTokError(e.ALREADY_HANDLED, "The request is not waiting for a seller response.")
         if kind == d.CANCEL:
+            _refuse_cancellation(row, caller, approve)
             if approve:
                 change_status(conn, row, d.C_SUCCESS, "SELLER")
             else:
@@ -110,12 +147,7 @@ def _handle(kind: str, request_id: str, approve: bool) -> Response:
                 )
         else:
             decision = body.get("decision")
-            allowed = (d.APPROVE_DECISIONS if approve else d.REJECT_DECISIONS)[row["next_action"]]
-            if decision not in allowed:
-                raise e.TikTokError(
-                    e.WRONG_DECISION,
-                    f"decision {decision!r} does not answer {row['next_action']}: use {allowed}.",
-                )
+            _refuse_return(row, approve, decision)
             if not approve:
                 _check_reason(row, caller, body)
             _apply_return(conn, row, decision, body)

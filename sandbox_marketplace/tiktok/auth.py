@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from flask import Response, abort, redirect, render_template, request
 
-from .. import clock
+from .. import apps, clock
 from ..core import sandbox
 from . import bp
 from . import envelope as e
@@ -28,9 +28,14 @@ def _market_sellers(us: bool) -> list[dict[str, Any]]:
 
 
 def issue_auth_code(seller_id: int) -> str:
+    """A code of the app that serves the seller's market (it can only be exchanged by that app)."""
     code = secrets.token_urlsafe(24)
     with sandbox().store.write() as conn:
-        conn.execute("INSERT INTO tt_code VALUES (?,?,?,0)", (code, seller_id, int(clock.now()) + CODE_TTL))
+        seller = conn.execute("SELECT base_region FROM tt_seller WHERE id=?", (seller_id,)).fetchone()
+        conn.execute(
+            "INSERT INTO tt_code (code, seller_id, expires_at, used, app) VALUES (?,?,?,0,?)",
+            (code, seller_id, int(clock.now()) + CODE_TTL, apps.group_of(seller["base_region"])),
+        )
     return code
 
 
@@ -44,15 +49,20 @@ def authorize() -> Any:
     sb = sandbox()
     values = request.values
     us = request.path.startswith("/us/")
-    if values.get("service_id") != sb.settings["SANDBOX_SERVICE_ID"]:
+    # Each authorize host serves the app of its own Partner Center: the other app's service id is
+    # unknown there, exactly as on TikTok.
+    app = apps.apps(sb.settings)[apps.US if us else apps.GLOBAL]
+    if values.get("service_id") != app.service_id:
         body = render_template(
             "sandbox/error.html",
             title="Authorization failed",
             message="This app is not available: the service_id in the link is unknown.",
         )
         return Response(body, status=400)
-    redirect_url = values.get("redirect_uri") or sb.settings["SANDBOX_TIKTOK_REDIRECT_URL"]
+    redirect_url = values.get("redirect_uri") or app.redirect_url
     state = values.get("state", "")
+    # An install from the App Store carries no state: the seller comes back with the code only.
+    back = {"state": state} if state else {}
     if request.method == "GET":
         return render_template(
             "sandbox/consent_tiktok.html",
@@ -63,9 +73,10 @@ def authorize() -> Any:
             market="United States" if us else "Rest of world",
             redirect_uri=values.get("redirect_uri", ""),
             scopes=GRANTED_SCOPES,
+            app_store=not state,
         )
     if values.get("decision") != "approve":
-        return redirect(_with_query(redirect_url, {"error": "auth_denied", "state": state}))
+        return redirect(_with_query(redirect_url, {"error": "auth_denied", **back}))
     seller_ids = {s["id"] for s in _market_sellers(us)}
     try:
         seller_id = int(values.get("seller", ""))
@@ -73,10 +84,10 @@ def authorize() -> Any:
         abort(400)
     if seller_id not in seller_ids:
         abort(400)
-    return redirect(_with_query(redirect_url, {"code": issue_auth_code(seller_id), "state": state}))
+    return redirect(_with_query(redirect_url, {"code": issue_auth_code(seller_id), **back}))
 
 
-def issue_tokens(conn: Any, seller_id: int) -> dict[str, Any]:
+def issue_tokens(conn: Any, seller_id: int, app: str) -> dict[str, Any]:
     """Create an access/refresh token pair and return the token response ``data``."""
     sb = sandbox()
     now = int(clock.now())
@@ -86,8 +97,9 @@ def issue_tokens(conn: Any, seller_id: int) -> dict[str, Any]:
     access, refresh = prefix + secrets.token_urlsafe(32), prefix + secrets.token_urlsafe(32)
     access_exp, refresh_exp = now + int(ttl), now + int(sb.settings["SANDBOX_TIKTOK_REFRESH_TTL"])
     conn.execute(
-        "INSERT INTO tt_token VALUES (?,?,?,?,?,0,0,?)",
-        (access, refresh, seller_id, access_exp, refresh_exp, now),
+        "INSERT INTO tt_token (access_token, refresh_token, seller_id, access_expires_at, "
+        "refresh_expires_at, revoked, calls, created_at, app) VALUES (?,?,?,?,?,0,0,?,?)",
+        (access, refresh, seller_id, access_exp, refresh_exp, now, app),
     )
     return {
         "access_token": access,
@@ -102,39 +114,38 @@ def issue_tokens(conn: Any, seller_id: int) -> dict[str, Any]:
     }
 
 
-def _check_app(expected_grant: str) -> None:
-    settings = sandbox().settings
+def _check_app(expected_grant: str) -> apps.App:
     args = request.args
-    if (
-        args.get("app_key") != settings["SANDBOX_APP_KEY"]
-        or args.get("app_secret") != settings["SANDBOX_APP_SECRET"]
-    ):
+    app = apps.by_key(sandbox().settings, args.get("app_key"))
+    if app is None or args.get("app_secret") != app.app_secret:
         raise e.TikTokError(e.AUTH_APP, "Invalid app_key or app_secret.", 200)
     if args.get("grant_type") != expected_grant:
         raise e.TikTokError(e.INVALID_PARAMS, f"grant_type must be {expected_grant}.", 200)
+    return app
 
 
 @bp.get("/api/v2/token/get")
 def token_get() -> Response:
-    _check_app("authorized_code")
+    app = _check_app("authorized_code")
     code = request.args.get("auth_code", "")
     with sandbox().store.write() as conn:
         row = conn.execute("SELECT * FROM tt_code WHERE code=?", (code,)).fetchone()
-        if row is None or row["used"] or row["expires_at"] < clock.now():
+        # A code of the other app is as unknown to this one as a made-up code (and stays unused).
+        if row is None or row["used"] or row["expires_at"] < clock.now() or row["app"] != app.group:
             raise e.TikTokError(
                 e.AUTH_CODE_INVALID, "Invalid auth_code: it is unknown, used or expired.", 200
             )
         conn.execute("UPDATE tt_code SET used=1 WHERE code=?", (code,))
-        return e.envelope(0, "success", issue_tokens(conn, row["seller_id"]))
+        return e.envelope(0, "success", issue_tokens(conn, row["seller_id"], app.group))
 
 
 @bp.get("/api/v2/token/refresh")
 def token_refresh() -> Response:
-    _check_app("refresh_token")
+    app = _check_app("refresh_token")
     token = request.args.get("refresh_token", "")
     with sandbox().store.write() as conn:
         row = conn.execute("SELECT * FROM tt_token WHERE refresh_token=?", (token,)).fetchone()
-        if row is None or row["revoked"]:
+        if row is None or row["refresh_revoked"] or row["app"] != app.group:
             raise e.TikTokError(e.AUTH_RECORD_MISSING, "can not find related auth record", 200)
         if row["refresh_expires_at"] < clock.now():
             raise e.TikTokError(e.AUTH_RT_EXPIRED, "rt has expired", 200)
@@ -142,4 +153,4 @@ def token_refresh() -> Response:
         conn.execute(
             "UPDATE tt_token SET refresh_token='used:' || refresh_token WHERE refresh_token=?", (token,)
         )
-        return e.envelope(0, "success", issue_tokens(conn, row["seller_id"]))
+        return e.envelope(0, "success", issue_tokens(conn, row["seller_id"], app.group))

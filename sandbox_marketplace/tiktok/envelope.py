@@ -9,17 +9,28 @@ from typing import Any
 from flask import Response, jsonify
 
 OK = 0
-INVALID_PARAMS = 36009004  # "many different request problems (read message)"
+# "Many different request problems (read message)": also an invalid, revoked or garbage access token
+# (the message names x-tts-access-token), a missing sign, a bad app_key, a timestamp outside the window
+# and an unexpected shop_cipher (reference §6).
+INVALID_PARAMS = 36009004
+TOKEN_INVALID = INVALID_PARAMS
+BAD_TIMESTAMP = INVALID_PARAMS
 RATE_LIMITED = 36009002
 INTERNAL = 36009003
-TOKEN_INVALID = 105001  # not in the reference: unknown/revoked access token
 TOKEN_EXPIRED = 105002
 BAD_SIGNATURE = 106001
-BAD_TIMESTAMP = 106002  # not in the reference: timestamp outside the accepted window
 MISSING_CIPHER = 106013
 SHOP_MISMATCH = 101000
-ALREADY_HANDLED = 25020003
+# Refusals of return and cancellation decisions (reference §6).
+WITH_PLATFORM = 25011010  # transferred to the platform operator
+STATUS_CANNOT_APPROVE = 25011012
+CANNOT_APPROVE_RECEIPT = 25011013
+ALREADY_CANCELLED = 25020009
+ALREADY_APPROVED = 25020010  # already approved, cannot be rejected
+REASON_OFFLINE = 25001020
+ALREADY_HANDLED = 25020003  # cancellations only
 WRONG_DECISION = 25020004
+INVALID_TOKEN_MESSAGE = "x-tts-access-token is invalid"
 # token endpoints (seen in public client code; not in the reference table)
 AUTH_RT_EXPIRED = 36004001
 AUTH_APP = 36004003
@@ -27,15 +38,11 @@ AUTH_CODE_INVALID = 36004004
 AUTH_RECORD_MISSING = 36004005
 
 HTTP_STATUS = {
-    TOKEN_INVALID: 401,
     TOKEN_EXPIRED: 401,
     BAD_SIGNATURE: 401,
-    BAD_TIMESTAMP: 401,
     SHOP_MISMATCH: 403,
     MISSING_CIPHER: 400,
     INVALID_PARAMS: 400,
-    ALREADY_HANDLED: 400,
-    WRONG_DECISION: 400,
     RATE_LIMITED: 429,
     INTERNAL: 500,
 }

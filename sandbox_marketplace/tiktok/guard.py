@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from flask import request
 
-from .. import clock
+from .. import apps, clock
 from ..core import sandbox
 from ..signing import sign
 from . import envelope as e
@@ -23,42 +23,47 @@ class Caller:
     region: str = ""
 
 
-def _check_signature() -> None:
+def _check_signature() -> apps.App:
+    """The calling app, after checking its key, the timestamp and the signature with its secret."""
     sb = sandbox()
-    settings = sb.settings
     params = {key: request.args.get(key, "") for key in request.args}
-    if params.get("app_key") != settings["SANDBOX_APP_KEY"]:
-        raise e.TikTokError(e.BAD_SIGNATURE, "Invalid credentials: the app_key is not recognised.")
+    app = apps.by_key(sb.settings, params.get("app_key"))
+    if app is None:
+        raise e.TikTokError(e.INVALID_PARAMS, "Invalid credentials: the app_key is not recognised.", 401)
     given = params.get("sign", "")
     if not given:
-        raise e.TikTokError(e.BAD_SIGNATURE, "Invalid credentials: the sign parameter is missing.")
+        raise e.TikTokError(e.INVALID_PARAMS, "Invalid credentials: the sign parameter is missing.", 401)
     try:
         stamp = int(params.get("timestamp", ""))
     except ValueError:
         raise e.TikTokError(
-            e.BAD_TIMESTAMP, "Invalid timestamp: a unix time in seconds is required."
+            e.BAD_TIMESTAMP, "Invalid timestamp: a unix time in seconds is required.", 401
         ) from None
     now = int(clock.now())
     if stamp < now - PAST_WINDOW or stamp > now + FUTURE_WINDOW:
-        raise e.TikTokError(e.BAD_TIMESTAMP, f"Invalid timestamp: {stamp} is outside the accepted window.")
+        raise e.TikTokError(
+            e.BAD_TIMESTAMP, f"Invalid timestamp: {stamp} is outside the accepted window.", 401
+        )
     is_multipart = (request.mimetype or "").startswith("multipart/")
     body = b"" if is_multipart else request.get_data(cache=True)
-    expected = sign(settings["SANDBOX_APP_SECRET"], request.path, params, body)
+    expected = sign(app.app_secret, request.path, params, body)
     if not hmac.compare_digest(expected, given):
         raise e.TikTokError(e.BAD_SIGNATURE, "Invalid credentials: the signature does not match.")
+    return app
 
 
-def _check_token() -> tuple[int, str]:
+def _check_token(app: apps.App) -> tuple[int, str]:
     sb = sandbox()
     token = request.headers.get("x-tts-access-token", "")
     if not token:
-        raise e.TikTokError(e.TOKEN_INVALID, "Access token is missing: send it in x-tts-access-token.")
+        raise e.TikTokError(e.TOKEN_INVALID, e.INVALID_TOKEN_MESSAGE + ": it is missing.", 401)
     now = int(clock.now())
     limit = sb.faults.snapshot()["expire_token_after_calls"]
     with sb.store.write() as conn:
         row = conn.execute("SELECT * FROM tt_token WHERE access_token=?", (token,)).fetchone()
-        if row is None or row["revoked"]:
-            raise e.TikTokError(e.TOKEN_INVALID, "Access token is invalid.")
+        # Unknown, revoked, or issued to the other app: all the same "invalid" to TikTok.
+        if row is None or row["revoked"] or row["app"] != app.group:
+            raise e.TikTokError(e.TOKEN_INVALID, e.INVALID_TOKEN_MESSAGE, 401)
         calls = row["calls"] + 1
         expires = row["access_expires_at"]
         if limit is not None and calls > int(limit) and expires > now:
@@ -73,8 +78,8 @@ def _check_token() -> tuple[int, str]:
 
 def authenticate(shop_scoped: bool = True) -> Caller:
     """Verify app_key, timestamp, signature, access token and shop_cipher; return who is calling."""
-    _check_signature()
-    seller_id, token = _check_token()
+    app = _check_signature()
+    seller_id, token = _check_token(app)
     cipher = request.args.get("shop_cipher")
     if not shop_scoped:
         if cipher is not None:

@@ -77,10 +77,28 @@ def return_order(row: sqlite3.Row) -> dict[str, Any]:
         "can_buyer_keep_item": bool(row["can_buyer_keep_item"]),
         "seller_next_action_response": next_actions(row),
         "refund_amount": _money(row),
-        "shipping_fee_amount": {"currency": row["currency"], "amount": row["refund_shipping_fee"]},
+        "shipping_fee_amount": _return_shipping(row),
         "partial_refund": partial,
         "return_line_items": _line_items(row, "return"),
     }
+
+
+def _return_shipping(row: sqlite3.Row) -> list[dict[str, str]]:
+    """Who pays the parcel back (an array of objects, reference §6): nobody when no item comes back,
+    the buyer when they no longer need it, otherwise the seller."""
+    from ..seed_requests import format_minor
+
+    zero = format_minor(0, row["currency"])
+    fee = row["refund_shipping_fee"] if row["type"] != "REFUND" else zero
+    buyer_pays = row["reason"].endswith("no_longer_needed")
+    return [
+        {
+            "currency": row["currency"],
+            "seller_paid_return_shipping_fee": zero if buyer_pays else fee,
+            "platform_paid_return_shipping_fee": zero,
+            "buyer_paid_return_shipping_fee": fee if buyer_pays else zero,
+        }
+    ]
 
 
 def cancellation(row: sqlite3.Row) -> dict[str, Any]:

@@ -41,24 +41,14 @@ def run_jobs(app, limit: int = 100) -> int:
 
 
 def point_at_sandbox(app, sb) -> None:
-    app.config.update(
-        TIKTOK_API_URL=sb.url,
-        TIKTOK_AUTH_API_URL=sb.url,
-        TIKTOK_APP_KEY=sb.app_key,
-        TIKTOK_APP_SECRET=sb.app_secret,
-        ETSY_API_URL=sb.url,
-        ETSY_TOKEN_URL=f"{sb.url}/v3/public/oauth/token",
-        ETSY_KEYSTRING=sb.etsy_keystring,
-        ETSY_SHARED_SECRET=sb.etsy_shared_secret,
-    )
+    app.config.update(sb.connector_config())
 
 
 def connect_sandbox_shop(app, sb, factories, seller, remote: dict) -> TikTokShop:
     """A TikTokShop row for the sandbox shop ``remote`` (from ``sb.shops()``) with real sandbox tokens."""
     point_at_sandbox(app, sb)
-    tokens = TikTokAuth(sb.app_key, sb.app_secret, sb.url).get_token(
-        sb.authorize_tiktok(seller=remote["seller"])
-    )
+    code, group = sb.authorize_tiktok_for_app(seller=remote["seller"])
+    tokens = TikTokAuth(*sb.tiktok_app(group), sb.url).get_token(code)
     shop = factories.tiktok_shop(
         seller, shop_id=remote["id"], cipher=remote["cipher"], region=remote["region"], name=remote["name"]
     )

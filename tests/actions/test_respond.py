@@ -132,11 +132,21 @@ def test_tiktoks_refusal_is_explained_and_changes_nothing_locally(app, logged_in
 
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "TikTok did not accept" in page and "already handled" in page and "Nothing was changed" in page
-    after = stored(app, item["id"])
-    assert (after.status, after.update_time, after.needs_action) == (before.status, before.update_time, True)
+    assert "TikTok did not accept" in page and "has moved on since this page was loaded" in page
+    assert "Nothing was changed; the request is now “awaiting buyer ship”" in page
+    assert "/approve_return" not in page and "/reject_return" not in page, "no stale buttons"
+    assert "TikTok is not waiting for your answer on this request" in page
+    assert "36009004" not in page and "25011012" not in page, "no raw TikTok codes"
+    after = stored(app, item["id"])  # re-read: the approval made in Seller Center is shown
+    assert (before.status, after.status, after.needs_action) == (
+        "RETURN_OR_REFUND_REQUEST_PENDING",
+        "AWAITING_BUYER_SHIP",
+        False,
+    )
     [audit] = audits(app)
-    assert audit.state == "refused"
+    assert (audit.state, audit.status_after) == ("refused", "AWAITING_BUYER_SHIP")
+    again = logged_in.post_form(url, {"idempotency_key": key}).get_data(as_text=True)
+    assert "was already submitted" in again and len(audits(app)) == 1, "a refusal is never resent"
 
 
 def _approve_elsewhere(app, shop, request_id):

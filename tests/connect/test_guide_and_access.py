@@ -3,6 +3,7 @@ the webhook-facing services, and access control on every route."""
 
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 
 import pytest
@@ -95,7 +96,10 @@ def test_needs_reconnecting_shows_on_the_guide_and_every_page(logged_in, seller,
     assert _current_step(page) == "etsy" and "Needs reconnecting" in page
     for url in ("/settings", "/returns"):
         page = guide_text(logged_in.get(url))
-        assert "Your Etsy shop Harbor needs reconnecting. Etsy no longer authorizes" in page
+        assert (
+            "Your Etsy shop Harbor needs reconnecting: Etsy no longer authorizes this connection "
+            "(refresh_token is revoked).</span>" in page
+        )
         assert 'href="/connect/etsy" role="button"' in page
 
 
@@ -105,9 +109,11 @@ def test_deauthorized_shop_needs_reconnecting(app, logged_in, seller, factories)
         services.mark_shop_deauthorized(shop.shop_id, "The seller removed the app.")
         db.session.commit()
         assert services.mark_shop_deauthorized("unknown-shop", "x") is None
-    page = guide_text(logged_in.get("/settings"))
-    assert "Your TikTok Shop Pine GB (GB) needs reconnecting." in page
-    assert "access was removed (The seller removed the app)" in page
+    page = html.unescape(guide_text(logged_in.get("/settings")))
+    assert (
+        "Your TikTok Shop Pine GB (GB) needs reconnecting: TikTok Shop reported that the app's access "
+        "was removed (The seller removed the app).</span>" in page
+    )
     assert 'href="/connect/tiktok?region=GB"' in page
 
 

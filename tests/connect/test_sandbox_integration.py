@@ -32,20 +32,7 @@ def sb():
 
 @pytest.fixture
 def sandbox_app(app, sb):
-    app.config.update(
-        TIKTOK_APP_KEY=sb.app_key,
-        TIKTOK_APP_SECRET=sb.app_secret,
-        TIKTOK_SERVICE_ID=sb.service_id,
-        TIKTOK_AUTHORIZE_URL_US=f"{sb.url}/us/open/authorize",
-        TIKTOK_AUTHORIZE_URL_ROW=f"{sb.url}/open/authorize",
-        TIKTOK_AUTH_API_URL=sb.url,
-        TIKTOK_API_URL=sb.url,
-        ETSY_KEYSTRING=sb.etsy_keystring,
-        ETSY_SHARED_SECRET=sb.etsy_shared_secret,
-        ETSY_AUTHORIZE_URL=f"{sb.url}/oauth/connect",
-        ETSY_TOKEN_URL=f"{sb.url}/v3/public/oauth/token",
-        ETSY_API_URL=sb.url,
-    )
+    app.config.update(sb.connector_config())
     return app
 
 
@@ -144,8 +131,61 @@ def test_connect_a_us_tiktok_shop_and_reuse_the_code(sandbox_app, logged_in, sb)
     state = dict(p.split("=", 1) for p in urlsplit(fresh).query.split("&"))["state"]
     code = dict(p.split("=", 1) for p in urlsplit(callback).query.split("&"))["code"]
     response = logged_in.get(
-        "/connect/tiktok/callback", query_string={"code": code, "state": state}, follow_redirects=True
+        "/connect/tiktok/us/callback", query_string={"code": code, "state": state}, follow_redirects=True
     )
     assert "TikTok Shop refused the connection (Invalid auth_code" in guide_text(response)
     with sandbox_app.app_context():
         assert [s.shop_id for s in db.session.scalars(select(TikTokShop))] == [us_shop["id"]]
+
+
+def _connect_region(client, sb, region: str, seller: str) -> str:
+    location = client.get(f"/connect/tiktok?region={region}").headers["Location"]
+    callback = _consent(location, {"seller": _sellers(location)[seller]})
+    response = client.get(callback, follow_redirects=True)
+    if "Which shops should the connector manage?" in response.get_data(as_text=True):
+        wanted = [s["id"] for s in sb.shops() if s["seller"] == seller]
+        response = client.post_form("/connect/tiktok/shops", {"shops": wanted}, follow_redirects=True)
+    return guide_text(response)
+
+
+def test_a_us_and_a_gb_shop_connect_in_one_account_with_two_apps(sandbox_app, logged_in, sb):
+    assert "Connected your TikTok Shop" in _connect_region(logged_in, sb, "US", "Harbor & Pine Goods")
+    assert "Connected your TikTok Shop" in _connect_region(logged_in, sb, "GB", "Lindenhof Atelier")
+    from connector_app.connect.clients import tiktok_client_for
+
+    with sandbox_app.app_context():
+        shops = list(db.session.scalars(select(TikTokShop).order_by(TikTokShop.region)))
+        assert {s.region for s in shops} == {"US", "GB", "DE"}
+        groups = {s.region: s.authorization.region_group for s in shops}
+        assert groups == {"US": "US", "GB": "ROW", "DE": "ROW"}
+        for shop in shops:
+            client = tiktok_client_for(shop)
+            expected_key = sb.us_app_key if shop.region == "US" else sb.app_key
+            assert client.app_key == expected_key
+            assert client.search_returns(page_size=10).items is not None  # signed calls accepted
+
+
+def test_app_store_install_without_state_ends_connected(sandbox_app, client, auth, seller, sb):
+    """Logged out, the seller installs from the App Store, logs in, confirms: the shop is connected."""
+    install = f"{sb.url}/us/open/authorize?service_id={sb.us_service_id}"
+    assert "Install from the App Store" in requests.get(f"{sb.url}/_sandbox/", timeout=10).text
+    us_seller = next(s for s in sb.shops() if s["region"] == "US")["seller"]
+    callback = _consent(install, {"seller": _sellers(install)[us_seller]})
+    assert "state=" not in callback and callback.startswith("/connect/tiktok/us/callback?code=")
+
+    landed = client.get(callback)
+    assert landed.status_code == 302 and landed.headers["Location"].endswith("/login")
+    with client.session_transaction() as session:
+        code = callback.split("code=", 1)[1]
+        assert code not in repr(dict(session)), "the code is kept server-side, not in the cookie"
+    after_login = auth.login(seller.email, "correct horse battery")
+    assert after_login.headers["Location"].endswith("/connect/tiktok/install")
+    page = guide_text(client.get("/connect/tiktok/install"))
+    assert "Finish installing from the TikTok Shop App Store" in page and "US Partner Center" in page
+    response = client.post_form("/connect/tiktok/install", {"confirm": "yes"}, follow_redirects=True)
+    assert "Connected your TikTok Shop" in guide_text(response)
+    with sandbox_app.app_context():
+        [shop] = db.session.scalars(select(TikTokShop)).all()
+        assert shop.region == "US" and shop.authorization.region_group == "US" and shop.is_connected
+    again = client.get("/connect/tiktok/install", follow_redirects=True)
+    assert "The App Store install took too long" in guide_text(again), "the code is single-use"

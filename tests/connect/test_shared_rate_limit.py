@@ -68,7 +68,7 @@ def test_an_unreachable_redis_falls_back_to_the_process_limit_and_says_so(app_ct
 def test_shop_clients_use_the_shared_limiter(app_ctx, factories, seller):
     shop = db.session.merge(factories.tiktok_shop(seller))
     client = tiktok_client_for(shop)
-    assert client._limiter is shop_rate_limiter(shop.cipher)
+    assert client._limiter is shop_rate_limiter(shop.cipher, app_ctx.config["TIKTOK_US_APP_KEY"])
     assert isinstance(client._limiter, SharedRateLimiter)
     assert shop.cipher in client._limiter.key
 

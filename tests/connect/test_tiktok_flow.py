@@ -57,15 +57,20 @@ def test_region_is_chosen_first(logged_in):
 
 
 @pytest.mark.parametrize(
-    ("region", "host_key"), [("US", "TIKTOK_AUTHORIZE_URL_US"), ("DE", "TIKTOK_AUTHORIZE_URL_ROW")]
+    ("region", "host_key", "service_key"),
+    [
+        ("US", "TIKTOK_AUTHORIZE_URL_US", "TIKTOK_US_SERVICE_ID"),
+        ("DE", "TIKTOK_AUTHORIZE_URL_ROW", "TIKTOK_SERVICE_ID"),
+    ],
 )
-def test_region_selects_the_authorize_host(app, logged_in, region, host_key):
+def test_region_selects_the_authorize_host_and_app(app, logged_in, region, host_key, service_key):
     response = logged_in.get(f"/connect/tiktok?region={region}")
     location = response.headers["Location"]
     assert location.startswith(app.config[host_key] + "?")
     params = query(location)
     assert set(params) == {"service_id", "state"}
-    assert params["service_id"] == app.config["TIKTOK_SERVICE_ID"]
+    assert params["service_id"] == app.config[service_key]
+    assert app.config["TIKTOK_US_SERVICE_ID"] != app.config["TIKTOK_SERVICE_ID"]
 
 
 def test_connects_a_single_shop(app, logged_in, seller, mocked):
@@ -161,12 +166,19 @@ def test_seller_refuses_consent(app, logged_in, mocked):
     assert not mocked.calls
 
 
-@pytest.mark.parametrize("state", [None, "forged"])
-def test_missing_or_tampered_state(app, logged_in, mocked, state):
+def test_tampered_state(app, logged_in, mocked):
     start_tiktok(logged_in)
-    args = {"code": "tt-code"} | ({"state": state} if state else {})
+    args = {"code": "tt-code", "state": "forged"}
     response = logged_in.get("/connect/tiktok/callback", query_string=args, follow_redirects=True)
     _assert_failed(app, response, "This connection link has expired")
+    assert not mocked.calls
+
+
+def test_a_state_of_one_app_is_refused_on_the_other_apps_callback(app, logged_in, mocked):
+    params = start_tiktok(logged_in, region="US")  # the US app's state
+    args = {"code": "tt-code", "state": params["state"]}
+    response = logged_in.get("/connect/tiktok/callback", query_string=args, follow_redirects=True)
+    _assert_failed(app, response, "This connection link has expired", region="US")
     assert not mocked.calls
 
 

@@ -1,11 +1,12 @@
 """A seller's whole first session in a real browser, against a real stack (web, worker, cron, queue, sandbox).
 
-Sign up → connect Etsy and two TikTok shops through the sandbox's consent pages → Sync Returns with a
-live progress bar → every tab's count equals the marketplace's → back/forward, search, filter → open a
-request, reject one with a reason and approve another → a TikTok webhook changes a row in the open
-grid without a reload → change a setting → log out. Screenshots of the main screens go to
-``build/screenshots/`` (git-ignored); ``make screenshots`` sets ``SCREENSHOT_DIR=docs/screenshots`` to
-refresh the ones the README shows.
+Sign up → connect Etsy, two TikTok shops (GB and DE) of a global-market seller and a US shop of a US
+seller — two different TikTok apps, the global and the US Partner Center's — through the sandbox's
+consent pages → Sync Returns with a live progress bar → every tab's count equals the marketplace's →
+back/forward, search, filter → open a request, reject one with a reason and approve another → a TikTok
+webhook of each app (a GB and a US shop) changes a row in the open grid without a reload → change a
+setting → log out. Screenshots of the main screens go to ``build/screenshots/`` (git-ignored);
+``make screenshots`` sets ``SCREENSHOT_DIR=docs/screenshots`` to refresh the ones the README shows.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / os.environ.get("SCREENSHOT_DIR", "build/screenshots")
-SELLER = "Lindenhof Atelier"  # the demo TikTok seller with two shops (GB and DE)
+SELLER = "Lindenhof Atelier"  # the demo TikTok seller with two shops (GB and DE): the global app
+US_SELLER = "Harbor & Pine Goods"  # a US shop: authorized by the US Partner Center's app
 ETSY_USER = "lindenhofatelier"
 EMAIL = "lena@lindenhof.example"
 PASSWORD = "a long passphrase 42"
@@ -84,6 +86,24 @@ def connect_tiktok(page: Page, stack: Stack) -> None:
     expect(page).to_have_url(re.compile(r"/connect"))
     expect(page.locator("#step-tiktok .store-line")).to_have_count(2)
     expect(page.locator("#step-tiktok")).not_to_contain_text("needs reconnecting")
+
+
+def connect_us_shop(page: Page, stack: Stack) -> None:
+    """A US shop in the same account: TikTok's US authorize page, the US app's service id and callback."""
+    page.locator("#step-tiktok details.add-shop summary").click()
+    page.locator("#step-tiktok details.add-shop select[name=region]").select_option("US")
+    page.locator("#step-tiktok details.add-shop").get_by_role(
+        "button", name="Continue to TikTok Shop"
+    ).click()
+    expect(page).to_have_url(
+        re.compile(re.escape(stack.sandbox_url) + r"/us/open/authorize\?service_id=sandbox_us")
+    )
+    page.locator("label.choice", has_text=US_SELLER).locator("input").check()
+    page.get_by_role("button", name="Approve").click()
+    expect(page).to_have_url(re.compile(r"/connect"))
+    expect(page.locator("#flashes")).to_contain_text("Connected your TikTok Shop Harbor & Pine US (US).")
+    expect(page.locator("#step-tiktok .store-line")).to_have_count(3)
+    expect(page.locator(".connect-alerts")).to_have_count(0)
 
 
 def run_sync(page: Page, stack: Stack) -> None:
@@ -199,13 +219,13 @@ def _moved(stack: Stack, shop_id: str, request_id: str) -> str | None:
 
 
 def shop_id_of(page: Page, stack: Stack, request_id: str) -> str:
-    for shop in shops_of(stack.sandbox_url, SELLER):
+    for shop in shops_of(stack.sandbox_url, SELLER) + shops_of(stack.sandbox_url, US_SELLER):
         try:
             sandbox_request(stack.sandbox_url, shop["id"], request_id)
         except LookupError:
             continue
         return shop["id"]
-    raise AssertionError(f"request {request_id} is in none of {SELLER}'s shops")
+    raise AssertionError(f"request {request_id} is in none of the connected shops")
 
 
 def see_in_tab(page: Page, request_id: str, status: str) -> None:
@@ -222,11 +242,15 @@ def webhook_changes_open_grid(page: Page, stack: Stack, shop_id: str) -> None:
     page.goto("/returns?tab=all")
     page.evaluate("window.__journeyNoReload = true")
     changed = stack.sandbox_call("POST", "/advance", json={"count": 1, "shop_id": shop_id})["changed"][0]
-    wait_for(
-        lambda: any(d["state"] == "delivered" for d in stack.sandbox_call("GET", "/webhooks")["deliveries"]),
-        30,
-        "the sandbox to deliver the webhook",
-    )
+
+    def delivered() -> bool:
+        deliveries = stack.sandbox_call("GET", "/webhooks")["deliveries"]
+        mine = [d for d in deliveries if d["shop_id"] == shop_id and d["body"]["data"].get(
+            "return_id", d["body"]["data"].get("cancel_id")) == changed["id"]]  # fmt: skip
+        return any(d["state"] == "delivered" and d["last_status"] == 200 for d in mine)
+
+    # Accepted (HTTP 200): signed by the app of the shop's seller, verified against that app.
+    wait_for(delivered, 30, f"the sandbox to deliver the webhook of shop {shop_id}")
     row = page.locator(
         "#returns-grid tbody tr", has=page.locator(f".request-link:text-is('{changed['id']}')")
     )
@@ -260,11 +284,15 @@ def test_seller_journey(page: Page, stack: Stack) -> None:
     connect_etsy(page, stack)
     shot(page, "guide")
     connect_tiktok(page, stack)
+    connect_us_shop(page, stack)
     shops = shops_of(stack.sandbox_url, SELLER)
-    assert len(shops) == 2
+    us_shops = shops_of(stack.sandbox_url, US_SELLER)
+    assert len(shops) == 2 and len(us_shops) == 1
+    shot(page, "guide-two-apps")
 
     run_sync(page, stack)
-    expected = expected_tab_counts(sandbox_counts(stack.sandbox_url, [s["id"] for s in shops]))
+    # Every shop synced, whichever app authorized it: the counts cover all three.
+    expected = expected_tab_counts(sandbox_counts(stack.sandbox_url, [s["id"] for s in shops + us_shops]))
     assert expected["all"] > 0
     check_every_tab(page, expected)
     back_and_forward(page)
@@ -275,7 +303,9 @@ def test_seller_journey(page: Page, stack: Stack) -> None:
     see_in_tab(page, rejected, rejected_status)
     see_in_tab(page, approved, approved_status)
 
-    webhook_changes_open_grid(page, stack, shops[0]["id"])
+    gb = next(s for s in shops if s["region"] == "GB")
+    webhook_changes_open_grid(page, stack, gb["id"])  # signed by the global app
+    webhook_changes_open_grid(page, stack, us_shops[0]["id"])  # signed by the US app
     change_setting(page)
     log_out(page, stack)
     # Images and scripts the seller would miss; htmx's empty style attribute (hash of "") is harmless.

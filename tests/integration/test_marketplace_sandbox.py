@@ -27,6 +27,7 @@ from sandbox_marketplace.testing import SandboxServer
 pytestmark = pytest.mark.integration
 
 REDIRECT = "http://127.0.0.1:5000/connect/etsy/callback"
+GLOBAL_SELLER = "Lindenhof Atelier"  # authorized by the global app (a US seller needs the US one)
 RETURN_COUNT = 20000  # both kinds, spread over the sandbox's shops: a few thousand returns per shop
 
 
@@ -62,7 +63,7 @@ def tt_auth(sb) -> TikTokAuth:
 
 @pytest.fixture
 def tokens(sb, tt_auth) -> TokenSet:
-    return tt_auth.get_token(sb.authorize_tiktok())
+    return tt_auth.get_token(sb.authorize_tiktok(seller=GLOBAL_SELLER))
 
 
 @pytest.fixture
@@ -257,7 +258,7 @@ def test_token_expiring_mid_run_is_renewed_and_the_run_completes(sb, tt_auth, to
 
 def test_short_lived_token_is_refreshed_once(sb, tt_auth, big_shop):
     sb.set_faults(token_ttl_seconds=1)
-    tokens = tt_auth.get_token(sb.authorize_tiktok())
+    tokens = tt_auth.get_token(sb.authorize_tiktok(seller=GLOBAL_SELLER))
     renewals = []
     client = tiktok_client(
         sb,
@@ -325,6 +326,31 @@ def test_etsy_me_shop_listings_and_stock(sb, etsy_tokens):
     before = inventory.quantity_of(sku)
     client.add_stock(listing.listing_id, sku, 2)
     assert client.get_listing_inventory(listing.listing_id).quantity_of(sku) == before + 2
+
+
+def _profiles(inventory) -> list:
+    return [o.get("readiness_state_id") for p in inventory.products for o in p["offerings"]]
+
+
+def test_a_restock_keeps_the_listings_processing_profiles(sb, etsy_tokens):
+    """The sandbox refuses an inventory PUT without readiness_state_id and resets a dropped
+    readiness_state_on_property, as Etsy does: after a restock both are exactly as before."""
+    client = etsy_client(sb, etsy_tokens)
+    me = client.get_me()
+    listings = [x for x in client.iter_listings(me.shop_id) if x.skus]
+    for listing in listings:
+        before = client.get_listing_inventory(listing.listing_id)
+        if before.readiness_state_on_property:
+            break
+    else:
+        raise AssertionError("no listing whose processing profile varies by variation")
+    assert None not in _profiles(before) and len(set(_profiles(before))) == 2
+    sku = before.skus[-1]
+    client.add_stock(listing.listing_id, sku, 3)
+    after = client.get_listing_inventory(listing.listing_id)
+    assert after.quantity_of(sku) == before.quantity_of(sku) + 3
+    assert _profiles(after) == _profiles(before)
+    assert after.readiness_state_on_property == before.readiness_state_on_property == (513,)
 
 
 def test_etsy_receipts(sb, etsy_tokens):

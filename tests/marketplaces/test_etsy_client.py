@@ -134,11 +134,40 @@ def test_add_stock_puts_back_the_whole_inventory(etsy, rsps):
     put = json.loads(rsps.calls[1].request.body)
     assert rsps.calls[1].request.headers["content-type"] == "application/json"
     assert [p["sku"] for p in put["products"]] == ["SCARF-BL", "SCARF-RD"]
-    assert put["products"][1]["offerings"] == [{"price": 21.5, "quantity": 2, "is_enabled": True}]
-    assert put["products"][0]["offerings"] == [{"price": 19.99, "quantity": 3, "is_enabled": True}]
+    assert put["products"][1]["offerings"] == [
+        {"price": 21.5, "quantity": 2, "is_enabled": True, "readiness_state_id": None}
+    ]
+    assert put["products"][0]["offerings"] == [
+        {"price": 19.99, "quantity": 3, "is_enabled": True, "readiness_state_id": None}
+    ]
     assert "product_id" not in put["products"][0]
     assert put["products"][0]["property_values"][0]["value_ids"] == [1]
     assert put["quantity_on_property"] == [200] and put["sku_on_property"] == [200]
+
+
+def test_add_stock_sends_the_processing_profiles_back_unchanged(etsy, rsps):
+    inventory = json.loads(json.dumps(INVENTORY))
+    inventory["products"][0]["offerings"][0]["readiness_state_id"] = 5501
+    inventory["products"][1]["offerings"][0]["readiness_state_id"] = 5502
+    inventory["readiness_state_on_property"] = [200]
+    rsps.get(f"{V3}/listings/77/inventory", json=inventory)
+    rsps.put(f"{V3}/listings/77/inventory", json=inventory)
+    etsy.add_stock("77", "SCARF-RD", 1)
+    put = json.loads(rsps.calls[1].request.body)
+    assert [p["offerings"][0]["readiness_state_id"] for p in put["products"]] == [5501, 5502]
+    assert put["readiness_state_on_property"] == [200]
+
+
+def test_errors_keep_etsys_request_uuid(etsy, rsps):
+    rsps.get(
+        f"{V3}/users/me",
+        json={"error": "Invalid input"},
+        status=400,
+        headers={"X-Etsy-Request-Uuid": "b7c1-uuid"},
+    )
+    with pytest.raises(RequestRefused) as caught:
+        etsy.get_me()
+    assert caught.value.request_id == "b7c1-uuid"
 
 
 def test_add_stock_for_unknown_sku_is_not_found(etsy, rsps):

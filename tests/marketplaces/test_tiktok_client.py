@@ -45,7 +45,14 @@ RETURN = {
         "refund_shipping_fee": "4.99",
         "refund_tax": "0.00",
     },
-    "return_shipping_fee_amount": {"currency": "GBP", "seller_paid_return_shipping_fee": "3.10"},
+    "shipping_fee_amount": [
+        {
+            "currency": "GBP",
+            "seller_paid_return_shipping_fee": "3.10",
+            "platform_paid_return_shipping_fee": "0.00",
+            "buyer_paid_return_shipping_fee": "1.25",
+        }
+    ],
     "can_buyer_keep_item": False,
 }
 CANCEL = {
@@ -127,7 +134,9 @@ def test_search_returns_puts_paging_in_query_and_filters_in_exact_signed_body(ti
     assert item.line_items[0].line_item_id == "9007199254740993"
     assert item.line_items[0].refund_total == Decimal("19.99")
     assert item.line_items[0].image_url == "https://img.test/s.jpg"
-    assert item.shipping_fee["seller_paid_return_shipping_fee"] == Decimal("3.10")
+    (fee,) = item.shipping_fees
+    assert fee.currency == "GBP" and fee.seller_paid == Decimal("3.10")
+    assert fee.platform_paid == Decimal("0.00") and fee.buyer_paid == Decimal("1.25")
     assert item.can_buyer_keep_item is False
 
 
@@ -153,11 +162,13 @@ def test_unknown_enum_values_are_kept_and_warned_once(tiktok, rsps, caplog):
     assert sum("RETURN_STATUS_FROM_THE_FUTURE" in r.getMessage() for r in caplog.records) == 1
 
 
-def test_shipping_fee_amount_spelling_is_accepted_too(tiktok, rsps):
-    item = {**RETURN, "shipping_fee_amount": {"currency": "GBP", "buyer_paid_return_shipping_fee": "2.00"}}
-    del item["return_shipping_fee_amount"]
+def test_older_shipping_fee_spelling_and_a_lone_object_are_accepted_too(tiktok, rsps):
+    fee = {"currency": "GBP", "buyer_paid_return_shipping_fee": "2.00"}
+    item = {**RETURN, "return_shipping_fee_amount": fee}
+    del item["shipping_fee_amount"]
     rsps.post(f"{RR}/returns/search", json=envelope({"return_orders": [item]}))
-    assert tiktok.search_returns().items[0].shipping_fee["buyer_paid_return_shipping_fee"] == Decimal("2.00")
+    (parsed,) = tiktok.search_returns().items[0].shipping_fees
+    assert parsed.buyer_paid == Decimal("2.00") and parsed.seller_paid is None
 
 
 def test_iter_returns_follows_tokens_until_empty(tiktok, rsps):

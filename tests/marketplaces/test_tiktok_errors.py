@@ -8,6 +8,7 @@ import requests
 from connector_app.marketplaces import (
     AuthorizationLost,
     BadSignature,
+    DecisionRefused,
     MalformedResponse,
     MarketplaceError,
     NotFound,
@@ -31,8 +32,8 @@ OK = envelope({"shops": [{"id": "1", "cipher": "c"}]})
         (106001, 200, BadSignature),
         (105005, 200, AuthorizationLost),
         (101000, 200, AuthorizationLost),
-        (25020004, 200, RequestRefused),
-        (25020003, 200, RequestRefused),
+        (25020004, 200, DecisionRefused),
+        (25020003, 200, DecisionRefused),
         (36009004, 400, RequestRefused),
         (106013, 200, MarketplaceError),
         (12345678, 404, NotFound),

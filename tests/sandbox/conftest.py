@@ -16,8 +16,9 @@ from sandbox_marketplace.testing import SandboxServer
 class TikTok:
     """Minimal signed caller used by the tests (independent of the connector's client)."""
 
-    def __init__(self, server: SandboxServer, token: str) -> None:
+    def __init__(self, server: SandboxServer, token: str, app: str = "ROW") -> None:
         self.server, self.token = server, token
+        self.app_key, self.app_secret = server.tiktok_app(app)
 
     def call(
         self,
@@ -31,8 +32,8 @@ class TikTok:
         token: str | None = None,
     ) -> requests.Response:
         query = {k: str(v) for k, v in (params or {}).items()}
-        query.update(app_key=self.server.app_key, timestamp=str(timestamp or int(time.time())))
-        signature = sign(self.server.app_secret, path, query, body)
+        query.update(app_key=self.app_key, timestamp=str(timestamp or int(time.time())))
+        signature = sign(self.app_secret, path, query, body)
         query["sign"] = mutate_sign(signature) if mutate_sign else signature
         headers = {"x-tts-access-token": token or self.token, "content-type": "application/json"}
         return requests.request(
@@ -43,10 +44,11 @@ class TikTok:
         return self.call("GET", "/authorization/202309/shops").json()["data"]["shops"]
 
 
-def exchange(server: SandboxServer, code: str) -> dict[str, Any]:
+def exchange(server: SandboxServer, code: str, app: str = "ROW") -> dict[str, Any]:
+    app_key, app_secret = server.tiktok_app(app)
     params = {
-        "app_key": server.app_key,
-        "app_secret": server.app_secret,
+        "app_key": app_key,
+        "app_secret": app_secret,
         "auth_code": code,
         "grant_type": "authorized_code",
     }
@@ -66,7 +68,9 @@ def fresh() -> Iterator[SandboxServer]:
 
 
 def tiktok_for(server: SandboxServer, seller: str | None = None) -> TikTok:
-    return TikTok(server, exchange(server, server.authorize_tiktok(seller=seller))["data"]["access_token"])
+    """A caller signed by the app that authorized ``seller`` (US sellers: the US app)."""
+    code, app = server.authorize_tiktok_for_app(seller=seller)
+    return TikTok(server, exchange(server, code, app)["data"]["access_token"], app)
 
 
 @pytest.fixture

@@ -36,7 +36,7 @@ def test_approve_return_moves_to_awaiting_ship_and_bumps_time(fresh) -> None:
     again = client.call(
         "POST", f"{BASE}/returns/{target['id']}/approve", params, body({"decision": "APPROVE_RETURN"})
     )
-    assert again.json()["code"] == 25020003
+    assert again.json()["code"] == 25011012  # the status cannot approve the application any more
     records = client.call("GET", f"{BASE}/returns/{target['id']}/records", params).json()["data"]["records"]
     assert records[-1]["event"] == "SELLER_APPROVE_APPLY" and records[-1]["role"] == "SELLER"
 

@@ -145,7 +145,12 @@ def test_listings_paging_and_inventory_put(server) -> None:
                 "sku": p["sku"],
                 "property_values": p["property_values"],
                 "offerings": [
-                    {"price": o["price"]["amount"] / 100, "quantity": o["quantity"], "is_enabled": True}
+                    {
+                        "price": o["price"]["amount"] / 100,
+                        "quantity": o["quantity"],
+                        "is_enabled": True,
+                        "readiness_state_id": o["readiness_state_id"],
+                    }
                     for o in p["offerings"]
                 ],
             }
@@ -182,3 +187,40 @@ def test_per_second_limit() -> None:
         assert statuses.count(429) >= 2 and statuses[0] == 200
         limited = next(r for r in (api(srv, "/openapi-ping") for _ in range(4)) if r.status_code == 429)
         assert limited.headers["retry-after"] == "1"
+
+
+def test_inventory_put_requires_each_offerings_processing_profile(server) -> None:
+    access = connect(server, user="harborpine")["access_token"]
+    shop_id = api(server, "/users/me", access).json()["shop_id"]
+    listing_id = api(server, f"/shops/{shop_id}/listings", access).json()["results"][0]["listing_id"]
+    inventory = api(server, f"/listings/{listing_id}/inventory", access).json()
+    profiles = {o["readiness_state_id"] for p in inventory["products"] for o in p["offerings"]}
+    assert profiles and None not in profiles, "seeded physical listings carry processing profiles"
+
+    def body(offering_extra: dict) -> dict:
+        return {
+            "products": [
+                {
+                    "sku": p["sku"],
+                    "property_values": p["property_values"],
+                    "offerings": [
+                        {"price": o["price"]["amount"] / 100, "quantity": o["quantity"], "is_enabled": True}
+                        | offering_extra
+                        for o in p["offerings"]
+                    ],
+                }
+                for p in inventory["products"]
+            ]
+        }
+
+    dropped = api(server, f"/listings/{listing_id}/inventory", access, "PUT", json=body({}))
+    assert dropped.status_code == 400 and "readiness_state_id is required" in dropped.json()["error"]
+    foreign = api(
+        server, f"/listings/{listing_id}/inventory", access, "PUT", json=body({"readiness_state_id": 7})
+    )
+    assert foreign.status_code == 400 and "not a processing profile" in foreign.json()["error"]
+    cleared = api(
+        server, f"/listings/{listing_id}/inventory", access, "PUT", json=body({"readiness_state_id": None})
+    )
+    assert cleared.status_code == 200, "the key is required, its value may be null"
+    assert cleared.headers["X-Etsy-Request-Uuid"]

@@ -84,8 +84,8 @@ def test_body_bytes_are_signed_exactly(tiktok) -> None:
 def test_timestamp_window(tiktok) -> None:
     now = int(time.time())
     assert tiktok.call("GET", "/authorization/202309/shops", timestamp=now - 290).json()["code"] == 0
-    assert tiktok.call("GET", "/authorization/202309/shops", timestamp=now - 400).json()["code"] == 106002
-    assert tiktok.call("GET", "/authorization/202309/shops", timestamp=now + 120).json()["code"] == 106002
+    assert tiktok.call("GET", "/authorization/202309/shops", timestamp=now - 400).json()["code"] == 36009004
+    assert tiktok.call("GET", "/authorization/202309/shops", timestamp=now + 120).json()["code"] == 36009004
 
 
 def test_shop_cipher_rules(server, tiktok) -> None:
@@ -141,7 +141,9 @@ def test_token_expires_after_n_calls(fresh) -> None:
 
 def test_consent_page_redirects(server) -> None:
     page = requests.get(
-        server.url + "/us/open/authorize", params={"service_id": server.service_id, "state": "s1"}, timeout=10
+        server.url + "/us/open/authorize",
+        params={"service_id": server.us_service_id, "state": "s1"},
+        timeout=10,
     )
     assert "Harbor &amp; Pine Goods" in page.text and "Lindenhof" not in page.text
     bad = requests.get(

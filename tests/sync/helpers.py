@@ -8,7 +8,6 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from connector_app.connect.clients import tiktok_auth
-from connector_app.connect.forms import region_group
 from connector_app.connect.models import TikTokShop
 from connector_app.connect.services import save_tiktok_connection
 from connector_app.extensions import db, rq
@@ -29,10 +28,7 @@ def work(app) -> None:
 
 def point_app_at(app, sb: SandboxServer, **extra) -> None:
     app.config.update(
-        TIKTOK_API_URL=sb.url,
-        TIKTOK_AUTH_API_URL=sb.url,
-        TIKTOK_APP_KEY=sb.app_key,
-        TIKTOK_APP_SECRET=sb.app_secret,
+        **sb.connector_config(),
         MARKETPLACE_BACKOFF_BASE=0.01,
         MARKETPLACE_TIMEOUT=1.0,
         **extra,
@@ -51,10 +47,11 @@ def sandbox_for(requests_in_shop: int, **settings) -> SandboxServer:
 def connect_shop(app, sb: SandboxServer, seller, seller_name: str = SELLER) -> TikTokShop:
     """Authorize the app in the sandbox like a seller would, and store the shop as connect does."""
     with app.app_context():
-        tokens = tiktok_auth().get_token(sb.authorize_tiktok(seller=seller_name))
-        client = TikTokClient(sb.app_key, sb.app_secret, sb.url, tokens.access_token)
+        code, group = sb.authorize_tiktok_for_app(seller=seller_name)
+        tokens = tiktok_auth(group).get_token(code)
+        client = TikTokClient(*sb.tiktok_app(group), sb.url, tokens.access_token)
         remote = client.get_authorized_shops()[0]
-        [shop] = save_tiktok_connection(seller.id, tokens, region_group(remote.region), [remote])
+        [shop] = save_tiktok_connection(seller.id, tokens, group, [remote])
         db.session.commit()
         db.session.refresh(shop)
         shop.authorization  # noqa: B018

@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 
 from connector_app.connect.models import NEEDS_RECONNECT, TikTokAuthorization, TikTokShop
+from connector_app.connect.services import app_group_of_shop  # noqa: E402 - before any monkeypatch
 from connector_app.extensions import db, rq
 from connector_app.marketplaces.tiktok.signing import webhook_signature
 from connector_app.sync import services
@@ -38,10 +39,23 @@ def payload(type_: int = 12, shop_id: str = "7494000000000000001", **data) -> di
             "timestamp": int(time.time()), "data": data}  # fmt: skip
 
 
+def app_credentials(app, raw: bytes) -> tuple[str, str]:
+    """The key and secret of the app TikTok signs this shop's webhooks with (US shops: the US app)."""
+    try:
+        shop_id = str(json.loads(raw).get("shop_id") or "")
+    except (ValueError, AttributeError):
+        shop_id = ""
+    with app.app_context():
+        group = app_group_of_shop(shop_id)
+    if group == "US":
+        return app.config["TIKTOK_US_APP_KEY"], app.config["TIKTOK_US_APP_SECRET"]
+    return app.config["TIKTOK_APP_KEY"], app.config["TIKTOK_APP_SECRET"]
+
+
 def deliver(client, app, body: dict | bytes, signature: str | None = None):
     raw = body if isinstance(body, bytes) else json.dumps(body, separators=(",", ":")).encode()
     if signature is None:
-        signature = webhook_signature(app.config["TIKTOK_APP_KEY"], app.config["TIKTOK_APP_SECRET"], raw)
+        signature = webhook_signature(*app_credentials(app, raw), raw)
     return client.post(
         "/webhooks/tiktok", data=raw, headers={"Authorization": signature, "content-type": "application/json"}
     )
@@ -191,3 +205,31 @@ def test_webhook_storm_during_a_sync_ends_consistent(client, app, seller):
         assert app_view(app, shop.id) == sandbox_view(sb, shop.shop_id)
         stored, actual = tab_counts(app, shop.id)
         assert stored == actual
+
+
+@pytest.mark.parametrize("region", ["US", "GB"])
+def test_a_webhook_signed_by_the_other_app_is_refused(client, app, factories, seller, region):
+    shop = factories.tiktok_shop(seller, region=region)
+    raw = json.dumps(payload(7, shop_id=shop.shop_id), separators=(",", ":")).encode()
+    mine = app_credentials(app, raw)
+    other = (
+        (app.config["TIKTOK_APP_KEY"], app.config["TIKTOK_APP_SECRET"])
+        if region == "US"
+        else (app.config["TIKTOK_US_APP_KEY"], app.config["TIKTOK_US_APP_SECRET"])
+    )
+    assert mine != other
+    assert deliver(client, app, raw, signature=webhook_signature(*other, raw)).status_code == 401
+    assert events(app) == []
+    assert deliver(client, app, raw, signature=webhook_signature(*mine, raw)).status_code == 200
+
+
+def test_a_webhook_for_an_unknown_shop_is_accepted_from_either_app(client, app):
+    for key, secret in (
+        (app.config["TIKTOK_APP_KEY"], app.config["TIKTOK_APP_SECRET"]),
+        (app.config["TIKTOK_US_APP_KEY"], app.config["TIKTOK_US_APP_SECRET"]),
+    ):
+        raw = json.dumps(
+            payload(12, shop_id="7499999999999999999", return_id="1"), separators=(",", ":")
+        ).encode()
+        assert deliver(client, app, raw, signature=webhook_signature(key, secret, raw)).status_code == 200
+    assert len(events(app)) == 2

@@ -32,6 +32,7 @@ from .types import EtsyMe, EtsyShop, Inventory, Listing, RateLimitState, Receipt
 logger = logging.getLogger(__name__)
 
 V3 = "/v3/application"
+REQUEST_ID_HEADER = "X-Etsy-Request-Uuid"  # quote it when reporting a problem to Etsy
 _AUTH_LOST_WORDS = ("scope", "revoked", "not authorized", "permission")
 
 
@@ -57,7 +58,7 @@ def error_for(response: requests.Response) -> MarketplaceError:
     kwargs: dict[str, Any] = {
         "code": error or None,
         "http_status": status,
-        "request_id": response.headers.get("x-request-id"),
+        "request_id": response.headers.get(REQUEST_ID_HEADER),
         "marketplace": MARKETPLACE,
     }
     if status == 401:
@@ -169,7 +170,25 @@ class EtsyClient:
             )
             self._observe(response)
             if response.status_code >= 400:
-                raise error_for(response)
+                error = error_for(response)
+                logger.warning(
+                    "Etsy %s %s: HTTP %s %s (%s %s)",
+                    method,
+                    path,
+                    response.status_code,
+                    error.message,
+                    REQUEST_ID_HEADER,
+                    error.request_id or "-",
+                )
+                raise error
+            logger.debug(
+                "Etsy %s %s: HTTP %s (%s %s)",
+                method,
+                path,
+                response.status_code,
+                REQUEST_ID_HEADER,
+                response.headers.get(REQUEST_ID_HEADER, "-"),
+            )
             return load_json(response, MARKETPLACE)
 
         describe = f"{method} {path}"

@@ -69,6 +69,7 @@ def inventory(listing_id: str, data: Mapping[str, Any]) -> Inventory:
         price_on_property=tuple(data.get("price_on_property") or ()),
         quantity_on_property=tuple(data.get("quantity_on_property") or ()),
         sku_on_property=tuple(data.get("sku_on_property") or ()),
+        readiness_state_on_property=tuple(data.get("readiness_state_on_property") or ()),
     )
 
 

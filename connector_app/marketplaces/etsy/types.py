@@ -67,6 +67,8 @@ class Inventory:
     price_on_property: tuple[int, ...] = ()
     quantity_on_property: tuple[int, ...] = ()
     sku_on_property: tuple[int, ...] = ()
+    # Processing profiles (since 2025-09): the property ids the profile varies by, sent back unchanged.
+    readiness_state_on_property: tuple[int, ...] = ()
 
     @property
     def skus(self) -> tuple[str, ...]:
@@ -110,6 +112,8 @@ class Inventory:
                             "price": _put_price(o.get("price")),
                             "quantity": int(o.get("quantity") or 0),
                             "is_enabled": bool(o.get("is_enabled", True)),
+                            # Required key, nullable value: the offering's processing profile.
+                            "readiness_state_id": o.get("readiness_state_id"),
                         }
                         for o in product.get("offerings") or ()
                         if not o.get("is_deleted")
@@ -121,6 +125,7 @@ class Inventory:
             "price_on_property": list(self.price_on_property),
             "quantity_on_property": list(self.quantity_on_property),
             "sku_on_property": list(self.sku_on_property),
+            "readiness_state_on_property": list(self.readiness_state_on_property),
         }
 
 

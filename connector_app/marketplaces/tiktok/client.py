@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 import requests
 
-from ..errors import TokenExpired
+from ..errors import AuthorizationLost, TokenExpired, TokenInvalid
 from ..http import HttpTransport, Limiter, Timeout, get_limiter
 from ..observe import Observer, RateLimitWaited
 from . import parsing
@@ -58,6 +58,7 @@ class TikTokClient:
         clock: Callable[[], float] = time.time,
         limiter: Limiter | None = None,
         observer: Observer | None = None,
+        on_authorization_lost: Callable[[AuthorizationLost], None] | None = None,
     ) -> None:
         self.app_key = app_key
         self.app_secret = app_secret
@@ -65,6 +66,9 @@ class TikTokClient:
         self.access_token = access_token
         self.shop_cipher = shop_cipher
         self.on_token_expired = on_token_expired
+        # Told once the authorization is lost for good (an access token refused even after renewing it),
+        # before ``AuthorizationLost`` is raised: the caller marks the shop "needs reconnecting".
+        self.on_authorization_lost = on_authorization_lost
         self._clock = clock
         self._http = HttpTransport(
             marketplace=MARKETPLACE,
@@ -115,12 +119,36 @@ class TikTokClient:
         describe = f"{method} {path}"
         try:
             return self._http.run(attempt, describe=describe)
-        except TokenExpired:
+        except TokenExpired as first:
             if self.on_token_expired is None:
+                if isinstance(first, TokenInvalid):
+                    self._lost(first, "the access token is invalid or was revoked")
                 raise
-            logger.info("%s %s: access token expired, renewing it and retrying once", MARKETPLACE, describe)
+            logger.info(
+                "%s %s: access token %s, renewing it and retrying once",
+                MARKETPLACE,
+                describe,
+                "refused" if isinstance(first, TokenInvalid) else "expired",
+            )
             self.access_token = self.on_token_expired()
+        try:
             return self._http.run(attempt, describe=describe)
+        except TokenInvalid as again:
+            self._lost(again, "the access token was refused again after renewing it")
+
+    def _lost(self, exc: TokenInvalid, why: str):  # noqa: ANN202 - always raises
+        """One renewal did not help: the authorization is lost (the seller must reconnect)."""
+        lost = AuthorizationLost(
+            why,
+            code=exc.code,
+            http_status=exc.http_status,
+            request_id=exc.request_id,
+            marketplace=MARKETPLACE,
+        )
+        logger.warning("%s: %s (%s): authorization lost", MARKETPLACE, why, exc.message)
+        if self.on_authorization_lost is not None:
+            self.on_authorization_lost(lost)
+        raise lost from exc
 
     # -- authorization -----------------------------------------------------------------------------
 

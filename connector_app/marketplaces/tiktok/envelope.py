@@ -7,9 +7,11 @@ from typing import Any
 
 import requests
 
+from .. import errors
 from ..errors import (
     AuthorizationLost,
     BadSignature,
+    DecisionRefused,
     MalformedResponse,
     MarketplaceError,
     NotFound,
@@ -17,34 +19,51 @@ from ..errors import (
     RequestRefused,
     ServerError,
     TokenExpired,
+    TokenInvalid,
 )
 from ..http import load_json, parse_retry_after
 
 MARKETPLACE = "TikTok Shop"
 
-TOKEN_INVALID = 105001  # unknown/revoked token: renewing it either works or reports the lost link
 TOKEN_EXPIRED = 105002
 SCOPE_NOT_GRANTED = 105005
 BAD_SIGNATURE = 106001
 TOKEN_SHOP_MISMATCH = 101000
 RATE_LIMITED = 36009002
 INTERNAL_ERROR = 36009003
+# "Many different request problems (read the message)": an invalid, revoked or garbage access token
+# (the message names x-tts-access-token), a missing sign, a bad app_key, a timestamp outside the window,
+# an unexpected shop_cipher.
 REQUEST_INVALID = 36009004
 LOCK_FAILED = 25001028
-WRONG_DECISION = frozenset({25020003, 25020004})
+
+# Refusals of a return or cancellation decision (Partner Center docs; reference §6).
+DECISION_REFUSALS: dict[int, str] = {
+    25011010: errors.WITH_PLATFORM,  # transferred to the platform operator
+    25011012: errors.STATUS_MOVED_ON,  # the status cannot approve the application
+    25011013: errors.CANNOT_APPROVE_RECEIPT,  # the receipt cannot be approved
+    25020009: errors.ALREADY_CANCELLED,
+    25020010: errors.ALREADY_APPROVED,  # already approved, cannot be rejected
+    25020003: errors.ALREADY_HANDLED,  # cancellations: not waiting for the seller
+    25020004: errors.WRONG_DECISION,
+    25020011: errors.NOT_ALLOWED,
+    25020012: errors.NOT_ALLOWED,
+    25011025: errors.NOT_ALLOWED,
+    25001003: errors.NOT_ALLOWED,
+    25001020: errors.REASON_OFFLINE,
+}
 
 _CODE_ERRORS: dict[int, type[MarketplaceError]] = {
     TOKEN_EXPIRED: TokenExpired,
-    TOKEN_INVALID: TokenExpired,
     BAD_SIGNATURE: BadSignature,
     SCOPE_NOT_GRANTED: AuthorizationLost,
     TOKEN_SHOP_MISMATCH: AuthorizationLost,
     RATE_LIMITED: RateLimited,
     INTERNAL_ERROR: ServerError,
     LOCK_FAILED: ServerError,  # the return is locked by another operation: retry
-    REQUEST_INVALID: RequestRefused,
-    **dict.fromkeys(WRONG_DECISION, RequestRefused),
 }
+_TOKEN_WORDS = ("x-tts-access-token", "access token", "access_token")
+_CREDENTIAL_WORDS = ("app_key", "app key", "sign ", "sign.", "signature", "sign parameter")
 _NOT_FOUND_WORDS = ("not found", "not exist", "does not exist")
 
 
@@ -65,10 +84,31 @@ def _status_error(status: int) -> type[MarketplaceError] | None:
     return None
 
 
+def _request_invalid(message: str) -> type[MarketplaceError]:
+    """36009004 covers many problems: the message says which one."""
+    lowered = message.lower()
+    if any(word in lowered for word in _TOKEN_WORDS):
+        return TokenInvalid
+    if any(word in lowered for word in _CREDENTIAL_WORDS):
+        return BadSignature
+    return RequestRefused
+
+
 def error_for(
     code: int | None, message: str, http_status: int, request_id: str | None, retry_after: float | None
 ) -> MarketplaceError:
+    if code in DECISION_REFUSALS:
+        return DecisionRefused(
+            message or f"code {code}",
+            reason=DECISION_REFUSALS[code],
+            code=code,
+            http_status=http_status,
+            request_id=request_id,
+            marketplace=MARKETPLACE,
+        )
     cls = _CODE_ERRORS.get(code) if code is not None else None
+    if code == REQUEST_INVALID:
+        cls = _request_invalid(message)
     if cls is None:
         cls = _status_error(http_status)
     if cls is None and any(word in message.lower() for word in _NOT_FOUND_WORDS):

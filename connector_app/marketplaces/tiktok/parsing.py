@@ -22,6 +22,7 @@ from .types import (
     RefundAmount,
     RejectReason,
     ReturnRecord,
+    ReturnShippingFee,
     Shop,
     TokenSet,
 )
@@ -103,11 +104,24 @@ def _next_actions(items: Any) -> tuple[NextAction, ...]:
     )
 
 
-def _shipping_fee(data: Mapping[str, Any]) -> dict[str, Any] | None:
-    fee = data.get("shipping_fee_amount") or data.get("return_shipping_fee_amount")
-    if not isinstance(fee, Mapping):
-        return None
-    return {k: (v if k == "currency" else to_decimal(v) if isinstance(v, str) else v) for k, v in fee.items()}
+def _shipping_fees(data: Mapping[str, Any]) -> tuple[ReturnShippingFee, ...]:
+    """``shipping_fee_amount`` is an array of objects (one older page names it
+    ``return_shipping_fee_amount``; a lone object is read as a one-item array)."""
+    fees = data.get("shipping_fee_amount") or data.get("return_shipping_fee_amount") or ()
+    if isinstance(fees, Mapping):
+        fees = (fees,)
+    if not isinstance(fees, list | tuple):
+        return ()
+    return tuple(
+        ReturnShippingFee(
+            currency=_str(fee.get("currency")),
+            seller_paid=to_decimal(fee.get("seller_paid_return_shipping_fee")),
+            platform_paid=to_decimal(fee.get("platform_paid_return_shipping_fee")),
+            buyer_paid=to_decimal(fee.get("buyer_paid_return_shipping_fee")),
+        )
+        for fee in fees
+        if isinstance(fee, Mapping)
+    )
 
 
 def _partial_refund(data: Any) -> Money | None:
@@ -149,7 +163,7 @@ def aftersale_request(data: Mapping[str, Any], kind: Literal["return", "cancella
         can_buyer_keep_item=keep if isinstance(keep, bool) else None,
         raw=dict(data),
         partial_refund=_partial_refund(data.get("partial_refund")),
-        shipping_fee=_shipping_fee(data),
+        shipping_fees=_shipping_fees(data),
     )
 
 

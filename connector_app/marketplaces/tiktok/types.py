@@ -105,6 +105,16 @@ class LineItem:
 
 
 @dataclass(frozen=True)
+class ReturnShippingFee:
+    """One entry of a return's ``shipping_fee_amount`` array; amounts are Decimal or None."""
+
+    currency: str
+    seller_paid: Decimal | None = None
+    platform_paid: Decimal | None = None
+    buyer_paid: Decimal | None = None
+
+
+@dataclass(frozen=True)
 class AftersaleRequest:
     """A return (``kind="return"``) or a cancellation (``kind="cancellation"``)."""
 
@@ -128,8 +138,8 @@ class AftersaleRequest:
     can_buyer_keep_item: bool | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     partial_refund: Money | None = None
-    # The return shipping fee object, under either spelling; numeric strings as Decimal.
-    shipping_fee: dict[str, Any] | None = field(default=None, compare=False)
+    # ``shipping_fee_amount``: who pays the return shipping (an array of objects).
+    shipping_fees: tuple[ReturnShippingFee, ...] = field(default=(), compare=False)
 
     @property
     def deadline(self) -> int | None:
