@@ -1,6 +1,9 @@
 """Marketplace clients for a seller's stored connections, with token refresh done right.
 
 Every feature gets its API clients here: ``tiktok_client_for(shop)`` and ``etsy_client_for(connection)``.
+They make calls with the background retry policy unless the caller passes ``policy=INTERACTIVE`` (the
+OAuth callbacks, the only place a person waits on a marketplace call); ``MARKETPLACE_TIMEOUT`` and
+``MARKETPLACE_BACKOFF_BASE`` can shorten a policy's read timeout and first backoff (tests do).
 Tokens are refreshed shortly before they expire and on an expired-token answer, under a per-connection
 lock in Redis (so two workers never refresh the same token at once — Etsy rotates refresh tokens and a
 second refresh would revoke the first), and the new tokens are written at once on their own connection,
@@ -30,6 +33,7 @@ from connector_app.extensions import db, rq
 from connector_app.marketplaces.errors import AuthorizationLost
 from connector_app.marketplaces.etsy import EtsyAuth, EtsyClient
 from connector_app.marketplaces.http import SharedRateLimiter
+from connector_app.marketplaces.policy import BACKGROUND, TOKEN_CALLS, RetryPolicy
 from connector_app.marketplaces.tiktok import TikTokAuth, TikTokClient
 from connector_app.marketplaces.tiktok.client import REQUESTS_PER_SECOND as TIKTOK_REQUESTS_PER_SECOND
 from connector_app.timeutil import ensure_aware, from_unix, utcnow
@@ -48,13 +52,14 @@ def http_session(name: str) -> requests.Session:
     return _sessions[key]
 
 
-def _timeout() -> tuple[float, float]:
-    return (5.0, float(current_app.config["MARKETPLACE_TIMEOUT"]))
-
-
-def _backoff_base() -> float:
-    """Seconds of the first retry backoff (MARKETPLACE_BACKOFF_BASE; tests make it small)."""
-    return float(current_app.config.get("MARKETPLACE_BACKOFF_BASE", 0.5))
+def configured(policy: RetryPolicy) -> RetryPolicy:
+    """``policy`` within the configured read timeout (MARKETPLACE_TIMEOUT) and first backoff
+    (MARKETPLACE_BACKOFF_BASE; tests make it small)."""
+    config = current_app.config
+    return policy.limited(
+        read_timeout=float(config["MARKETPLACE_TIMEOUT"]),
+        backoff_base=float(config.get("MARKETPLACE_BACKOFF_BASE", 0.5)),
+    )
 
 
 def tiktok_auth() -> TikTokAuth:
@@ -64,14 +69,17 @@ def tiktok_auth() -> TikTokAuth:
         config["TIKTOK_APP_SECRET"],
         config["TIKTOK_AUTH_API_URL"],
         session=http_session("tiktok"),
-        timeout=_timeout(),
+        policy=configured(TOKEN_CALLS),
     )
 
 
 def etsy_auth() -> EtsyAuth:
     config = current_app.config
     return EtsyAuth(
-        config["ETSY_KEYSTRING"], config["ETSY_TOKEN_URL"], session=http_session("etsy"), timeout=_timeout()
+        config["ETSY_KEYSTRING"],
+        config["ETSY_TOKEN_URL"],
+        session=http_session("etsy"),
+        policy=configured(TOKEN_CALLS),
     )
 
 
@@ -168,7 +176,7 @@ def _usable(row) -> None:
         raise AuthorizationLost(message=row.status_reason or "This store needs reconnecting.")
 
 
-def tiktok_client_for(shop: TikTokShop) -> TikTokClient:
+def tiktok_client_for(shop: TikTokShop, policy: RetryPolicy = BACKGROUND) -> TikTokClient:
     """A client for one connected shop; refreshes the authorization's token when needed."""
     authorization = shop.authorization
     if authorization is None or shop.status != CONNECTED:
@@ -183,8 +191,7 @@ def tiktok_client_for(shop: TikTokShop) -> TikTokClient:
         token,
         shop.cipher,
         session=http_session("tiktok"),
-        timeout=_timeout(),
-        backoff_base=_backoff_base(),
+        policy=configured(policy),
         limiter=shop_rate_limiter(shop.cipher),
     )
     client.on_token_expired = lambda: refresh_tiktok(authorization, failed_token=client.access_token)
@@ -208,7 +215,9 @@ def shop_rate_limiter(cipher: str) -> SharedRateLimiter:
     return limiter
 
 
-def tiktok_client_for_authorization(authorization: TikTokAuthorization) -> TikTokClient:
+def tiktok_client_for_authorization(
+    authorization: TikTokAuthorization, policy: RetryPolicy = BACKGROUND
+) -> TikTokClient:
     """A client without a shop (Get Authorized Shops)."""
     _usable(authorization)
     config = current_app.config
@@ -218,24 +227,28 @@ def tiktok_client_for_authorization(authorization: TikTokAuthorization) -> TikTo
         config["TIKTOK_API_URL"],
         authorization.access_token,
         session=http_session("tiktok"),
-        timeout=_timeout(),
-        backoff_base=_backoff_base(),
+        policy=configured(policy),
     )
     client.on_token_expired = lambda: refresh_tiktok(authorization, failed_token=client.access_token)
     return client
 
 
-def etsy_client_for(connection: EtsyConnection) -> EtsyClient:
+def etsy_client_for(connection: EtsyConnection, policy: RetryPolicy = BACKGROUND) -> EtsyClient:
     _usable(connection)
     token = refresh_etsy(connection) if _expiring(connection) else connection.access_token
+    client = etsy_client_with_token(token, policy)
+    client.on_token_expired = lambda: refresh_etsy(connection, failed_token=client.access_token)
+    return client
+
+
+def etsy_client_with_token(access_token: str, policy: RetryPolicy = BACKGROUND) -> EtsyClient:
+    """A client for a token not stored yet (the OAuth callback's first calls)."""
     config = current_app.config
-    client = EtsyClient(
+    return EtsyClient(
         config["ETSY_KEYSTRING"],
         config["ETSY_SHARED_SECRET"],
         config["ETSY_API_URL"],
-        token,
+        access_token,
         session=http_session("etsy"),
-        timeout=_timeout(),
+        policy=configured(policy),
     )
-    client.on_token_expired = lambda: refresh_etsy(connection, failed_token=client.access_token)
-    return client

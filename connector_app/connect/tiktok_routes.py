@@ -20,6 +20,7 @@ from connector_app.connect.models import CONNECTED, TikTokAuthorization
 from connector_app.connect.oauth import tiktok_oauth, token_timeout
 from connector_app.connect.routes import fail
 from connector_app.extensions import db
+from connector_app.marketplaces.policy import INTERACTIVE
 from connector_app.marketplaces.tiktok import Shop, TokenSet
 from connector_app.templating import render_page
 
@@ -60,7 +61,7 @@ def token_set(token: Mapping[str, Any]) -> TokenSet:
 def _authorized_shops(tokens: TokenSet) -> list[Shop]:
     # Not saved yet: a throw-away authorization carries the brand-new token to Get Authorized Shops.
     authorization = TikTokAuthorization(status=CONNECTED, access_token=tokens.access_token)
-    client = tiktok_client_for_authorization(authorization)
+    client = tiktok_client_for_authorization(authorization, INTERACTIVE)  # the seller waits on this page
     client.on_token_expired = None  # a token issued a second ago cannot be renewed from an unsaved row
     return client.get_authorized_shops()
 

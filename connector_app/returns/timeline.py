@@ -16,6 +16,7 @@ from redis.exceptions import RedisError
 from connector_app.connect.clients import tiktok_client_for
 from connector_app.extensions import db, rq
 from connector_app.marketplaces.errors import MarketplaceError
+from connector_app.marketplaces.policy import INTERACTIVE
 from connector_app.marketplaces.tiktok.types import ReturnRecord
 from connector_app.returns.models import KIND_RETURN, ReturnRequest, ReturnStatusChange
 from connector_app.returns.tabs import status_label
@@ -25,7 +26,6 @@ from connector_app.timeutil import to_unix
 log = logging.getLogger(__name__)
 
 RECORDS_TTL_SECONDS = 60
-DETAIL_MAX_ATTEMPTS = 2  # a page view waits for one retry at most, not a background job's six
 
 
 @dataclass(frozen=True)
@@ -78,8 +78,7 @@ def marketplace_records(request: ReturnRequest) -> tuple[list[ReturnRecord], str
     if cached is not None:
         return cached, None
     try:
-        client = tiktok_client_for(request.shop)
-        client._http.max_attempts = DETAIL_MAX_ATTEMPTS
+        client = tiktok_client_for(request.shop, INTERACTIVE)
         records = client.get_return_records(request.request_id)
     except MarketplaceError as exc:
         log.info("return records of %s unavailable: %r", request.request_id, exc)

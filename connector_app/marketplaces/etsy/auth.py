@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import requests
 
 from ..errors import AuthorizationLost, MalformedResponse, MarketplaceError, RateLimited, ServerError
-from ..http import HttpTransport, Timeout, load_json, not_yet_processed, parse_retry_after
+from ..http import HttpTransport, load_json, not_yet_processed, parse_retry_after
+from ..policy import TOKEN_CALLS, RetryPolicy
 from . import parsing
 from .parsing import MARKETPLACE
 from .types import EtsyTokenSet
@@ -44,16 +44,13 @@ class EtsyAuth:
         keystring: str,
         token_url: str,
         session: requests.Session | None = None,
-        timeout: Timeout = (5, 30),
+        policy: RetryPolicy = TOKEN_CALLS,
         *,
-        max_attempts: int = 4,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.keystring = keystring
         self.token_url = token_url
-        self._http = HttpTransport(
-            marketplace=MARKETPLACE, session=session, timeout=timeout, max_attempts=max_attempts, sleep=sleep
-        )
+        self._http = HttpTransport(marketplace=MARKETPLACE, session=session, policy=policy, sleep=sleep)
 
     def _post(self, form: dict[str, str], *, refreshing: bool) -> EtsyTokenSet:
         def attempt() -> EtsyTokenSet:
