@@ -11,7 +11,10 @@ def init_app(app: Flask) -> None:
     from flask import url_for
     from werkzeug.routing import BuildError
 
-    from connector_app.actions import services
+    from connector_app.actions import panels
+    from connector_app.actions.decisions import allowed_decisions, decision_label
+    from connector_app.actions.forms import new_idempotency_key
+    from connector_app.returns.signals import detail_panels, timeline_entries
 
     def request_url(return_request) -> str:
         """The request's detail page (returns feature), or its respond panel page as a fallback."""
@@ -22,10 +25,13 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def action_helpers() -> dict:
+        # Pure helpers only: no query runs from a template (the views gather the history).
         return {
-            "allowed_decisions": services.allowed_decisions,
-            "action_history": services.history_for,
-            "new_idempotency_key": services.new_idempotency_key,
-            "decision_label": services.decision_label,
+            "allowed_decisions": allowed_decisions,
+            "new_idempotency_key": new_idempotency_key,
+            "decision_label": decision_label,
             "request_url": request_url,
         }
+
+    detail_panels.connect(panels.respond_panel)
+    timeline_entries.connect(panels.decision_entries)

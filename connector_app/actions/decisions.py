@@ -120,3 +120,14 @@ def decisions_for(next_action: str | None) -> tuple[Decision, ...]:
 
 def approve_decision_for(next_action: str | None) -> Decision | None:
     return next((d for d in decisions_for(next_action) if d.verb == APPROVE), None)
+
+
+def decision_label(name: str) -> str:
+    """The button text of a decision name (``APPROVE_REFUND`` → "Approve refund")."""
+    decision = DECISIONS_BY_SLUG.get(name.lower())
+    return decision.label if decision else name.replace("_", " ").capitalize()
+
+
+def allowed_decisions(request) -> tuple[Decision, ...]:
+    """The decisions TikTok accepts now on ``request`` (a ``ReturnRequest``)."""
+    return decisions_for(request.next_action)

@@ -1,13 +1,16 @@
-"""Returns grid routes: the grid, its live-refresh probe, the CSV export and the request detail.
+"""Returns grid routes: the grid, its live-refresh probe, the CSV export, the request detail and its
+timeline.
 
-Views load through the tenancy helpers, then render; they never write. Reading with htmx swaps only
-the table region (a block of the same template) and updates every tab count out of band.
+Views load through the tenancy helpers, then render; they never write and never call a marketplace.
+Reading with htmx swaps only the table region (a block of the same template) and updates every tab
+count out of band. Other features' panels on the detail page answer the ``detail_panels`` signal.
 """
 
 from __future__ import annotations
 
 from flask import Response, abort, render_template, request, stream_with_context, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from connector_app.connect.models import TikTokShop
 from connector_app.extensions import db
@@ -17,6 +20,7 @@ from connector_app.returns.export import generate_csv
 from connector_app.returns.grid_context import grid_context, load_shops, parse_params
 from connector_app.returns.listing_links import listing_urls
 from connector_app.returns.models import ReturnRequest
+from connector_app.returns.signals import detail_panels
 from connector_app.returns.timeline import build_timeline
 from connector_app.templating import is_htmx, render_page
 from connector_app.tenancy import for_seller, get_for_seller_or_404
@@ -62,12 +66,16 @@ def export():
     return response
 
 
+def _load(request_id: str) -> ReturnRequest:
+    if len(request_id) > 64 or not request_id.isprintable():
+        abort(404)  # no marketplace id looks like that (and PostgreSQL refuses NUL bytes)
+    return get_for_seller_or_404(ReturnRequest, request_id=request_id)
+
+
 @bp.get("/<request_id>")
 @login_required
 def detail(request_id: str):
-    if len(request_id) > 64 or not request_id.isprintable():
-        abort(404)  # no marketplace id looks like that (and PostgreSQL refuses NUL bytes)
-    row: ReturnRequest = get_for_seller_or_404(ReturnRequest, request_id=request_id)
+    row = _load(request_id)
     items = q.line_items_for(current_user.id, [row.id]).get(row.id, [])
     shops = db.session.scalars(for_seller(TikTokShop)).all()
     response = render_page(
@@ -78,10 +86,29 @@ def detail(request_id: str):
         listings=listing_urls(current_user.id, [i.seller_sku for i in items if i.seller_sku]),
         shop=row.shop,
         several_shops=len(shops) > 1,
-        timeline=build_timeline(row),
+        panels=_panels(row),
         back_url=request.args.get("back") if _local(request.args.get("back")) else url_for(".index"),
         fragment=is_htmx(),
     )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _panels(row: ReturnRequest) -> list[Markup]:
+    """Other features' panels for this request, each rendered from its own (autoescaped) template."""
+    return [
+        Markup(render_template(name, **context))  # noqa: S704 -- the output of an autoescaped template
+        for _, (name, context) in detail_panels.send(row)
+    ]
+
+
+@bp.get("/<request_id>/timeline")
+@login_required
+def timeline(request_id: str):
+    """What happened on a request, from what is stored (the detail page loads it lazily). While TikTok's
+    records are being fetched by a job, the fragment says so and asks again."""
+    row = _load(request_id)
+    response = render_page("returns/timeline.html", "timeline", row=row, timeline=build_timeline(row))
     response.headers["Cache-Control"] = "no-store"
     return response
 

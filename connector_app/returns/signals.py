@@ -13,6 +13,13 @@ _signals = Namespace()
 
 requests_changed = _signals.signal("requests-changed")
 
+detail_panels = _signals.signal("detail-panels")
+"""sent by the returns detail view with the ReturnRequest; receivers return (template, context)"""
+
+timeline_entries = _signals.signal("timeline-entries")
+"""sent by the timeline view with the ReturnRequest; receivers return a list of
+``returns.timeline.TimelineEntry`` (for example the seller's own decisions)"""
+
 
 def notify_requests_changed(seller_id: int, request_pks: list[int], source: str) -> None:
     if request_pks:

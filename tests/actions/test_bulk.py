@@ -58,7 +58,7 @@ def test_bulk_without_javascript_redirects_to_a_progress_page(app, logged_in, wa
 
     response = logged_in.post_form("/actions/bulk", {"idempotency_key": key, "request_ids": [item["id"]]})
 
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"/actions/bulk/{key}")
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/actions/bulk/{key}")
     run_jobs(app)
     page = logged_in.get(f"/actions/bulk/{key}")
     assert page.status_code == 200 and "Approved 1 of 1" in page.get_data(as_text=True)

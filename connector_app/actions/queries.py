@@ -1,0 +1,56 @@
+"""What the actions feature reads: decisions, their history and their jobs (every query scoped by seller)."""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+
+from connector_app.actions.models import FAILED, PENDING, ActionAudit, BulkAction
+from connector_app.extensions import db
+from connector_app.returns.models import ReturnRequest
+from connector_app.tenancy import for_seller, get_for_seller
+from connector_app.transactions import JobOutbox
+
+
+def find_audit(seller_id: int, idempotency_key: str) -> ActionAudit | None:
+    return get_for_seller(ActionAudit, seller_id, idempotency_key=idempotency_key)
+
+
+def history_for(request: ReturnRequest, limit: int = 10) -> list[ActionAudit]:
+    """The latest decisions taken on one request, newest first."""
+    query = (
+        for_seller(ActionAudit, request.seller_id)
+        .where(ActionAudit.request_pk == request.id)
+        .order_by(ActionAudit.created_at.desc(), ActionAudit.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+def job_for(seller_id: int, job_id: str) -> BulkAction | None:
+    return get_for_seller(BulkAction, seller_id, id=job_id)
+
+
+def waiting_for_queue(job: BulkAction) -> bool:
+    """True while a run of ``job`` committed but could not be put on the queue yet (Redis down)."""
+    query = select(JobOutbox.args).where(
+        or_(JobOutbox.job_id == job.id, JobOutbox.job_id.startswith(f"{job.id}-again-", autoescape=True))
+    )
+    return any(list(args or ()) == [job.seller_id, job.id] for args in db.session.scalars(query.limit(20)))
+
+
+def audits_to_send(job: BulkAction) -> list[int]:
+    """Ids of the job's decisions without TikTok's final answer (pending, or failed before)."""
+    query = (
+        for_seller(ActionAudit, job.seller_id)
+        .where(ActionAudit.bulk_id == job.id, ActionAudit.state.in_((PENDING, FAILED)))
+        .order_by(ActionAudit.id)
+    )
+    return list(db.session.scalars(query.with_only_columns(ActionAudit.id)))
+
+
+def audit_to_send(seller_id: int, audit_id: int) -> ActionAudit | None:
+    """The decision, unless another run got TikTok's final answer for it meanwhile."""
+    audit = db.session.scalars(
+        for_seller(ActionAudit, seller_id).where(ActionAudit.id == audit_id)
+    ).one_or_none()
+    return audit if audit is not None and audit.state in (PENDING, FAILED) else None
