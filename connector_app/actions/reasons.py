@@ -2,8 +2,9 @@
 
 The reasons depend on the request's kind and stage (the decision: REJECT_REFUND, REJECT_RECEIVED_PACKAGE,
 REJECT_CANCELLATION …) and on the market (the shop), so they are cached under the seller's id, the
-shop's id and the decision's name — never under the seller alone, whose shops may be in different markets.
-An entry is served for a day; after an hour it is refreshed in the background while still being served.
+shop's ids (ours and TikTok's) and the decision's name — never under the seller alone, whose shops
+may be in different markets. An entry is served for a day; after an hour it is refreshed in the
+background while still being served.
 """
 
 from __future__ import annotations
@@ -35,7 +36,9 @@ class Reasons:
 
 
 def _key(request: ReturnRequest, decision: Decision) -> str:
-    return fetched.key("reject-reasons", request.seller_id, request.tiktok_shop_id, decision.name)
+    # The shop by our id and TikTok's: a reconnected shop that reused a row id never inherits reasons.
+    shop = request.shop
+    return fetched.key("reject-reasons", request.seller_id, shop.id, shop.shop_id, decision.name)
 
 
 def for_request(request: ReturnRequest, decision: Decision) -> Reasons:

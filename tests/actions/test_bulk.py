@@ -69,3 +69,44 @@ def test_bulk_with_nothing_selected_explains_what_to_do(logged_in):
 
     assert response.status_code == 400
     assert "Select at least one request" in response.get_data(as_text=True)
+
+
+def test_a_bulk_started_while_the_queue_is_down_says_so_and_runs_once_the_queue_is_back(
+    app, logged_in, waiting, sandbox, monkeypatch
+):
+    from datetime import timedelta
+
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from connector_app import transactions
+    from connector_app.extensions import rq
+    from connector_app.timeutil import utcnow
+
+    _, items = waiting("SELLER_RESPOND_REFUND", 2)
+    key = "queue-down-bulk-key-0123456789"
+
+    def unreachable(*args, **kwargs):
+        raise RedisConnectionError("Connection refused")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(transactions, "_put_on_queue", unreachable)
+        started = logged_in.htmx(
+            "POST", "/actions/bulk", {"idempotency_key": key, "request_ids": [i["id"] for i in items]}
+        )
+        polled = logged_in.htmx("GET", f"/actions/bulk/{key}")
+
+    assert started.status_code == 200 and "Waiting for the job queue" in started.get_data(as_text=True)
+    assert polled.status_code == 200 and "Waiting for the job queue" in polled.get_data(as_text=True)
+    assert rq.queue.count == 0 and all(
+        r["next_action"] == "SELLER_RESPOND_REFUND" for r in sandbox.server.all_requests() if r in items
+    )
+
+    with app.app_context():  # the scheduler's sweep, once Redis answers again
+        assert transactions.flush_outbox(now=utcnow() + timedelta(minutes=1)) == 1
+    assert "Waiting for the job queue" not in logged_in.htmx("GET", f"/actions/bulk/{key}").get_data(
+        as_text=True
+    )
+    assert run_jobs(app) == 1
+
+    done = logged_in.htmx("GET", f"/actions/bulk/{key}")
+    assert done.status_code == 286 and "Approved 2 of 2" in done.get_data(as_text=True)
