@@ -31,9 +31,14 @@ def job_for(seller_id: int, job_id: str) -> BulkAction | None:
 
 
 def waiting_for_queue(job: BulkAction) -> bool:
-    """True while a run of ``job`` committed but could not be put on the queue yet (Redis down)."""
+    """True while a run of ``job`` committed but could not be put on the queue (Redis was down).
+
+    Only an outbox row whose enqueue already failed counts: a row of the request being answered has
+    not been tried yet (it is queued when this request commits).
+    """
     query = select(JobOutbox.args).where(
-        or_(JobOutbox.job_id == job.id, JobOutbox.job_id.startswith(f"{job.id}-again-", autoescape=True))
+        or_(JobOutbox.job_id == job.id, JobOutbox.job_id.startswith(f"{job.id}-again-", autoescape=True)),
+        JobOutbox.attempts > 0,
     )
     return any(list(args or ()) == [job.seller_id, job.id] for args in db.session.scalars(query.limit(20)))
 

@@ -70,6 +70,7 @@ def test_every_approval_is_sent_and_the_request_moves_on(
     started = response.get_data(as_text=True)
     assert 'id="action-panel"' in started and 'role="progressbar"' in started
     assert 'hx-trigger="every 1s"' in started and "to TikTok…" in started
+    assert "Waiting for the job queue" not in started
     assert remote(sandbox, item["id"])["next_action"] == action  # nothing was sent by the request
     assert run_jobs(app) == 1
     finished = logged_in.htmx("GET", f"/actions/bulk/{key}")
