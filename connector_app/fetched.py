@@ -80,6 +80,16 @@ def _put(name: str, data: dict, ttl: int) -> None:
         log.warning("could not store %s", name, exc_info=True)
 
 
+def forget(names: list[str]) -> None:
+    """Drop entries that are out of date: the next read queues a fresh fetch."""
+    if not names:
+        return
+    try:
+        rq.connection.delete(*names)
+    except (RedisError, OSError):
+        log.warning("could not forget %d stored entries", len(names), exc_info=True)
+
+
 def refresh_soon(name: str, func: str, *args: object, timeout: int = 120) -> bool:
     """Queue ``func(*args)`` (a dotted path) unless a refresh of ``name`` is already queued or running.
 

@@ -91,6 +91,19 @@ def fetch_records(seller_id: int, request_pk: int) -> None:
     fetched.store(key, [asdict(record) for record in records], ttl=RECORDS_KEEP_SECONDS)
 
 
+def forget_records(sender, *, seller_id: int, request_pks: list[int], source: str, **_) -> None:
+    """``requests_changed`` receiver: after the seller's own decision, TikTok's stored records of the
+    request are out of date (they lack the decision), so the next look fetches them again."""
+    if source != "action":
+        return  # syncs and webhooks change many requests nobody is looking at: the records just age out
+    rows = db.session.scalars(
+        for_seller(ReturnRequest, seller_id).where(
+            ReturnRequest.id.in_(request_pks), ReturnRequest.kind == KIND_RETURN
+        )
+    ).all()
+    fetched.forget([_key(row) for row in rows])
+
+
 _ROLE_NAMES = {"BUYER": "Buyer", "SELLER": "Seller", "OPERATOR": "TikTok Shop", "SYSTEM": "TikTok Shop"}
 
 

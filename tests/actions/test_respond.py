@@ -250,3 +250,22 @@ def test_a_failed_send_is_retried_with_the_same_key_and_acts_once(app, logged_in
     assert audit.state == "succeeded" and audit.attempts == 2
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(ActionAudit)) == 1
+
+
+def test_the_timeline_shows_the_decision_and_tiktoks_fresh_records_after_it(app, logged_in, waiting, sandbox):
+    _, [item] = waiting("SELLER_RESPOND_RETURN")
+    timeline = f"/returns/{item['id']}/timeline"
+    logged_in.get(timeline)
+    run_jobs(app)  # TikTok's records, as stored before the decision
+    before = logged_in.get(timeline).get_data(as_text=True)
+    assert "Loading" not in before and '<span class="muted">Seller</span>' not in before
+    url = f"/actions/{item['id']}/approve_return"
+    logged_in.post_form(url, {"idempotency_key": form_key(logged_in.get(url).get_data(as_text=True))})
+    run_jobs(app)
+
+    refetching = logged_in.get(timeline).get_data(as_text=True)
+    assert "Loading TikTok Shop's own history" in refetching  # the stored records were out of date
+    assert "Approve return" in refetching and "seller@example.com (in this app)" in refetching
+    run_jobs(app)
+    after = logged_in.get(timeline).get_data(as_text=True)
+    assert after.count('<span class="muted">Seller</span>') == 1  # TikTok's record of the approval
