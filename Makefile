@@ -5,14 +5,20 @@ VENV := .venv
 BIN := $(VENV)/bin
 VENDOR := connector_app/static/vendor
 
-.PHONY: install assets run test lint format bench migrate
+.PHONY: install assets run test lint format bench migrate lock
 
 install: $(VENV)/.installed $(VENDOR)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# Exact versions from requirements.lock (`make lock` rewrites it from pyproject.toml's ranges).
+$(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
+
+lock: $(VENV)/.installed
+	$(BIN)/pip-compile --quiet --extra dev --strip-extras --no-emit-index-url --no-emit-find-links \
+		--output-file requirements.lock pyproject.toml
 
 $(VENDOR)/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -30,9 +36,11 @@ test: install
 	bash scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Style (ruff) and architecture (import-linter: the contracts in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff format .

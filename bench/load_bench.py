@@ -2,7 +2,7 @@
 
 Seeds a fresh database (``--database-url``, PostgreSQL by default; ``sqlite`` for a scratch SQLite file)
 with ``--sellers`` sellers of ``--requests`` requests each, starts the whole product with
-``tests.stack.Stack`` (gunicorn with ``--web-workers`` processes, ``--rq-workers`` RQ workers, cron, and
+``devtools.stack.Stack`` (gunicorn with ``--web-workers`` processes, ``--rq-workers`` RQ workers, cron, and
 the sandbox marketplace changing requests and sending their webhooks every ``--tick`` seconds), connects
 one more seller's shop to the sandbox for real, then:
 
@@ -44,9 +44,10 @@ from connector_app.connect.services import save_tiktok_connection
 from connector_app.extensions import db
 from connector_app.marketplaces.tiktok import TikTokClient
 from connector_app.returns.tabs import TABS
-from connector_app.settings.services import set_sync_interval
-from connector_app.sync.models import SyncRun, WebhookEvent
-from tests.stack import BASE_DIR, BIN, Stack
+from connector_app.sync.models import SyncRun
+from connector_app.sync.schedule import set_sync_interval
+from connector_app.webhooks.models import WebhookEvent
+from devtools.stack import BASE_DIR, BIN, Stack
 
 DEFAULT_DATABASE = "postgresql://postgres@127.0.0.1:5432/connector_load"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/10"

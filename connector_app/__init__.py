@@ -45,10 +45,11 @@ def configure(app: Flask, config: type | dict | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from connector_app import transactions
+    from connector_app import embedded, transactions
     from connector_app.extensions import csrf, db, login_manager, migrate, oauth, rq, token_cipher
 
     db.init_app(app)
+    embedded.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     token_cipher.init_app(app)

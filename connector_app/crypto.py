@@ -42,13 +42,13 @@ class EncryptedString(TypeDecorator):
     def process_bind_param(self, value, dialect):
         if value is None:
             return None
-        from connector_app.extensions import token_cipher
-
         return token_cipher.encrypt(value)
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        from connector_app.extensions import token_cipher
-
         return token_cipher.decrypt(bytes(value))
+
+
+# The one cipher of the process, bound to the app by ``init_app``; ``extensions`` re-exports it.
+token_cipher = TokenCipher()

@@ -14,7 +14,6 @@ from cryptography.fernet import Fernet
 from flask import Flask
 from redis import Redis
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 _embedded_redis: dict[str, Redis] = {}
 
@@ -62,7 +61,16 @@ def apply_embedded_defaults(app: Flask) -> None:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
-@event.listens_for(Engine, "connect")
+def init_app(app: Flask) -> None:
+    """Set SQLite's pragmas on this app's engine (only: no listener on every engine of the process)."""
+    from connector_app.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "sqlite" and not event.contains(engine, "connect", _sqlite_pragmas):
+            event.listen(engine, "connect", _sqlite_pragmas)
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     """WAL lets the web and the worker read while the other writes; foreign keys are enforced."""
     module = type(dbapi_connection).__module__

@@ -9,7 +9,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 
-from connector_app.crypto import TokenCipher
+from connector_app.crypto import token_cipher
 from connector_app.queue import RQ
 
 # Named constraints so Alembic can alter them on SQLite and PostgreSQL alike.
@@ -29,4 +29,5 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 oauth = OAuth()
 rq = RQ()
-token_cipher = TokenCipher()
+
+__all__ = ["csrf", "db", "login_manager", "metadata", "migrate", "oauth", "rq", "token_cipher"]

@@ -1,13 +1,14 @@
 """Imports every feature's models so SQLAlchemy (and Alembic autogenerate) know the whole schema."""
 
 from connector_app.accounts.models import LoginFailure, Seller
+from connector_app.accounts.preferences import SellerSettings
 from connector_app.actions.models import ActionAudit, BulkAction
 from connector_app.connect.models import EtsyConnection, TikTokAuthorization, TikTokShop
 from connector_app.listings.models import EtsyListing, EtsyListingSku, ListingRefresh, RestockRecord
 from connector_app.returns.models import ReturnLineItem, ReturnRequest, ReturnStatusChange, ReturnTabCount
-from connector_app.settings.models import SellerSettings
-from connector_app.sync.models import SyncRun, WebhookEvent
+from connector_app.sync.models import SyncRun
 from connector_app.transactions import JobOutbox
+from connector_app.webhooks.models import WebhookEvent
 
 __all__ = [
     "ActionAudit",

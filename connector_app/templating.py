@@ -14,6 +14,7 @@ from flask import Flask, make_response, render_template, request
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
+from connector_app.panels import collect, page_chrome
 from connector_app.timeutil import ensure_aware, localize, utcnow
 
 
@@ -22,10 +23,16 @@ def is_htmx() -> bool:
 
 
 def render_page(template: str, block: str | None = None, status: int = 200, **context):
-    """Full page normally; only ``block`` of the same template for htmx requests."""
+    """Full page normally; only ``block`` of the same template for htmx requests.
+
+    A full page for a logged-in seller also gets ``chrome``: the layout's panels other features
+    answer ``page_chrome`` with (see :mod:`connector_app.panels`), gathered here, before rendering.
+    """
     if block and is_htmx() and not request.headers.get("HX-History-Restore-Request"):
         body = render_block(template, block, **context)
     else:
+        if current_user.is_authenticated and "chrome" not in context:
+            context["chrome"] = collect(page_chrome, seller_id=current_user.id)
         body = render_template(template, **context)
     response = make_response(body, status)
     response.headers.add("Vary", "HX-Request")

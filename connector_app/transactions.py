@@ -3,7 +3,8 @@
 - **Requests.** :func:`init_app` commits the session once, after the view returned a response below
   400 to a writing method (POST, PUT, PATCH, DELETE), and rolls back otherwise. Views and services
   never commit: services ``flush()`` when they need ids or constraint checks. A GET or HEAD never
-  commits (the test suite fails any that does).
+  commits (the test suite fails any that does), except the OAuth callbacks marked
+  :func:`commits_on_get`, which marketplaces call as a GET.
 - **Job steps.** A job wraps each durable step in ``with job_step():`` — commit on success, roll
   back on error — so a SIGKILL loses at most the step in flight.
 - **Enqueue after commit (a transactional outbox).** :func:`enqueue_after_commit` adds a
@@ -23,8 +24,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from redis.exceptions import RedisError
+from rq import Retry
 from sqlalchemy import JSON, DateTime, Integer, String, Text, delete, event, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -58,8 +60,8 @@ class JobOutbox(db.Model):
 def enqueue_after_commit(func: str, *args, job_id: str | None = None, **options) -> str:
     """Queue ``func(*args)`` (a dotted path) once the current transaction commits; returns the job id.
 
-    ``options`` are RQ ``enqueue_call`` keyword arguments (``timeout``, ``result_ttl``, ``description`` …).
-    Nothing is queued if the transaction rolls back.
+    ``options`` are RQ ``enqueue_call`` keyword arguments (``timeout``, ``result_ttl``, ``description`` …),
+    plus ``retry_intervals=[s, …]`` for RQ's retries. Nothing is queued if the transaction rolls back.
     """
     job_id = job_id or uuid.uuid4().hex
     row = JobOutbox(job_id=job_id, func=func, args=list(args), options=dict(options))
@@ -74,6 +76,10 @@ def is_waiting_for_queue(job_id: str) -> bool:
 
 
 def _put_on_queue(func: str, args: list, options: dict, job_id: str) -> None:
+    options = dict(options)
+    intervals = options.pop("retry_intervals", None)  # stored as plain data; RQ wants a Retry
+    if intervals:
+        options["retry"] = Retry(max=len(intervals), interval=list(intervals))
     rq.queue.enqueue_call(func, args=tuple(args), job_id=job_id, **options)
 
 
@@ -168,8 +174,20 @@ def job_step() -> Iterator[None]:
         raise
 
 
+def commits_on_get(view):
+    """Mark a GET view that must write: an OAuth redirect back from a marketplace, which the
+    marketplace sends as a GET by protocol. Every other GET is read-only."""
+    view.commits_on_get = True
+    return view
+
+
+def view_commits_on_get() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "commits_on_get", False))
+
+
 def _end_request(response):
-    if request.method in SAFE_METHODS:
+    if request.method in SAFE_METHODS and not view_commits_on_get():
         return response  # GET never writes: whatever the session holds is dropped at teardown
     if response.status_code < 400:
         db.session.commit()

@@ -30,8 +30,8 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from connector_app.returns.tabs import TABS, tab_for_status  # noqa: E402
+from devtools.stack import Stack, wait_for  # noqa: E402
 from tests.e2e.marketplace import expected_tab_counts, sandbox_counts, sandbox_request, shops_of  # noqa: E402
-from tests.stack import Stack, wait_for  # noqa: E402
 
 SELLER, ETSY_USER, REGION = "Lindenhof Atelier", "lindenhofatelier", "GB"
 DEFAULT_DATABASE = "postgresql://postgres@127.0.0.1:5432/connector_scaleout"

@@ -4,4 +4,4 @@ The suite runs on the embedded defaults (SQLite + embedded Redis) unless TEST_DA
 TEST_REDIS_URL point it at real servers. With pytest-xdist each worker gets its own database.
 """
 
-pytest_plugins = ["tests.fixtures.app", "tests.fixtures.factories"]
+pytest_plugins = ["tests.fixtures.app", "tests.fixtures.factories", "tests.fixtures.guards"]

@@ -14,7 +14,7 @@ def init_app(app: Flask) -> None:
     from connector_app.actions import panels
     from connector_app.actions.decisions import allowed_decisions, decision_label
     from connector_app.actions.forms import new_idempotency_key
-    from connector_app.returns.signals import detail_panels, timeline_entries
+    from connector_app.returns.signals import detail_panels, grid_panels, timeline_entries
 
     def request_url(return_request) -> str:
         """The request's detail page (returns feature), or its respond panel page as a fallback."""
@@ -33,5 +33,6 @@ def init_app(app: Flask) -> None:
             "request_url": request_url,
         }
 
-    detail_panels.connect(panels.respond_panel)
-    timeline_entries.connect(panels.decision_entries)
+    detail_panels.connect(panels.respond_panel, weak=False)
+    grid_panels.connect(panels.bulk_toolbar, weak=False)
+    timeline_entries.connect(panels.decision_entries, weak=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from connector_app.actions import queries
 from connector_app.actions.decisions import decision_label
 from connector_app.actions.models import FAILED, PENDING, REFUSED, SKIPPED
+from connector_app.panels import Panel
 from connector_app.returns.models import ReturnRequest
 from connector_app.returns.timeline import TimelineEntry
 from connector_app.timeutil import to_unix
@@ -17,9 +18,15 @@ _OUTCOME = {
 }
 
 
-def respond_panel(request: ReturnRequest, **_) -> tuple[str, dict]:
+def respond_panel(_sender, *, request: ReturnRequest, **_) -> Panel:
     """``detail_panels``: the respond panel with the request's decisions so far."""
-    return "actions/_panel.html", {"return_request": request, "history": queries.history_for(request)}
+    context = {"return_request": request, "history": queries.history_for(request)}
+    return Panel("actions/_panel.html", context, order=10)
+
+
+def bulk_toolbar(_sender, **_) -> Panel:
+    """``grid_panels``: approve the ticked rows together."""
+    return Panel("actions/_bulk_toolbar.html", {}, slot="toolbar")
 
 
 def _how(audit) -> str:
@@ -27,7 +34,7 @@ def _how(audit) -> str:
     return "bulk approval in this app" if in_bulk else "in this app"
 
 
-def decision_entries(request: ReturnRequest, **_) -> list[TimelineEntry]:
+def decision_entries(_sender, *, request: ReturnRequest, **_) -> list[TimelineEntry]:
     """``timeline_entries``: the seller's own decisions — who, when, what, why."""
     entries = []
     for audit in queries.history_for(request, limit=50):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from connector_app.actions.models import FAILED, PENDING, ActionAudit, BulkAction
 from connector_app.extensions import db
@@ -28,6 +30,29 @@ def history_for(request: ReturnRequest, limit: int = 10) -> list[ActionAudit]:
 
 def job_for(seller_id: int, job_id: str) -> BulkAction | None:
     return get_for_seller(BulkAction, seller_id, id=job_id)
+
+
+def load_results(job: BulkAction) -> list[ActionAudit]:
+    """The job's decisions with their requests, loaded here so the progress template runs no query."""
+    results = job.results
+    pks = {audit.request_pk for audit in results}
+    requests = db.session.scalars(
+        for_seller(ReturnRequest, job.seller_id).where(ReturnRequest.id.in_(pks))
+    ).all()
+    by_pk = {row.id: row for row in requests}
+    for audit in results:
+        set_committed_value(audit, "request", by_pk.get(audit.request_pk))
+    return results
+
+
+def load_summary(request: ReturnRequest) -> ReturnRequest:
+    """The request with its shop and line items, which the confirmation step shows."""
+    return db.session.scalars(
+        for_seller(ReturnRequest, request.seller_id)
+        .where(ReturnRequest.id == request.id)
+        .options(joinedload(ReturnRequest.shop), selectinload(ReturnRequest.line_items))
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def waiting_for_queue(job: BulkAction) -> bool:

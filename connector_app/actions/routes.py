@@ -62,7 +62,7 @@ def respond(request_id: str, decision: str):
         existing = queries.find_audit(current_user.id, form.idempotency_key.data or "")
         if existing is not None and existing.request_pk == return_request.id:
             return job_response(services.resume(existing))
-    context = {"return_request": return_request, "decision": chosen, "form": form}
+    context = {"return_request": queries.load_summary(return_request), "decision": chosen, "form": form}
     if chosen not in allowed_decisions(return_request):
         return render_page("actions/confirm.html", "confirm", status=409, unavailable=True, **context)
     if chosen.is_reject:
@@ -109,6 +109,7 @@ def show_job(job: BulkAction, *, repeated: bool = False):
     """The progress fragment of a decision job; 286 (htmx stops polling) once it finished."""
     finished = job.state == FINISHED
     waiting = not finished and queries.waiting_for_queue(job)
+    queries.load_results(job)
     audit = job.single
     if audit is not None:  # one decision: its progress lives in the request's respond panel
         context = panel_context(

@@ -9,9 +9,9 @@ from connector_app.connect import etsy_routes, routes, tiktok_routes  # noqa: E4
 
 
 def init_app(app: Flask) -> None:
-    from connector_app.connect.guide import connection_alerts
+    from connector_app.connect.guide import alerts_panel
     from connector_app.connect.oauth import register_clients
+    from connector_app.panels import page_chrome
 
     register_clients()
-    # A callable: the banner's queries run only when a full page renders it, once per request.
-    app.jinja_env.globals["connection_alerts"] = connection_alerts
+    page_chrome.connect(alerts_panel, weak=False)  # the banner on every full page

@@ -15,10 +15,10 @@ from connector_app.connect.clients import etsy_client_with_token
 from connector_app.connect.failures import ETSY_NO_SHOP, FlowFailed, explain
 from connector_app.connect.oauth import ETSY_SCOPES, etsy_oauth, token_timeout
 from connector_app.connect.routes import fail
-from connector_app.extensions import db
 from connector_app.marketplaces.errors import MarketplaceError
 from connector_app.marketplaces.etsy import parse_token_response
 from connector_app.marketplaces.policy import INTERACTIVE
+from connector_app.transactions import commits_on_get
 
 log = logging.getLogger(__name__)
 FLOW_ERRORS = (AuthlibBaseError, MarketplaceError, FlowFailed, requests.RequestException, ValueError)
@@ -40,6 +40,7 @@ def etsy_start():
 
 @bp.get("/etsy/callback")
 @login_required
+@commits_on_get
 def etsy_callback():
     retry = url_for("connect.etsy_start")
     try:
@@ -53,7 +54,6 @@ def etsy_callback():
         saved = services.save_etsy_connection(
             current_user.id, tokens, me, shop, scopes=str(token.get("scope") or ETSY_SCOPES)
         )
-        db.session.commit()
     except services.ConnectFailed as exc:
         return fail("etsy", str(exc), retry)
     except IntegrityError:
@@ -61,19 +61,8 @@ def etsy_callback():
         return fail("etsy", services.CLAIMED.format(name="This Etsy shop"), retry)
     except FLOW_ERRORS as exc:
         return fail("etsy", explain(exc, "Etsy"), retry)
-    _refresh_listings_soon(saved.connection)
     message = f"Connected your Etsy shop {saved.connection.shop_name}."
     if saved.replaced is not None:
         message += f" {saved.replaced.shop_name} was disconnected: an account works with one Etsy shop."
     flash(message, "success")
     return redirect(url_for("connect.index"))
-
-
-def _refresh_listings_soon(connection) -> None:
-    """Fetch the new shop's listings now (SKU links, restocking) instead of at the next periodic sweep."""
-    from connector_app.listings.jobs import enqueue_refresh
-
-    try:
-        enqueue_refresh(connection)
-    except Exception:  # the connection is saved; the periodic sweep refreshes the listings anyway
-        log.exception("could not enqueue the listings refresh for Etsy connection %s", connection.id)

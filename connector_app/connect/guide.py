@@ -6,10 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from flask import current_app, g, url_for
-from flask_login import current_user
-from sqlalchemy import func, select
-from sqlalchemy.orm import aliased
+from flask import url_for
 
 from connector_app.connect.models import (
     CONNECTED,
@@ -19,8 +16,9 @@ from connector_app.connect.models import (
     TikTokAuthorization,
     TikTokShop,
 )
+from connector_app.connect.signals import ask_guide_sync_step
 from connector_app.extensions import db
-from connector_app.sync.models import ACTIVE_STATES, FAILED, SUCCEEDED, SyncRun
+from connector_app.panels import Panel
 from connector_app.tenancy import for_seller
 from connector_app.timeutil import ensure_aware, utcnow
 
@@ -60,7 +58,9 @@ class Guide:
     etsy: list[EtsyConnection]
     etsy_previous: EtsyConnection | None
     shops: list[ShopLine]
-    runs: list[SyncRun] = field(default_factory=list)
+    runs: list = field(default_factory=list)  # the latest sync run of each connected shop
+    active_runs: list = field(default_factory=list)
+    failed_runs: list = field(default_factory=list)
     sync_available: bool = False
 
     @property
@@ -73,14 +73,6 @@ class Guide:
 
     def step(self, key: str) -> Step:
         return next(s for s in self.steps if s.key == key)
-
-    @property
-    def active_runs(self) -> list[SyncRun]:
-        return [r for r in self.runs if r.state in ACTIVE_STATES]
-
-    @property
-    def failed_runs(self) -> list[SyncRun]:
-        return [r for r in self.runs if r.state == FAILED]
 
 
 def _expiring(authorization: TikTokAuthorization | None) -> datetime | None:
@@ -100,26 +92,6 @@ def _shop_line(shop: TikTokShop) -> ShopLine:
     return ShopLine(shop, CONNECTED, expires_at=_expiring(authorization))
 
 
-def _latest_runs(seller_id: int, shop_ids: list[int]) -> list[SyncRun]:
-    if not shop_ids:
-        return []
-    earlier = aliased(SyncRun)
-    latest = (
-        select(func.max(earlier.created_at))
-        .where(earlier.tiktok_shop_id == SyncRun.tiktok_shop_id)
-        .scalar_subquery()
-    )
-    query = (
-        for_seller(SyncRun, seller_id)
-        .where(SyncRun.tiktok_shop_id.in_(shop_ids), SyncRun.created_at == latest)
-        .order_by(SyncRun.tiktok_shop_id)
-    )
-    runs: dict[int, SyncRun] = {}
-    for run in db.session.scalars(query):
-        runs.setdefault(run.tiktok_shop_id, run)
-    return list(runs.values())
-
-
 def build_guide(seller_id: int) -> Guide:
     etsy_rows = list(db.session.scalars(for_seller(EtsyConnection, seller_id).order_by(EtsyConnection.id)))
     etsy = [c for c in etsy_rows if c.status != DISCONNECTED]
@@ -131,7 +103,8 @@ def build_guide(seller_id: int) -> Guide:
     )
     lines = [_shop_line(s) for s in shops]
     connected_ids = [line.shop.id for line in lines if line.state == CONNECTED]
-    runs = _latest_runs(seller_id, connected_ids)
+    # Step 4 belongs to the sync feature, which answers for it (connect never imports sync).
+    sync = ask_guide_sync_step(seller_id) if connected_ids else None
 
     etsy_step = Step("etsy", 2, "Connect your Etsy shop")
     if any(c.status == CONNECTED for c in etsy):
@@ -146,14 +119,8 @@ def build_guide(seller_id: int) -> Guide:
     sync_step = Step("sync", 4, "Run your first sync")
     if not connected_ids:
         sync_step.state = WAITING
-    elif any(r.state in ACTIVE_STATES for r in runs):
-        sync_step.state = RUNNING
-    elif any(r.state == SUCCEEDED for r in runs) or any(
-        line.shop.last_sync_ok_at for line in lines if line.state == CONNECTED
-    ):
-        sync_step.state = DONE
-    elif any(r.state == FAILED for r in runs):
-        sync_step.state = FAILED_STATE
+    elif sync is not None:
+        sync_step.state = {"running": RUNNING, "done": DONE, "failed": FAILED_STATE}.get(sync.state, TODO)
 
     steps = [Step("account", 1, "Create your account", DONE), etsy_step, tiktok_step, sync_step]
     current = next((s for s in steps if s.state != DONE and s.state != WAITING), None)
@@ -164,8 +131,10 @@ def build_guide(seller_id: int) -> Guide:
         etsy=etsy,
         etsy_previous=previous,
         shops=lines,
-        runs=runs,
-        sync_available="sync.start" in current_app.view_functions,
+        runs=sync.runs if sync else [],
+        active_runs=sync.active if sync else [],
+        failed_runs=[r for r in sync.runs if r.state == "failed"] if sync else [],
+        sync_available=sync is not None and sync.available,
     )
 
 
@@ -227,10 +196,12 @@ def _alerts(seller_id: int) -> list[Alert]:
     return alerts
 
 
-def connection_alerts() -> list[Alert]:
-    """The logged-in seller's connection problems, computed once per request (for the banner)."""
-    if not current_user.is_authenticated:
-        return []
-    if "connect_alerts" not in g:
-        g.connect_alerts = _alerts(current_user.id)
-    return g.connect_alerts
+def connection_alerts(seller_id: int) -> list[Alert]:
+    """The seller's connection problems, for the banner."""
+    return _alerts(seller_id)
+
+
+def alerts_panel(_sender, *, seller_id: int) -> Panel | None:
+    """``page_chrome`` answer: the "needs reconnecting" banner, when there is something to say."""
+    alerts = connection_alerts(seller_id)
+    return Panel("connect/_alerts.html", {"alerts": alerts}, slot="banner") if alerts else None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from connector_app.crypto import EncryptedString
@@ -83,13 +83,6 @@ class TikTokShop(SellerOwned, db.Model):
     status: Mapped[str] = mapped_column(String(20), default=CONNECTED)
     status_reason: Mapped[str | None] = mapped_column(Text)
     connected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    # Sync bookkeeping (owned by the sync feature).
-    sync_interval_minutes: Mapped[int] = mapped_column(Integer, default=15)  # 0 = automatic sync off
-    next_sync_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
-    last_sync_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_sync_ok_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    returns_high_water: Mapped[int | None] = mapped_column(Integer)  # max update_time seen (unix s)
-    cancellations_high_water: Mapped[int | None] = mapped_column(Integer)
 
     authorization: Mapped[TikTokAuthorization | None] = relationship(back_populates="shops")
 

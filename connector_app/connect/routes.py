@@ -36,7 +36,6 @@ def _confirm_or_act(template: str, action, done: str, **context):
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit() and form.confirmed:
         action()
-        db.session.commit()
         flash(done, "success")
         return redirect(url_for("connect.index"))
     return render_page(template, form=ConfirmForm(formdata=None), **context)

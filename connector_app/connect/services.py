@@ -22,10 +22,10 @@ from connector_app.connect.models import (
     TikTokAuthorization,
     TikTokShop,
 )
+from connector_app.connect.signals import etsy_connected, shop_connected, shop_disconnected
 from connector_app.extensions import db
 from connector_app.marketplaces.etsy import EtsyMe, EtsyShop, EtsyTokenSet
 from connector_app.marketplaces.tiktok import Shop, TokenSet
-from connector_app.returns.services import ensure_tab_counts
 from connector_app.tenancy import for_seller
 from connector_app.timeutil import ensure_aware, from_unix, utcnow
 
@@ -94,6 +94,7 @@ def save_etsy_connection(
         disconnect_etsy(other)
         replaced = other
     db.session.flush()
+    etsy_connected.send(connection, replaced=replaced)  # listings refreshes its cache (after commit)
     log.info("seller %s connected Etsy shop %s", seller_id, shop.shop_id)
     return EtsySaved(connection, replaced)
 
@@ -129,7 +130,8 @@ def save_tiktok_connection(
 ) -> list[TikTokShop]:
     """Store the authorization's tokens and connect (or re-link) the chosen ``shops`` of it.
 
-    Each connected shop gets its tab counters and is due for its first sync at once.
+    Sends ``shop_connected`` for each shop (returns creates its tab counters, sync makes it due for
+    its first sync at once).
     """
     check_tiktok_claim(seller_id, tokens)
     authorization = db.session.scalar(
@@ -168,10 +170,9 @@ def save_tiktok_connection(
         shop.status = CONNECTED
         shop.status_reason = None
         shop.connected_at = now
-        shop.next_sync_at = now
         db.session.add(shop)
         db.session.flush()
-        ensure_tab_counts(shop)
+        shop_connected.send(shop)  # tab counters, the first sync: other features' business
         connected.append(shop)
     db.session.flush()
     log.info("seller %s connected TikTok shops %s", seller_id, [s.shop_id for s in connected])
@@ -194,9 +195,9 @@ def disconnect_tiktok_shop(shop: TikTokShop) -> None:
     authorization = shop.authorization
     shop.status = DISCONNECTED
     shop.status_reason = None
-    shop.next_sync_at = None
     shop.authorization = None
     db.session.flush()
+    shop_disconnected.send(shop, reason=DISCONNECTED)
     if authorization is not None:
         still_used = db.session.scalar(
             for_seller(TikTokShop, authorization.seller_id).where(
@@ -224,7 +225,7 @@ def mark_shop_deauthorized(shop_id: str, reason: str) -> TikTokShop | None:
     message = f"TikTok Shop reported that the app's access was removed ({reason.rstrip('. ')})."
     shop.status = NEEDS_RECONNECT
     shop.status_reason = message
-    shop.next_sync_at = None
+    shop_disconnected.send(shop, reason=NEEDS_RECONNECT)
     if shop.authorization is not None and shop.authorization.status == CONNECTED:
         shop.authorization.status = NEEDS_RECONNECT
         shop.authorization.status_reason = message

@@ -19,10 +19,10 @@ from connector_app.connect.forms import REGIONS, ShopChoiceForm, region_group
 from connector_app.connect.models import CONNECTED, TikTokAuthorization
 from connector_app.connect.oauth import tiktok_oauth, token_timeout
 from connector_app.connect.routes import fail
-from connector_app.extensions import db
 from connector_app.marketplaces.policy import INTERACTIVE
 from connector_app.marketplaces.tiktok import Shop, TokenSet
 from connector_app.templating import render_page
+from connector_app.transactions import commits_on_get
 
 log = logging.getLogger(__name__)
 REGION_KEY = "connect_tiktok_region"
@@ -68,7 +68,6 @@ def _authorized_shops(tokens: TokenSet) -> list[Shop]:
 
 def _connect(tokens: TokenSet, group: str, shops: list[Shop]):
     connected = services.save_tiktok_connection(current_user.id, tokens, group, shops)
-    db.session.commit()
     names = ", ".join(s.label for s in connected)
     flash(f"Connected your TikTok Shop {names}. Its returns start syncing in a moment.", "success")
     return redirect(url_for("connect.index"))
@@ -76,6 +75,7 @@ def _connect(tokens: TokenSet, group: str, shops: list[Shop]):
 
 @bp.get("/tiktok/callback")
 @login_required
+@commits_on_get
 def tiktok_callback():
     chosen = session.get(REGION_KEY) or {}
     group = chosen.get("group", "ROW")

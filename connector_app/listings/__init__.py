@@ -1,4 +1,9 @@
-"""The Etsy side: a cache of the seller's Etsy listings by SKU, and restocking returned items."""
+"""The Etsy side: a cache of the seller's Etsy listings by SKU, and restocking returned items.
+
+It answers the returns pages' ``detail_panels`` (what to do on Etsy) and ``grid_panels`` (links from
+returned SKUs to their Etsy listings), refreshes a newly connected Etsy shop (``etsy_connected``) and
+restocks completed returns (``requests_changed``).
+"""
 
 from flask import Blueprint, Flask
 
@@ -11,13 +16,14 @@ PERIODIC_SECONDS = 10 * 60
 
 def init_app(app: Flask) -> None:
     from connector_app.commands import register_periodic
-    from connector_app.listings import jobs, services
-    from connector_app.listings.tasks import etsy_tasks_for
-    from connector_app.returns.signals import requests_changed
+    from connector_app.connect.signals import etsy_connected
+    from connector_app.listings import jobs, queries
+    from connector_app.listings.tasks import etsy_tasks_panel
+    from connector_app.returns.signals import detail_panels, requests_changed, sku_links
 
-    requests_changed.connect(jobs.on_requests_changed, weak=False)  # blinker ignores repeat connects
+    # blinker ignores repeat connects of the same receiver
+    requests_changed.connect(jobs.on_requests_changed, weak=False)
+    etsy_connected.connect(jobs.on_etsy_connected, weak=False)
+    detail_panels.connect(etsy_tasks_panel, weak=False)
+    sku_links.connect(queries.sku_links, weak=False)
     register_periodic(app, jobs.periodic_listings_and_restocks, PERIODIC_SECONDS)
-
-    @app.context_processor
-    def listing_helpers() -> dict:
-        return {"etsy_tasks_for": etsy_tasks_for, "listings_for_skus": services.listings_for_skus}

@@ -11,16 +11,17 @@ from datetime import timedelta
 
 from sqlalchemy import exists, func, or_, select
 
+from connector_app.accounts.preferences import SellerSettings
 from connector_app.connect.models import CONNECTED, EtsyConnection
 from connector_app.extensions import db, rq
 from connector_app.listings import restock
-from connector_app.listings.models import CLAIMED, SENDING, ListingRefresh, RestockRecord
+from connector_app.listings.models import CLAIMED, SENDING, ListingRefresh, RestockedRequest, RestockRecord
 from connector_app.listings.services import refresh_listings, refresh_state
 from connector_app.marketplaces.errors import MarketplaceError
 from connector_app.returns.models import ReturnRequest
-from connector_app.settings.models import SellerSettings
 from connector_app.tenancy import get_for_seller
 from connector_app.timeutil import utcnow
+from connector_app.transactions import enqueue_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +47,16 @@ def refresh_listings_job(seller_id: int, connection_id: int) -> None:
 
 
 def enqueue_refresh(connection: EtsyConnection) -> None:
-    """Refresh a shop's listings soon (call after an Etsy shop is connected)."""
-    rq.enqueue(refresh_listings_job, connection.seller_id, connection.id)
+    """Refresh a shop's listings once the current transaction commits."""
+    enqueue_after_commit(
+        "connector_app.listings.jobs.refresh_listings_job", connection.seller_id, connection.id
+    )
+
+
+def on_etsy_connected(connection: EtsyConnection, **_) -> None:
+    """``connect.signals.etsy_connected``: fetch the new shop's listings now (SKU links, restocking)
+    instead of at the next periodic sweep."""
+    enqueue_refresh(connection)
 
 
 def restock_job(seller_id: int, request_pk: int) -> None:
@@ -66,7 +75,7 @@ def restock_candidates(seller_id: int, request_pks: list[int]) -> list[int]:
                 ReturnRequest.id.in_(request_pks),
                 ReturnRequest.request_type == restock.RESTOCK_TYPE,
                 ReturnRequest.status == restock.COMPLETE_STATUS,
-                ReturnRequest.restocked_at.is_(None),
+                ~exists().where(RestockedRequest.request_pk == ReturnRequest.id),
                 ReturnRequest.update_time >= (settings.restock_after or 0),
             )
         )
@@ -111,7 +120,7 @@ def periodic_listings_and_restocks() -> None:
             SellerSettings.restock_on_complete.is_(True),
             ReturnRequest.request_type == restock.RESTOCK_TYPE,
             ReturnRequest.status == restock.COMPLETE_STATUS,
-            ReturnRequest.restocked_at.is_(None),
+            ~exists().where(RestockedRequest.request_pk == ReturnRequest.id),
             ReturnRequest.update_time >= func.coalesce(SellerSettings.restock_after, 0),
             ~exists().where(RestockRecord.request_pk == ReturnRequest.id),
         )

@@ -98,3 +98,15 @@ class RestockRecord(SellerOwned, db.Model):
     claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     sending_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RestockedRequest(SellerOwned, db.Model):
+    """A return whose every returned SKU is back in Etsy stock (owned here, not on the request)."""
+
+    __tablename__ = "restocked_requests"
+    seller_id_indexed = False  # the primary key is the request; every query names it
+
+    request_pk: Mapped[int] = mapped_column(
+        ForeignKey("return_requests.id", ondelete="CASCADE"), primary_key=True
+    )
+    restocked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

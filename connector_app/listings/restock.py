@@ -20,7 +20,7 @@ SKU's quantity raised. So "exactly once" rests on the ``RestockRecord`` row, uni
    the claim (state ``claimed``) is simply retried — no write was attempted.
 
 So a restock is never applied twice; the only cost of a crash inside the PUT is a visible task.
-When every SKU of a request is ``done``, ``ReturnRequest.restocked_at`` is set.
+When every SKU of a request is ``done``, a ``RestockedRequest`` row says so.
 """
 
 from __future__ import annotations
@@ -31,14 +31,23 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
+from connector_app.accounts.preferences import get_settings
 from connector_app.connect.clients import etsy_client_for
 from connector_app.dbutil import insert_ignore
 from connector_app.extensions import db
-from connector_app.listings.models import CHECK, CLAIMED, DONE, NO_MATCH, OPEN_STATES, SENDING, RestockRecord
+from connector_app.listings.models import (
+    CHECK,
+    CLAIMED,
+    DONE,
+    NO_MATCH,
+    OPEN_STATES,
+    SENDING,
+    RestockedRequest,
+    RestockRecord,
+)
 from connector_app.listings.services import connected_etsy, listings_for_skus, refresh_listings, refresh_state
 from connector_app.marketplaces.errors import MarketplaceError
 from connector_app.returns.models import KIND_RETURN, ReturnRequest
-from connector_app.settings.services import get_settings
 from connector_app.tenancy import for_seller
 from connector_app.timeutil import ensure_aware, utcnow
 
@@ -253,10 +262,7 @@ def mark_handled(seller_id: int, request_pk: int, sku: str) -> bool:
 def _finish_if_done(seller_id: int, request_pk: int) -> None:
     """Mark the request restocked once every one of its records is done. Flushes."""
     records = records_for(seller_id, request_pk)
-    if records and all(r.state == DONE for r in records):
-        request = db.session.scalars(
-            for_seller(ReturnRequest, seller_id).where(ReturnRequest.id == request_pk)
-        ).one()
-        if request.restocked_at is None:
-            request.restocked_at = utcnow()
+    done = bool(records) and all(r.state == DONE for r in records)
+    if done and db.session.get(RestockedRequest, request_pk) is None:
+        db.session.add(RestockedRequest(request_pk=request_pk, seller_id=seller_id))
     db.session.flush()

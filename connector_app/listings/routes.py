@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
@@ -10,6 +10,7 @@ from connector_app.extensions import db
 from connector_app.listings import bp, restock, services
 from connector_app.listings.jobs import enqueue_refresh
 from connector_app.listings.models import EtsyListing, ListingRefresh
+from connector_app.listings.tasks import etsy_tasks_for
 from connector_app.returns.models import ReturnRequest
 from connector_app.templating import is_htmx, render_page
 from connector_app.tenancy import for_seller, get_for_seller_or_404
@@ -52,12 +53,12 @@ def restock_handled(request_id: str):
     return_request = get_for_seller_or_404(ReturnRequest, request_id=request_id)
     sku = (request.form.get("sku") or "").strip()[:128]
     closed = restock.mark_handled(current_user.id, return_request.id, sku)
-    db.session.commit()
-    if is_htmx():  # the panel shows the task's state now, whichever way it went
-        db.session.refresh(return_request)
-        return render_page("actions/panel.html", "panel", return_request=return_request)
+    if is_htmx():  # the Etsy panel shows the task's state now, whichever way it went
+        return render_template(
+            "listings/_etsy_tasks.html", rr=return_request, et=etsy_tasks_for(return_request)
+        )
     if closed:
         flash(f"Marked SKU {sku} as handled on Etsy.", "success")
     else:
         flash("That Etsy task is not waiting for you any more; nothing was changed.", "warning")
-    return redirect(url_for("actions.panel", request_id=request_id))
+    return redirect(url_for("returns.detail", request_id=request_id))

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from connector_app.listings.models import CHECK, DONE, NO_MATCH, EtsyListing, RestockRecord
+from connector_app.accounts.preferences import get_settings
+from connector_app.extensions import db
+from connector_app.listings.models import CHECK, DONE, NO_MATCH, EtsyListing, RestockedRequest, RestockRecord
 from connector_app.listings.restock import COMPLETE_STATUS, RESTOCK_TYPE, records_for, returned_quantities
 from connector_app.listings.services import listings_for_skus
+from connector_app.panels import Panel
 from connector_app.returns.models import KIND_CANCELLATION, ReturnRequest
-from connector_app.settings.services import get_settings
 
 
 @dataclass
@@ -18,6 +21,7 @@ class EtsyTasks:
     restock_on: bool = False
     records: list[RestockRecord] = field(default_factory=list)
     listings: dict[str, EtsyListing] = field(default_factory=dict)
+    restocked_at: datetime | None = None  # every returned SKU is back in Etsy stock since then
 
     @property
     def needs_attention(self) -> list[RestockRecord]:
@@ -46,6 +50,8 @@ def etsy_tasks_for(request: ReturnRequest) -> EtsyTasks:
         return tasks  # refund only: nothing comes back
     tasks.restock_on = get_settings(request.seller_id).restock_on_complete
     tasks.records = records_for(request.seller_id, request.id)
+    restocked = db.session.get(RestockedRequest, request.id)
+    tasks.restocked_at = restocked.restocked_at if restocked is not None else None
     if tasks.records:
         return tasks
     items = ", ".join(f"{q} × SKU {sku}" for sku, q in sorted(quantities.items())) or "the returned item"
@@ -59,3 +65,10 @@ def etsy_tasks_for(request: ReturnRequest) -> EtsyTasks:
     else:
         tasks.restock_note = f"When this return completes, {items} will be added back to your Etsy stock."
     return tasks
+
+
+def etsy_tasks_panel(_sender, *, request: ReturnRequest, **_) -> Panel:
+    """``returns.signals.detail_panels`` answer: what the seller must know or do on Etsy."""
+    return Panel(
+        "listings/_etsy_tasks.html", {"rr": request, "et": etsy_tasks_for(request)}, slot="etsy", order=20
+    )

@@ -14,14 +14,14 @@ from flask import request
 from flask_login import current_user
 from redis.exceptions import RedisError
 
+from connector_app.accounts.preferences import PAGE_SIZES, get_settings
 from connector_app.connect.models import TikTokShop
 from connector_app.extensions import db, rq
+from connector_app.panels import collect
 from connector_app.returns import queries as q
-from connector_app.returns.listing_links import listing_urls
 from connector_app.returns.params import SORTS, TYPES, GridParams, parse_grid_args
+from connector_app.returns.signals import grid_panels, links_for_skus
 from connector_app.returns.tabs import TABS
-from connector_app.settings.models import PAGE_SIZES
-from connector_app.settings.services import get_settings
 from connector_app.tenancy import for_seller
 
 log = logging.getLogger(__name__)
@@ -73,10 +73,12 @@ def grid_context(seller_id: int, *, with_form_options: bool | None = None) -> di
     if params.reason and params.reason not in {key for key, _ in reasons}:
         reasons = [*reasons, (params.reason, params.reason)]
     return {
+        # Other features' panels on the full page (sync controls, bulk actions), gathered here.
+        "panels": collect(grid_panels, seller_id=seller_id, shops=shops) if full_page else {},
         "params": params,
         "page": page,
         "items": items,
-        "listings": listing_urls(seller_id, skus),
+        "listings": links_for_skus(seller_id, skus),
         "counts": counts,
         "tabs": TABS,
         "shops": shops,

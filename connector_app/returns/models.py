@@ -99,7 +99,6 @@ class ReturnRequest(SellerOwned, db.Model):
     )  # digest of the stored content  # lower-cased ids, SKUs, product names
     first_synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    restocked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     line_items: Mapped[list[ReturnLineItem]] = relationship(
         back_populates="request", cascade="all, delete-orphan", order_by="ReturnLineItem.id"

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from connector_app.accounts.preferences import PAGE_SIZES
 from connector_app.returns.tabs import TABS_BY_KEY
-from connector_app.settings.models import PAGE_SIZES
 from connector_app.timeutil import zone
 
 MAX_SEARCH = 100

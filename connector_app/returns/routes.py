@@ -10,17 +10,16 @@ from __future__ import annotations
 
 from flask import Response, abort, render_template, request, stream_with_context, url_for
 from flask_login import current_user, login_required
-from markupsafe import Markup
 
 from connector_app.connect.models import TikTokShop
 from connector_app.extensions import db
+from connector_app.panels import collect
 from connector_app.returns import bp
 from connector_app.returns import queries as q
 from connector_app.returns.export import generate_csv
 from connector_app.returns.grid_context import grid_context, load_shops, parse_params
-from connector_app.returns.listing_links import listing_urls
 from connector_app.returns.models import ReturnRequest
-from connector_app.returns.signals import detail_panels
+from connector_app.returns.signals import detail_panels, links_for_skus
 from connector_app.returns.timeline import build_timeline
 from connector_app.templating import is_htmx, render_page
 from connector_app.tenancy import for_seller, get_for_seller_or_404
@@ -83,23 +82,15 @@ def detail(request_id: str):
         "panel",
         row=row,
         items=items,
-        listings=listing_urls(current_user.id, [i.seller_sku for i in items if i.seller_sku]),
+        listings=links_for_skus(current_user.id, [i.seller_sku for i in items if i.seller_sku]),
         shop=row.shop,
         several_shops=len(shops) > 1,
-        panels=_panels(row),
+        panels=collect(detail_panels, request=row),
         back_url=request.args.get("back") if _local(request.args.get("back")) else url_for(".index"),
         fragment=is_htmx(),
     )
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _panels(row: ReturnRequest) -> list[Markup]:
-    """Other features' panels for this request, each rendered from its own (autoescaped) template."""
-    return [
-        Markup(render_template(name, **context))  # noqa: S704 -- the output of an autoescaped template
-        for _, (name, context) in detail_panels.send(row)
-    ]
 
 
 @bp.get("/<request_id>/timeline")

@@ -141,7 +141,7 @@ def build_timeline(request: ReturnRequest) -> Timeline:
                 source="app",
             )
         )
-    for _, contributed in timeline_entries.send(request):
+    for _, contributed in timeline_entries.send(None, request=request):
         entries.extend(contributed or ())
     entries.sort(key=lambda entry: (entry.at, entry.source != "marketplace"), reverse=True)
     return Timeline(entries, note, loading)

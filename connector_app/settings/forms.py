@@ -6,11 +6,13 @@ from functools import cache
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField
+from wtforms import BooleanField, PasswordField, SelectChoice, SelectField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from connector_app.accounts.forms import MIN_PASSWORD
-from connector_app.settings.models import PAGE_SIZES, SYNC_INTERVALS
+from connector_app.accounts.preferences import PAGE_SIZES
+from connector_app.forms import choices
+from connector_app.sync.schedule import SYNC_INTERVALS
 
 INTERVAL_LABELS = {
     0: "Off — only when I press Sync",
@@ -28,15 +30,15 @@ DATE_FORMATS = (
 
 
 @cache
-def timezone_choices() -> list[tuple[str, str]]:
+def timezone_choices() -> list[SelectChoice]:
     names = sorted(n for n in available_timezones() if "/" in n or n == "UTC")
-    return [(n, n.replace("_", " ")) for n in names]
+    return choices((n, n.replace("_", " ")) for n in names)
 
 
 def interval_field(label: str) -> SelectField:
     return SelectField(
         label,
-        choices=[(m, INTERVAL_LABELS[m]) for m in SYNC_INTERVALS],
+        choices=choices((m, INTERVAL_LABELS[m]) for m in SYNC_INTERVALS),
         coerce=int,
         validators=[InputRequired()],
     )
@@ -59,7 +61,7 @@ class ReturnsSettingsForm(FlaskForm):
     page_size = SelectField(
         "Requests per page",
         coerce=int,
-        choices=[(n, str(n)) for n in PAGE_SIZES],
+        choices=choices((n, str(n)) for n in PAGE_SIZES),
         description="How many requests the returns list shows at a time.",
     )
 
@@ -69,7 +71,7 @@ def returns_form_for(shops) -> ReturnsSettingsForm:
     fields = {f"interval_{shop.id}": interval_field(f"Automatic sync — {shop.label}") for shop in shops}
     form_class = type("ShopReturnsSettingsForm", (ReturnsSettingsForm,), fields)
     form = form_class()
-    form.default_shop.choices = [(0, "All shops")] + [(shop.id, shop.label) for shop in shops]
+    form.default_shop.choices = choices([(0, "All shops")] + [(shop.id, shop.label) for shop in shops])
     return form
 
 
@@ -80,7 +82,10 @@ class AccountForm(FlaskForm):
         description="Every date and time in the app is shown in this timezone.",
     )
     date_format = SelectField(
-        "Date format", choices=list(DATE_FORMATS), validators=[DataRequired()], description="How dates look."
+        "Date format",
+        choices=choices(DATE_FORMATS),
+        validators=[DataRequired()],
+        description="How dates look.",
     )
 
     def __init__(self, *args, **kwargs) -> None:

@@ -9,10 +9,12 @@ from flask import flash, redirect, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from connector_app.accounts import services as account_services
+from connector_app.accounts.preferences import get_settings, settings_for_update
 from connector_app.connect.models import EtsyConnection, TikTokShop
 from connector_app.extensions import db
 from connector_app.settings import bp, services
 from connector_app.settings.forms import AccountForm, DeleteAccountForm, PasswordForm, returns_form_for
+from connector_app.sync import schedule
 from connector_app.templating import is_htmx, render_page
 from connector_app.tenancy import for_seller
 from connector_app.timeutil import utcnow
@@ -26,19 +28,22 @@ def _shops() -> list[TikTokShop]:
 
 def _page(block: str | None = None, status: int = 200, saved: str | None = None, **forms):
     shops = forms.pop("shops", None) or _shops()
-    settings = services.get_settings(current_user.id)
+    settings = get_settings(current_user.id)
+    sync_states = schedule.states_by_shop(current_user.id)
+    states = {shop.id: sync_states.get(shop.id) or schedule.read_state(shop) for shop in shops}
     returns_form = forms.get("returns_form") or returns_form_for(shops)
     if "returns_form" not in forms:
         returns_form.restock_on_complete.data = settings.restock_on_complete
         returns_form.default_shop.data = settings.default_shop_id or 0
         returns_form.page_size.data = settings.page_size
         for shop in shops:
-            returns_form[f"interval_{shop.id}"].data = shop.sync_interval_minutes
+            returns_form[f"interval_{shop.id}"].data = states[shop.id].sync_interval_minutes
     account_form = forms.get("account_form") or AccountForm(
         formdata=None, timezone=current_user.timezone, date_format=current_user.date_format
     )
     context = {
         "shops": shops,
+        "sync_states": states,
         "returns_form": returns_form,
         "account_form": account_form,
         "password_form": forms.get("password_form") or PasswordForm(formdata=None),
@@ -52,7 +57,6 @@ def _page(block: str | None = None, status: int = 200, saved: str | None = None,
 
 
 def _saved(block: str, anchor: str, message: str, **forms):
-    db.session.commit()
     if is_htmx():
         return _page(block, saved=message, **forms)
     flash(message, "success")
@@ -74,9 +78,9 @@ def save_returns():
         return _page("returns_section", status=400, shops=shops, returns_form=form)
     by_id = {shop.id: shop for shop in shops}
     for shop in shops:
-        services.set_sync_interval(shop, form[f"interval_{shop.id}"].data)
+        schedule.set_sync_interval(shop, form[f"interval_{shop.id}"].data)
     services.save_returns_settings(
-        services.get_settings(current_user.id),
+        settings_for_update(current_user.id),
         restock_on_complete=form.restock_on_complete.data,
         default_shop=by_id.get(form.default_shop.data),
         page_size=form.page_size.data,

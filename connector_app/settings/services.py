@@ -1,40 +1,16 @@
-"""Per-seller settings. ``get_settings`` always returns a row (defaults until the seller saves).
+"""Saving what the settings page edits: the seller's preferences and account.
 
 Functions flush; the request commits once.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from sqlalchemy import delete
 
 from connector_app.accounts.models import LoginFailure, Seller
+from connector_app.accounts.preferences import PAGE_SIZES, SellerSettings
 from connector_app.connect.models import TikTokShop
 from connector_app.extensions import db
-from connector_app.settings.models import PAGE_SIZES, SYNC_INTERVALS, SellerSettings
-from connector_app.timeutil import utcnow
-
-
-def get_settings(seller_id: int) -> SellerSettings:
-    settings = db.session.get(SellerSettings, seller_id)
-    if settings is None:
-        settings = SellerSettings(seller_id=seller_id, restock_on_complete=False, page_size=50)
-        db.session.add(settings)
-        db.session.flush()
-    return settings
-
-
-def set_sync_interval(shop: TikTokShop, minutes: int, now: datetime | None = None) -> bool:
-    """Change a shop's automatic sync interval and reschedule it; True if it changed."""
-    if minutes not in SYNC_INTERVALS:
-        raise ValueError(f"unsupported sync interval {minutes}")
-    if shop.sync_interval_minutes == minutes:
-        return False
-    shop.sync_interval_minutes = minutes
-    shop.next_sync_at = (now or utcnow()) + timedelta(minutes=minutes) if minutes else None
-    db.session.flush()
-    return True
 
 
 def save_returns_settings(

@@ -1,45 +1,82 @@
-"""Sync Returns: bulk sync jobs with live progress, resume after failures, and the scheduled sync."""
+"""Sync Returns: bulk sync jobs with live progress, resume after failures, and the scheduled sync.
+
+What the sync shows on other features' pages it gives as panels, when asked (see
+``connector_app.panels``): the nav indicator (``page_chrome``), the grid's Sync Returns controls
+(``grid_panels``) and the connection guide's last step (``guide_sync_step``). It keeps each shop's
+schedule in step with the connect feature's ``shop_connected`` / ``shop_disconnected``.
+"""
 
 from flask import Blueprint, Flask, g
-from flask_login import current_user
 
 bp = Blueprint("sync", __name__, url_prefix="/sync")
 
 SCHEDULE_CHECK_SECONDS = 60
+REAP_SECONDS = 30
 
 
-def seller_active_runs() -> list:
-    """The logged-in seller's queued/running runs, once per request (used by the nav indicator and
-    the grid controls)."""
-    if not current_user.is_authenticated:
-        return []
-    if "sync_active_runs" not in g:
-        from connector_app.sync.services import active_runs
+def _active_runs(seller_id: int) -> list:
+    """The seller's queued/running runs, read once per request (nav indicator and grid controls)."""
+    from connector_app.sync.services import active_runs
 
-        g.sync_active_runs = active_runs(current_user.id)
-    return g.sync_active_runs
+    cached = g.get("sync_active_runs")
+    if cached is None or cached[0] != seller_id:
+        g.sync_active_runs = cached = (seller_id, active_runs(seller_id))
+    return cached[1]
 
 
-def seller_connected_shops() -> list:
-    if not current_user.is_authenticated:
-        return []
+def indicator_panel(_sender, *, seller_id: int):
+    from connector_app.panels import Panel
+
+    runs = _active_runs(seller_id)
+    return Panel("sync/_indicator.html", {"indicator_runs": runs}, slot="nav") if runs else None
+
+
+def grid_controls_panel(_sender, *, seller_id: int, **_):
+    from connector_app.panels import Panel
     from connector_app.sync.services import connected_shops
 
-    return connected_shops(current_user.id)
+    context = {"sync_shops": connected_shops(seller_id), "active": _active_runs(seller_id)}
+    return Panel("sync/_grid_controls.html", context, slot="controls")
+
+
+def guide_answer(_sender, *, seller_id: int):
+    from connector_app.sync.services import guide_step
+
+    return guide_step(seller_id)
+
+
+def on_shop_connected(shop) -> None:
+    from connector_app.sync.schedule import schedule_first_sync
+
+    schedule_first_sync(shop)
+
+
+def on_shop_disconnected(shop, **_) -> None:
+    from connector_app.sync.schedule import unschedule
+
+    unschedule(shop)
 
 
 def init_app(app: Flask) -> None:
     from connector_app.commands import register_periodic
+    from connector_app.connect.signals import guide_sync_step, shop_connected, shop_disconnected
+    from connector_app.panels import page_chrome
+    from connector_app.returns.signals import grid_panels
     from connector_app.sync import progress
     from connector_app.sync.jobs import enqueue_due_syncs
+    from connector_app.sync.services import reap_dead_runs
 
     register_periodic(app, enqueue_due_syncs, SCHEDULE_CHECK_SECONDS)
-    app.jinja_env.globals["sync_active_runs"] = seller_active_runs
+    register_periodic(app, reap_dead_runs, REAP_SECONDS)
+    page_chrome.connect(indicator_panel, weak=False)
+    grid_panels.connect(grid_controls_panel, weak=False)
+    guide_sync_step.connect(guide_answer, weak=False)
+    shop_connected.connect(on_shop_connected, weak=False)
+    shop_disconnected.connect(on_shop_disconnected, weak=False)
     app.jinja_env.filters["sync_time_left"] = progress.time_left_text
     app.jinja_env.filters["sync_summary"] = progress.summary
     app.jinja_env.filters["sync_badge"] = progress.badge
     app.jinja_env.filters["sync_percent"] = progress.overall_percent
-    app.jinja_env.globals["sync_connected_shops"] = seller_connected_shops
 
 
 from connector_app.sync import routes  # noqa: E402,F401

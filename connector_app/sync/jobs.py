@@ -15,24 +15,24 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 
 from flask import current_app
-from sqlalchemy import update
 
 from connector_app.connect.clients import mark_needs_reconnect
 from connector_app.connect.models import TikTokAuthorization, TikTokShop
-from connector_app.dbutil import analyze_if_stale
+from connector_app.dbutil import analyze_if_stale, retry_on_conflict
 from connector_app.extensions import db
 from connector_app.marketplaces.errors import AuthorizationLost, MarketplaceError
 from connector_app.marketplaces.tiktok.types import AftersaleRequest, Page
 from connector_app.returns.models import ReturnLineItem, ReturnRequest, ReturnStatusChange
 from connector_app.returns.services import ShopKey, upsert_requests
 from connector_app.returns.signals import notify_requests_changed
-from connector_app.sync import services
+from connector_app.sync import runs, schedule, services
 from connector_app.sync.checkpoint import Checkpoint
-from connector_app.sync.conflicts import retry_on_conflict
 from connector_app.sync.fetcher import CANCELLATIONS, RETURNS, PageFetcher, PageRequest
-from connector_app.sync.models import FAILED, QUEUED, RUNNING, SUCCEEDED, SyncRun
+from connector_app.sync.models import FAILED, SUCCEEDED, SyncRun
+from connector_app.sync.runs import RunTakenOver
 from connector_app.tenancy import get_for_seller
 from connector_app.timeutil import utcnow
+from connector_app.transactions import job_step
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +41,6 @@ UNEXPECTED = "The sync stopped because of an unexpected error; the next sync res
 
 ANALYZE_CHECK_EVERY = 500  # new rows between two looks at the planner statistics
 WRITTEN_TABLES = [ReturnRequest.__table__, ReturnLineItem.__table__, ReturnStatusChange.__table__]
-
-
-class RunTakenOver(Exception):
-    """The run is no longer ours (it was marked dead while we were slow): stop without writing."""
 
 
 def _overlap() -> int:
@@ -73,7 +69,7 @@ class SyncRunner:
         """update_time_ge for a phase: everything on a full sync, else the high-water mark minus overlap."""
         if self.full:
             return None
-        mark = getattr(self.shop(), f"{phase}_high_water")
+        mark = getattr(schedule.read_state(self.shop()), f"{phase}_high_water")
         return None if mark is None else max(0, mark - _overlap())
 
     # -- run ---------------------------------------------------------------------------------------
@@ -108,7 +104,8 @@ class SyncRunner:
         """Every few hundred new rows, let PostgreSQL re-plan the page lookups (see ``analyze_if_stale``)."""
         if checkpoint.created_count - self._created_at_last_check >= ANALYZE_CHECK_EVERY:
             self._created_at_last_check = checkpoint.created_count
-            analyzed = analyze_if_stale(WRITTEN_TABLES)
+            with job_step():
+                analyzed = analyze_if_stale(WRITTEN_TABLES)
             if analyzed:
                 log.info("sync run %s: refreshed planner statistics of %s", self.run_id, ", ".join(analyzed))
 
@@ -128,19 +125,9 @@ class SyncRunner:
             except FutureTimeout:
                 self._heartbeat()
 
-    def _own_run(self):
-        """UPDATE of this run that matches only while it is still running (i.e. still ours)."""
-        return (
-            update(SyncRun)
-            .where(SyncRun.id == self.run_id, SyncRun.seller_id == self.seller_id, SyncRun.state == RUNNING)
-            .execution_options(synchronize_session=False)
-        )
-
     def _heartbeat(self) -> None:
-        result = db.session.execute(self._own_run().values(heartbeat_at=utcnow()))
-        db.session.commit()
-        if not result.rowcount:
-            raise RunTakenOver(self.run_id)
+        with job_step():
+            runs.heartbeat(self.seller_id, self.run_id)
 
     def _store(
         self,
@@ -152,28 +139,23 @@ class SyncRunner:
         """Upsert one page and move the checkpoint in one transaction; notify after the commit."""
 
         def unit() -> tuple[Checkpoint, list[int]]:
-            result = upsert_requests(ShopKey(self.shop_pk, self.seller_id), page.items, source="sync")
-            after = checkpoint.after_page(len(page.items), result)
-            now = utcnow()
-            values = {"heartbeat_at": now}
-            if following is None or following.phase != current.phase:
-                shop = self.shop()
-                attr = f"{current.phase}_high_water"
-                marks = [m for m in (getattr(shop, attr), after.phase_high_water) if m is not None]
-                setattr(shop, attr, max(marks) if marks else None)
-                if following is not None:
-                    after = after.start_phase(following.phase, following.window_start)
+            with job_step():
+                result = upsert_requests(ShopKey(self.shop_pk, self.seller_id), page.items, source="sync")
+                after = checkpoint.after_page(len(page.items), result)
+                finished = False
+                if following is None or following.phase != current.phase:
+                    state = schedule.state_for(self.shop())
+                    attr = f"{current.phase}_high_water"
+                    marks = [m for m in (getattr(state, attr), after.phase_high_water) if m is not None]
+                    setattr(state, attr, max(marks) if marks else None)
+                    if following is not None:
+                        after = after.start_phase(following.phase, following.window_start)
+                    else:
+                        state.last_sync_at = state.last_sync_ok_at = utcnow()
+                        finished = True
                 else:
-                    shop.last_sync_at = shop.last_sync_ok_at = now
-                    values.update(state=SUCCEEDED, finished_at=now, active_shop_id=None, error=None)
-            else:
-                after = after.at_token(following.page_token)
-            values.update(after.columns())
-            written = db.session.execute(self._own_run().values(**values))
-            if not written.rowcount:
-                db.session.rollback()
-                raise RunTakenOver(self.run_id)
-            db.session.commit()
+                    after = after.at_token(following.page_token)
+                runs.checkpoint(self.seller_id, self.run_id, after, finished=finished)
             return after, result.status_changed
 
         after, changed = retry_on_conflict(unit, describe=f"sync run {self.run_id}")
@@ -181,38 +163,12 @@ class SyncRunner:
         return after
 
 
-def _claim(run: SyncRun) -> bool:
-    """queued → running, by exactly one worker. ``details.start_done`` anchors the time-left estimate."""
-    now = utcnow()
-    result = db.session.execute(
-        update(SyncRun)
-        .where(SyncRun.id == run.id, SyncRun.seller_id == run.seller_id, SyncRun.state == QUEUED)
-        .values(state=RUNNING, started_at=now, heartbeat_at=now, details={"start_done": run.requests_done})
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    return bool(result.rowcount)
-
-
-def _fail(seller_id: int, run_id: str, message: str) -> None:
-    now = utcnow()
-    db.session.execute(
-        update(SyncRun)
-        .where(SyncRun.id == run_id, SyncRun.seller_id == seller_id, SyncRun.state == RUNNING)
-        .values(state=FAILED, finished_at=now, active_shop_id=None, error=message, heartbeat_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    run = get_for_seller(SyncRun, seller_id, id=run_id)
-    shop = get_for_seller(TikTokShop, seller_id, id=run.tiktok_shop_id) if run else None
-    if shop is not None:
-        shop.last_sync_at = now
-    db.session.commit()
-
-
 def run_sync(seller_id: int, run_id: str) -> str:
     """The RQ job (job id = run id). Returns the run's final state."""
     run = get_for_seller(SyncRun, seller_id, id=run_id)
-    if run is None or not _claim(run):
+    with job_step():
+        claimed = run is not None and runs.claim(run)
+    if not claimed:
         log.info("sync run %s is not queued any more: nothing to do", run_id)
         return "skipped"
     db.session.refresh(run)
@@ -228,20 +184,27 @@ def run_sync(seller_id: int, run_id: str) -> str:
     except AuthorizationLost as exc:
         db.session.rollback()
         message = exc.seller_message()
-        shop = runner.shop()
-        if shop.authorization is not None:
-            mark_needs_reconnect(TikTokAuthorization, shop.authorization, message)
-        _fail(seller_id, run_id, message)
+        with job_step():
+            shop = runner.shop()
+            if shop.authorization is not None:
+                mark_needs_reconnect(TikTokAuthorization, shop.authorization, message)
+            runs.fail(seller_id, run_id, message)
         return FAILED
     except MarketplaceError as exc:
         db.session.rollback()
         log.warning("sync run %s failed: %r", run_id, exc)
-        _fail(seller_id, run_id, exc.seller_message() + " The next sync resumes from where this one stopped.")
+        with job_step():
+            runs.fail(
+                seller_id,
+                run_id,
+                exc.seller_message() + " The next sync resumes from where this one stopped.",
+            )
         return FAILED
     except Exception:
         db.session.rollback()
         log.exception("sync run %s failed unexpectedly", run_id)
-        _fail(seller_id, run_id, UNEXPECTED)
+        with job_step():
+            runs.fail(seller_id, run_id, UNEXPECTED)
         return FAILED
     log.info("sync run %s succeeded", run_id)
     return SUCCEEDED
@@ -250,12 +213,13 @@ def run_sync(seller_id: int, run_id: str) -> str:
 def enqueue_due_syncs() -> int:
     """Periodic (``flask cron``): start an incremental sync for every shop whose interval is up."""
     started = 0
-    for seller_id, shop_pk in services.due_shops():
-        shop = get_for_seller(TikTokShop, seller_id, id=shop_pk)
-        if shop is None or not services.claim_scheduled_slot(shop):
-            continue  # another scheduler claimed it a moment ago
+    for seller_id, shop_pk in schedule.due_shops():
         try:
-            services.start_sync(shop, trigger="schedule")
+            with job_step():  # the slot, the run and its outbox row commit together
+                shop = get_for_seller(TikTokShop, seller_id, id=shop_pk)
+                if shop is None or not schedule.claim_scheduled_slot(shop):
+                    continue  # another scheduler claimed it a moment ago
+                services.start_sync(shop, trigger="schedule")
             started += 1
         except services.SyncUnavailable as exc:
             log.error("scheduled sync of shop %s not started: %s", shop_pk, exc)

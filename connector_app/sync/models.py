@@ -1,4 +1,4 @@
-"""One row per sync job (id = the RQ job id) and one per received webhook delivery."""
+"""One row per sync job (id = the RQ job id)."""
 
 from __future__ import annotations
 
@@ -49,7 +49,9 @@ class SyncRun(SellerOwned, db.Model):
     error: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict | None] = mapped_column(JSON)
 
-    shop = relationship("TikTokShop")
+    # Joined: progress fragments and the history show the shop's name; loaded with the run, never
+    # lazily while a template renders.
+    shop = relationship("TikTokShop", lazy="joined")
 
     @property
     def is_active(self) -> bool:
@@ -65,19 +67,27 @@ class SyncRun(SellerOwned, db.Model):
         return max(0, min(99 if self.is_active else 100, self.requests_done * 100 // self.total_expected))
 
 
-class WebhookEvent(db.Model):
-    """A webhook delivery from TikTok. ``notification_id`` is unique: duplicates are ignored."""
+class ShopSyncState(SellerOwned, db.Model):
+    """What the sync knows of one TikTok shop: its schedule and how far it has read.
 
-    __tablename__ = "webhook_events"
+    Created when the shop connects (the sync feature listens for ``shop_connected``); a shop without
+    a row reads as the defaults below.
+    """
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    notification_id: Mapped[str] = mapped_column(String(128), unique=True)
-    # Named ``event_type`` in Python: an attribute called ``type`` would shadow the builtin while
-    # SQLAlchemy evaluates this class's annotations. The column keeps TikTok's name.
-    event_type: Mapped[int] = mapped_column("type", Integer)
-    shop_id: Mapped[str | None] = mapped_column(String(64), index=True)  # TikTok's shop id
-    seller_id: Mapped[int | None] = mapped_column(ForeignKey("sellers.id", ondelete="CASCADE"), index=True)
-    payload: Mapped[dict] = mapped_column(JSON)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    outcome: Mapped[str | None] = mapped_column(Text)
+    __tablename__ = "shop_sync_states"
+    seller_id_indexed = False  # the primary key is the shop; every query names the shop
+
+    tiktok_shop_id: Mapped[int] = mapped_column(
+        ForeignKey("tiktok_shops.id", ondelete="CASCADE"), primary_key=True
+    )
+    sync_interval_minutes: Mapped[int] = mapped_column(Integer, default=15)  # 0 = automatic sync off
+    next_sync_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    last_sync_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_sync_ok_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    returns_high_water: Mapped[int | None] = mapped_column(Integer)  # max update_time seen (unix s)
+    cancellations_high_water: Mapped[int | None] = mapped_column(Integer)
+
+    shop = relationship("TikTokShop")
+
+
+DEFAULT_INTERVAL_MINUTES = 15

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from connector_app.connect.models import TikTokShop
 from connector_app.extensions import db
-from connector_app.sync import bp, services
+from connector_app.sync import bp, schedule, services
 from connector_app.sync.models import SyncRun
 from connector_app.templating import is_htmx, render_page
 from connector_app.tenancy import for_seller, get_for_seller_or_404
@@ -31,17 +31,24 @@ def _shops_to_sync() -> list[TikTokShop]:
     return [shop] if shop.is_connected else []
 
 
-def _refreshed(runs: list[SyncRun]) -> list[SyncRun]:
-    return [services.reap_if_dead(run) if run.is_active else run for run in runs]
-
-
 @bp.get("")
 @login_required
 def index():
-    runs = _refreshed(services.recent_runs(current_user.id))
+    runs = services.recent_runs(current_user.id)
     shops = db.session.scalars(for_seller(TikTokShop).order_by(TikTokShop.name, TikTokShop.id))
-    shop_rows = [(shop, services.is_stale(shop)) for shop in shops]
-    return render_page("sync/index.html", "history", runs=runs, shops=shop_rows)
+    states = schedule.states_by_shop(current_user.id)
+    shop_rows = []
+    for shop in shops:
+        state = states.get(shop.id) or schedule.read_state(shop)
+        shop_rows.append((shop, state, schedule.is_stale(state)))
+    return render_page(
+        "sync/index.html",
+        "history",
+        runs=runs,
+        shops=shop_rows,
+        sync_shops=services.connected_shops(current_user.id),
+        active=services.active_runs(current_user.id),
+    )
 
 
 @bp.post("")
@@ -87,7 +94,7 @@ def progress():
     ids = request.args.getlist("run")[:MAX_POLLED_RUNS]
     if not ids:
         abort(404)
-    runs = _refreshed([get_for_seller_or_404(SyncRun, run_id) for run_id in ids])
+    runs = [get_for_seller_or_404(SyncRun, run_id) for run_id in ids]
     response = render_page("sync/progress.html", "progress", runs=runs, poll_url=_poll_url(runs))
     if is_htmx() and not any(run.is_active for run in runs):
         response.status_code = HTMX_STOP_POLLING
@@ -98,7 +105,7 @@ def progress():
 @bp.get("/runs/<run_id>")
 @login_required
 def run(run_id: str):
-    sync_run = services.reap_if_dead(get_for_seller_or_404(SyncRun, run_id))
+    sync_run = get_for_seller_or_404(SyncRun, run_id)
     return render_page(
         "sync/run.html", "progress", run=sync_run, runs=[sync_run], poll_url=_poll_url([sync_run])
     )
@@ -108,7 +115,7 @@ def run(run_id: str):
 @login_required
 def indicator():
     """The nav indicator (an <li>), polled every 2 s while a sync runs; 286 and empty when none does."""
-    runs = [run for run in _refreshed(services.active_runs(current_user.id)) if run.is_active]
+    runs = services.active_runs(current_user.id)
     response = make_response(render_template("sync/_indicator.html", indicator_runs=runs))
     response.headers["Vary"] = "HX-Request"
     if not runs:

@@ -2,9 +2,12 @@
 
 A run is "active" while it is queued or running; its ``active_shop_id`` then holds the shop's id
 under a unique constraint, so whichever process inserts first wins and every other one gets the
-running run back. A run whose worker vanished (SIGKILL, OOM, a machine restart) is detected by its
-stale heartbeat together with the RQ job's state, marked ``dead``, and the next run resumes from its
-checkpoint (phase, page token, counters) instead of starting over.
+running run back. Functions here flush and never commit: the request (or the job step) commits, and
+the run's job is queued after that commit (``enqueue_after_commit``). A run whose worker vanished
+(SIGKILL, OOM, a machine restart) is detected by its
+stale heartbeat together with the RQ job's state, marked ``dead`` by the scheduler's
+:func:`reap_dead_runs` (never by a page view), and the next run resumes from its checkpoint (phase,
+page token, counters) instead of starting over.
 """
 
 from __future__ import annotations
@@ -15,17 +18,27 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from flask import current_app
-from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import aliased
 
 from connector_app.connect.models import CONNECTED, TikTokAuthorization, TikTokShop
+from connector_app.connect.signals import GuideSyncStep
+from connector_app.dbutil import insert_ignore
 from connector_app.extensions import db, rq
-from connector_app.sync.models import ACTIVE_STATES, DEAD, FAILED, QUEUED, RUNNING, SyncRun
+from connector_app.sync import schedule
+from connector_app.sync.models import (
+    ACTIVE_STATES,
+    DEAD,
+    FAILED,
+    QUEUED,
+    SUCCEEDED,
+    SyncRun,
+)
 from connector_app.tenancy import for_seller
 from connector_app.timeutil import ensure_aware, utcnow
+from connector_app.transactions import enqueue_after_commit, is_waiting_for_queue
 
 log = logging.getLogger(__name__)
 
@@ -86,12 +99,15 @@ def is_dead(run: SyncRun) -> bool:
         return False
     status = _job_status(run.id)
     if run.state == QUEUED:
+        if status is None and is_waiting_for_queue(run.id):
+            return False  # committed, waiting for Redis to come back: the outbox queues it
         return status is None or status in _ENDED_JOB_STATES
     return True
 
 
 def mark_dead(run: SyncRun) -> bool:
-    """Mark an active run dead (keeping its checkpoint). False when it had already ended meanwhile."""
+    """Mark an active run dead (keeping its checkpoint). False when it had already ended meanwhile.
+    Flushes; the caller's step commits."""
     result = db.session.execute(
         update(SyncRun)
         .where(SyncRun.id == run.id, SyncRun.state.in_(ACTIVE_STATES))
@@ -103,18 +119,26 @@ def mark_dead(run: SyncRun) -> bool:
         )
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
     db.session.refresh(run)
     if result.rowcount:
         log.warning("sync run %s for shop %s is dead: marked so", run.id, run.tiktok_shop_id)
     return bool(result.rowcount)
 
 
-def reap_if_dead(run: SyncRun) -> SyncRun:
-    """Used by the progress views: a dead run is shown as such instead of 'running' forever."""
-    if is_dead(run):
-        mark_dead(run)
-    return run
+def reap_dead_runs() -> int:
+    """Periodic (``flask cron``): mark every active run whose worker vanished dead; returns how many.
+
+    Reads only active runs (a handful across all sellers); each is marked in its own step.
+    """
+    from connector_app.transactions import job_step
+
+    reaped = 0
+    active = db.session.scalars(select(SyncRun).where(SyncRun.state.in_(ACTIVE_STATES))).all()
+    for run in active:
+        with job_step():
+            if is_dead(run) and mark_dead(run):
+                reaped += 1
+    return reaped
 
 
 def _resumable(shop: TikTokShop, full: bool) -> SyncRun | None:
@@ -134,7 +158,7 @@ def _resumable(shop: TikTokShop, full: bool) -> SyncRun | None:
 
 
 def _new_run(shop: TikTokShop, full: bool, trigger: str) -> SyncRun:
-    kind = FULL if full or shop.returns_high_water is None else INCREMENTAL
+    kind = FULL if full or schedule.read_state(shop).returns_high_water is None else INCREMENTAL
     run = SyncRun(
         id=uuid.uuid4().hex,
         seller_id=shop.seller_id,
@@ -170,11 +194,10 @@ def _new_run(shop: TikTokShop, full: bool, trigger: str) -> SyncRun:
 
 
 def _enqueue(run: SyncRun) -> None:
-    from connector_app.sync.jobs import run_sync
-
-    rq.queue.enqueue_call(
-        run_sync,
-        args=(run.seller_id, run.id),
+    enqueue_after_commit(
+        "connector_app.sync.jobs.run_sync",
+        run.seller_id,
+        run.id,
         job_id=run.id,
         timeout=int(current_app.config.get("SYNC_JOB_TIMEOUT", 6 * 3600)),
         result_ttl=3600,
@@ -186,9 +209,10 @@ def _enqueue(run: SyncRun) -> None:
 def start_sync(shop: TikTokShop, *, full: bool = False, trigger: str = "manual") -> SyncRun:
     """Queue a sync of ``shop`` and return its run, or return the run already active for the shop.
 
-    Commits: the run row must be visible to the worker before its job is queued, and the commit is
-    what decides, across processes, which caller's run is the one. Raises ``SyncUnavailable`` when
-    the queue cannot be reached (the run is then recorded as failed).
+    Inserts the new run with ON CONFLICT DO NOTHING on the unique ``active_shop_id``: that decides,
+    across processes, whose run is the one (a second writer skips and gets the first one's run back). The job
+    is queued when the caller's transaction commits; if Redis cannot be reached then, the outbox
+    queues it once Redis answers again (the run shows as queued meanwhile).
     """
     for _ in range(3):
         active = db.session.scalars(
@@ -202,20 +226,13 @@ def start_sync(shop: TikTokShop, *, full: bool = False, trigger: str = "manual")
             mark_dead(active)
             continue
         run = _new_run(shop, full, trigger)
-        db.session.add(run)
-        try:
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()  # another process started one a moment ago: show that one
-            continue
-        try:
-            _enqueue(run)
-        except RedisError as exc:
-            log.error("could not queue sync run %s: %s", run.id, exc)
-            run.state, run.active_shop_id, run.finished_at = FAILED, None, utcnow()
-            run.error = "The sync could not be started because the job queue is unavailable."
-            db.session.commit()
-            raise SyncUnavailable(run.error) from exc
+        values = {
+            c.key: getattr(run, c.key) for c in SyncRun.__table__.columns if getattr(run, c.key) is not None
+        }
+        if not insert_ignore(SyncRun.__table__, [values], ["active_shop_id"]):
+            continue  # another process started one a moment ago: show that one
+        run = db.session.get(SyncRun, run.id)
+        _enqueue(run)
         log.info("queued %s sync run %s for shop %s (%s)", run.kind, run.id, shop.id, trigger)
         return run
     raise SyncUnavailable("Another sync for this shop is starting; try again in a moment.")
@@ -225,65 +242,39 @@ def start_syncs(shops: Sequence[TikTokShop], *, full: bool = False, trigger: str
     return [start_sync(shop, full=full, trigger=trigger) for shop in shops]
 
 
-def due_shops(now=None) -> list[tuple[int, int]]:
-    """(seller_id, shop id) of connected shops whose scheduled sync is due — across all sellers: the
-    one system-wide query of this feature; the caller loads each shop through its seller."""
-    now = now or utcnow()
+def latest_runs(seller_id: int, shop_ids: list[int]) -> list[SyncRun]:
+    """The latest run of each of these shops."""
+    if not shop_ids:
+        return []
+    earlier = aliased(SyncRun)
+    latest = (
+        select(func.max(earlier.created_at))
+        .where(earlier.tiktok_shop_id == SyncRun.tiktok_shop_id)
+        .scalar_subquery()
+    )
     query = (
-        select(TikTokShop.seller_id, TikTokShop.id)
-        .join(TikTokAuthorization, TikTokShop.authorization_id == TikTokAuthorization.id)
-        .where(
-            TikTokShop.status == CONNECTED,
-            TikTokAuthorization.status == CONNECTED,
-            TikTokShop.sync_interval_minutes > 0,
-            (TikTokShop.next_sync_at.is_(None)) | (TikTokShop.next_sync_at <= now),
-        )
-        .order_by(TikTokShop.next_sync_at.is_not(None), TikTokShop.next_sync_at, TikTokShop.id)
+        for_seller(SyncRun, seller_id)
+        .where(SyncRun.tiktok_shop_id.in_(shop_ids), SyncRun.created_at == latest)
+        .order_by(SyncRun.tiktok_shop_id)
     )
-    return [(row.seller_id, row.id) for row in db.session.execute(query)]
+    runs: dict[int, SyncRun] = {}
+    for run in db.session.scalars(query):
+        runs.setdefault(run.tiktok_shop_id, run)
+    return list(runs.values())
 
 
-def claim_scheduled_slot(shop: TikTokShop, now=None) -> bool:
-    """Move the shop's ``next_sync_at`` one interval on, if it is still due (first claimer wins)."""
-    now = now or utcnow()
-    result = db.session.execute(
-        update(TikTokShop)
-        .where(
-            TikTokShop.id == shop.id,
-            TikTokShop.seller_id == shop.seller_id,
-            (TikTokShop.next_sync_at.is_(None)) | (TikTokShop.next_sync_at <= now),
-        )
-        .values(next_sync_at=now + timedelta(minutes=shop.sync_interval_minutes))
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    return bool(result.rowcount)
-
-
-def is_stale(shop: TikTokShop, now=None) -> bool:
-    """The shop's last successful sync is older than twice its interval (or it never synced)."""
-    if shop.sync_interval_minutes <= 0:
-        return False
-    if shop.last_sync_ok_at is None:
-        return True
-    now = now or utcnow()
-    return now - ensure_aware(shop.last_sync_ok_at) > timedelta(minutes=2 * shop.sync_interval_minutes)
-
-
-__all__ = [
-    "FULL",
-    "INCREMENTAL",
-    "RUNNING",
-    "SyncUnavailable",
-    "active_runs",
-    "claim_scheduled_slot",
-    "connected_shops",
-    "due_shops",
-    "is_dead",
-    "is_stale",
-    "mark_dead",
-    "reap_if_dead",
-    "recent_runs",
-    "start_sync",
-    "start_syncs",
-]
+def guide_step(seller_id: int) -> GuideSyncStep:
+    """The connection guide's "first sync" step for the seller's connected shops."""
+    shops = connected_shops(seller_id)
+    runs = latest_runs(seller_id, [shop.id for shop in shops])
+    states = schedule.states_by_shop(seller_id)
+    last_ok = [states[s.id].last_sync_ok_at for s in shops if s.id in states and states[s.id].last_sync_ok_at]
+    step = GuideSyncStep(runs=runs, active=[r for r in runs if r.state in ACTIVE_STATES])
+    step.last_ok_at = max(last_ok) if last_ok else None
+    if step.active:
+        step.state = "running"
+    elif any(r.state == SUCCEEDED for r in runs) or step.last_ok_at is not None:
+        step.state = "done"
+    elif any(r.state == FAILED for r in runs):
+        step.state = "failed"
+    return step

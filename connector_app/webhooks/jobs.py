@@ -2,7 +2,7 @@
 
 - 12 / 11 (return / cancellation status change): re-fetch that one request (the notification carries
   no amounts) and upsert it with source "webhook"; the open grid hears of it through requests_changed.
-- 6 (seller deauthorized the app): the shop is marked disconnected (connect feature).
+- 6 (seller deauthorized the app): the shop is marked as needing reconnection (connect feature).
 - 7 (authorization expires soon): the seller is warned (connect feature).
 Unknown shops and types are logged and recorded as handled: TikTok must not retry them forever.
 """
@@ -15,14 +15,16 @@ from sqlalchemy import select
 
 from connector_app.connect.clients import tiktok_client_for
 from connector_app.connect.models import TikTokShop
+from connector_app.connect.services import mark_shop_deauthorized, note_authorization_expiring
+from connector_app.dbutil import retry_on_conflict
 from connector_app.extensions import db
 from connector_app.marketplaces.errors import AuthorizationLost, MarketplaceError
 from connector_app.returns.services import upsert_requests
 from connector_app.returns.signals import notify_requests_changed
-from connector_app.sync.conflicts import retry_on_conflict
-from connector_app.sync.models import WebhookEvent
 from connector_app.tenancy import get_for_seller
-from connector_app.timeutil import utcnow
+from connector_app.transactions import job_step
+from connector_app.webhooks.models import WebhookEvent
+from connector_app.webhooks.services import record_outcome
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +33,8 @@ DEAUTHORIZATION, AUTHORIZATION_EXPIRING = 6, 7
 
 
 def _finish(event_id: int, outcome: str, seller_id: int | None = None) -> str:
-    event = db.session.get(WebhookEvent, event_id)
-    event.processed_at = utcnow()
-    event.outcome = outcome
-    if seller_id is not None:
-        event.seller_id = seller_id
-    db.session.commit()
+    with job_step():
+        record_outcome(event_id, outcome, seller_id)
     return outcome
 
 
@@ -53,12 +51,11 @@ def _refetch(event: WebhookEvent, shop: TikTokShop) -> str:
     seller_id, shop_pk, event_id = shop.seller_id, shop.id, event.id
 
     def unit():
-        current = get_for_seller(TikTokShop, seller_id, id=shop_pk)
-        result = upsert_requests(current, [item], source="webhook")
-        stored = db.session.get(WebhookEvent, event_id)
-        stored.processed_at, stored.seller_id = utcnow(), seller_id
-        stored.outcome = "updated" if result.created or result.updated else "unchanged"
-        db.session.commit()
+        with job_step():
+            current = get_for_seller(TikTokShop, seller_id, id=shop_pk)
+            result = upsert_requests(current, [item], source="webhook")
+            outcome = "updated" if result.created or result.updated else "unchanged"
+            record_outcome(event_id, outcome, seller_id)
         return result
 
     result = retry_on_conflict(unit, describe=f"webhook {event_id}")
@@ -84,13 +81,9 @@ def process_webhook(event_id: int) -> str:
                 return _finish(event_id, outcome, shop.seller_id)
             return outcome
         if event.event_type == DEAUTHORIZATION:
-            from connector_app.connect.services import mark_shop_deauthorized
-
             mark_shop_deauthorized(shop.shop_id, data.get("message") or "The seller deauthorized the app.")
-            return _finish(event_id, "shop marked disconnected", shop.seller_id)
+            return _finish(event_id, "shop marked as needing reconnection", shop.seller_id)
         if event.event_type == AUTHORIZATION_EXPIRING:
-            from connector_app.connect.services import note_authorization_expiring
-
             expires_at = data.get("expiration_time")
             note_authorization_expiring(shop.shop_id, int(expires_at) if expires_at else None)
             return _finish(event_id, "authorization expiry noted", shop.seller_id)

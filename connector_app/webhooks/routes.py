@@ -13,7 +13,7 @@ import time
 
 from flask import Response, abort, current_app, request
 
-from connector_app.extensions import csrf, db
+from connector_app.extensions import csrf
 from connector_app.marketplaces.tiktok.signing import verify_webhook
 from connector_app.webhooks import bp, services
 
@@ -79,8 +79,7 @@ def tiktok() -> Response:
     if age > config["WEBHOOK_MAX_AGE_SECONDS"]:
         log.warning("webhook %s is %.0f s old: refused as a replay", payload["tts_notification_id"], age)
         return _empty(400)
-    event = services.record_event(payload)
-    db.session.commit()
+    event = services.record_event(payload)  # committed with its job by the request's unit of work
     if event is None:
         log.info("webhook %s delivered again: already stored", payload["tts_notification_id"])
     else:

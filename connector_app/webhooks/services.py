@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from rq import Retry
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from connector_app.extensions import db, rq
-from connector_app.sync.models import WebhookEvent
+from connector_app.extensions import db
+from connector_app.timeutil import utcnow
+from connector_app.transactions import enqueue_after_commit
+from connector_app.webhooks.models import WebhookEvent
 
 log = logging.getLogger(__name__)
 
@@ -42,15 +43,24 @@ def record_event(payload: dict) -> WebhookEvent | None:
 
 
 def enqueue_processing(event: WebhookEvent) -> None:
-    from connector_app.webhooks.jobs import process_webhook
-
-    rq.queue.enqueue_call(
-        process_webhook,
-        args=(event.id,),
+    """Process the delivery in a job once it is committed (retried by RQ on marketplace faults)."""
+    enqueue_after_commit(
+        "connector_app.webhooks.jobs.process_webhook",
+        event.id,
         job_id=f"webhook-{event.id}",
         timeout=120,
         result_ttl=600,
         failure_ttl=7 * 86400,
-        retry=Retry(max=len(RETRY_DELAYS), interval=RETRY_DELAYS),
+        retry_intervals=list(RETRY_DELAYS),
         description=f"webhook {event.notification_id} type {event.event_type}",
     )
+
+
+def record_outcome(event_id: int, outcome: str, seller_id: int | None = None) -> None:
+    """The delivery was handled: when, for which seller, and what was done. Flushes."""
+    event = db.session.get(WebhookEvent, event_id)
+    event.processed_at = utcnow()
+    event.outcome = outcome
+    if seller_id is not None:
+        event.seller_id = seller_id
+    db.session.flush()

@@ -17,8 +17,8 @@ import requests
 from playwright.sync_api import Page, expect
 
 from connector_app.returns.tabs import TABS, tab_for_status
+from devtools.stack import Stack, wait_for
 from tests.e2e.marketplace import expected_tab_counts, sandbox_counts, sandbox_request, shops_of
-from tests.stack import Stack, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -10,15 +10,21 @@ import pytest
 import responses
 from sqlalchemy import select
 
+from connector_app.accounts.preferences import settings_for_update
 from connector_app.extensions import db
 from connector_app.listings import restock
 from connector_app.listings.jobs import periodic_listings_and_restocks
-from connector_app.listings.models import EtsyListing, EtsyListingSku, ListingRefresh, RestockRecord
+from connector_app.listings.models import (
+    EtsyListing,
+    EtsyListingSku,
+    ListingRefresh,
+    RestockedRequest,
+    RestockRecord,
+)
 from connector_app.listings.restock import HANDLED_BY_SELLER
 from connector_app.returns.models import ReturnRequest
 from connector_app.returns.services import upsert_requests
 from connector_app.returns.signals import notify_requests_changed
-from connector_app.settings.services import get_settings
 from connector_app.timeutil import utcnow
 from tests.actions.helpers import run_jobs
 
@@ -88,7 +94,7 @@ def shop(app, factories, seller):
                 ListingRefresh(seller_id=seller.id, etsy_connection_id=connection.id, refreshed_at=utcnow()),
             ]
         )
-        get_settings(seller.id).restock_on_complete = True
+        settings_for_update(seller.id).restock_on_complete = True
         db.session.commit()
     return shop
 
@@ -112,6 +118,14 @@ def the_request(app, rid="5768000000000001") -> ReturnRequest:
         row = db.session.scalars(select(ReturnRequest).where(ReturnRequest.request_id == rid)).one()
         db.session.expunge(row)
         return row
+
+
+def restocked_at(app, rid="5768000000000001"):
+    """When the listings feature recorded the request as restocked, or None."""
+    pk = the_request(app, rid).id
+    with app.app_context():
+        row = db.session.get(RestockedRequest, pk)
+        return row.restocked_at if row is not None else None
 
 
 def records(app) -> list[RestockRecord]:
@@ -141,8 +155,8 @@ def test_a_completed_return_restocks_etsy_once_across_repeated_syncs(app, factor
     assert etsy.puts == 1 and etsy.stock == {"SKU-1": 5, "SKU-2": 9}
     [record] = records(app)
     assert (record.state, record.stock_before, record.stock_target) == ("done", 4, 5)
-    assert the_request(app).restocked_at is not None
-    panel = logged_in.get("/actions/5768000000000001").get_data(as_text=True)
+    assert restocked_at(app) is not None
+    panel = logged_in.get("/returns/5768000000000001").get_data(as_text=True)
     assert "Restocked on Etsy" in panel and "+1 SKU SKU-1" in panel
 
 
@@ -150,7 +164,7 @@ def test_returns_completed_before_restocking_was_switched_on_are_never_restocked
     app, factories, shop, etsy, seller
 ):
     with app.app_context():
-        settings = get_settings(seller.id)
+        settings = settings_for_update(seller.id)
         switched_on = settings.restock_after
         assert switched_on is not None  # stamped when the fixture switched it on
     history = completed(factories, rid="5768000000000007")
@@ -165,12 +179,12 @@ def test_returns_completed_before_restocking_was_switched_on_are_never_restocked
 
     assert etsy.stock == {"SKU-1": 4, "SKU-2": 10}
     assert [r.sku for r in records(app)] == ["SKU-2"]
-    assert the_request(app, "5768000000000007").restocked_at is None
+    assert restocked_at(app, "5768000000000007") is None
 
 
 def test_switching_restocking_on_starts_it_from_that_moment(app, seller):
     with app.app_context():
-        settings = get_settings(seller.id)
+        settings = settings_for_update(seller.id)
         assert (settings.restock_on_complete, settings.restock_after) == (False, None)
         settings.restock_on_complete = True
         db.session.commit()
@@ -187,7 +201,7 @@ def test_switching_restocking_on_starts_it_from_that_moment(app, seller):
 
 def test_nothing_is_restocked_when_the_setting_is_off(app, factories, shop, etsy, seller, logged_in):
     with app.app_context():
-        get_settings(seller.id).restock_on_complete = False
+        settings_for_update(seller.id).restock_on_complete = False
         db.session.commit()
 
     sync(app, shop, completed(factories))
@@ -195,7 +209,7 @@ def test_nothing_is_restocked_when_the_setting_is_off(app, factories, shop, etsy
     run_restock(app, seller.id)
 
     assert etsy.puts == 0 and records(app) == []
-    panel = logged_in.get("/actions/5768000000000001").get_data(as_text=True)
+    panel = logged_in.get("/returns/5768000000000001").get_data(as_text=True)
     assert "Automatic restocking is off" in panel
 
 
@@ -259,7 +273,7 @@ def test_an_interrupted_write_that_reached_etsy_is_not_repeated(app, factories, 
 
     assert etsy.puts == 0 and etsy.stock["SKU-1"] == 5
     assert [r.state for r in records(app)] == ["done"]
-    assert the_request(app).restocked_at is not None
+    assert restocked_at(app) is not None
 
 
 def test_an_unconfirmable_interrupted_write_becomes_a_task_never_a_second_write(
@@ -274,8 +288,8 @@ def test_an_unconfirmable_interrupted_write_becomes_a_task_never_a_second_write(
     assert etsy.puts == 0 and etsy.stock["SKU-1"] == 4
     [record] = records(app)
     assert record.state == "check" and record.stock_seen == 4
-    assert the_request(app).restocked_at is None
-    panel = logged_in.get("/actions/5768000000000001").get_data(as_text=True)
+    assert restocked_at(app) is None
+    panel = logged_in.get("/returns/5768000000000001").get_data(as_text=True)
     assert "Check this listing" in panel and "Your turn" in panel
 
 
@@ -298,14 +312,14 @@ def test_a_sku_without_an_etsy_listing_becomes_a_manual_task(app, factories, sho
     assert etsy.puts == 0
     [record] = records(app)
     assert record.state == "no_match"
-    panel = logged_in.get("/actions/5768000000000001").get_data(as_text=True)
+    panel = logged_in.get("/returns/5768000000000001").get_data(as_text=True)
     assert "No Etsy listing has SKU NOT-ON-ETSY" in panel
 
 
 def test_the_seller_closes_a_manual_task_once_handled_on_etsy(app, factories, shop, etsy, logged_in, auth):
     sync(app, shop, completed(factories, sku="NOT-ON-ETSY"))
     run_jobs(app)
-    panel = logged_in.get("/actions/5768000000000001").get_data(as_text=True)
+    panel = logged_in.get("/returns/5768000000000001").get_data(as_text=True)
     assert "I&#39;ve handled this on Etsy" in panel or "I've handled this on Etsy" in panel
     url = "/listings/restock/5768000000000001/handled"
 
@@ -316,7 +330,7 @@ def test_the_seller_closes_a_manual_task_once_handled_on_etsy(app, factories, sh
     assert response.status_code == 200 and HANDLED_BY_SELLER in response.get_data(as_text=True)
     [record] = records(app)
     assert (record.state, record.message) == ("done", HANDLED_BY_SELLER)
-    assert the_request(app).restocked_at is not None and etsy.puts == 0
+    assert restocked_at(app) is not None and etsy.puts == 0
     again = logged_in.post_form(url, {"sku": "NOT-ON-ETSY"}, follow_redirects=True)  # nothing left to close
     assert "not waiting for you any more" in again.get_data(as_text=True)
 

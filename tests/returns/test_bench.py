@@ -3,30 +3,31 @@
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 
-from bench import __main__ as bench_main
-from bench import grid_bench
+from devtools.bench_runner import run_bench
 
 
 @pytest.mark.slow
-def test_grid_benchmark_runs_on_a_tiny_data_set(capsys):
+def test_grid_benchmark_runs_on_a_tiny_data_set():
     args = ["--sellers", "4", "--total", "1200", "--big", "800", "--small", "100", "--repeats", "3"]
     if os.environ.get("TEST_DATABASE_URL"):
         args += [
             "--database-url",
             os.environ["TEST_DATABASE_URL"].rstrip("/").rsplit("/", 1)[0] + "/grid_bench_test",
         ]
-    results = grid_bench.run(grid_bench.parser().parse_args(args))
-    assert len(results) == 5
-    assert all(result.value > 0 for result in results)
-    assert "800 rows" in results[-1].name  # every request of the big seller was exported
-    grid_bench.report(results)
-    out = capsys.readouterr().out
-    assert "seeded 1,200 requests over 4 sellers" in out and "goal <= 3.0x" in out
+    run = run_bench("grid_bench", args)
+    assert "Traceback" not in run.output, run.output
+    assert run.returncode in (0, 1), run.output
+    assert "seeded 1,200 requests over 4 sellers" in run.output
+    figures = re.findall(r"^\s+(\d+\.\d+)x\s+\[", run.output, flags=re.M)
+    assert len(figures) == 5 and all(float(f) > 0 for f in figures), run.output
+    assert "800 rows" in run.output  # every request of the big seller was exported
 
 
-def test_bench_entry_point_discovers_benchmark_modules():
-    assert "grid_bench" in bench_main.discover()
-    assert bench_main.main(["no_such"]) == 2
+def test_bench_entry_point_refuses_an_unknown_benchmark():
+    run = run_bench("__main__", ["no_such"], timeout=60)
+    assert run.returncode == 2
+    assert "unknown benchmark(s): no_such" in run.output and "grid_bench" in run.output

@@ -219,10 +219,10 @@ def _link(response, rel: str) -> str | None:
 def test_page_size_choice_and_default_from_settings(app, logged_in, factories, seller, shop):
     factories.returns(shop, [factories.aftersale() for _ in range(30)])
     assert len(row_ids(logged_in.get("/returns"))) == 30
-    from connector_app.settings.services import get_settings
+    from connector_app.accounts.preferences import settings_for_update
 
     with app.app_context():
-        get_settings(seller.id).page_size = 25
+        settings_for_update(seller.id).page_size = 25
         db.session.commit()
     assert len(row_ids(logged_in.get("/returns"))) == 25
     assert len(row_ids(logged_in.get("/returns?size=50"))) == 30
@@ -233,10 +233,10 @@ def test_default_shop_from_settings(app, logged_in, factories, seller, shop):
     factories.returns(shop, [factories.aftersale()])
     preferred = factories.aftersale()
     factories.returns(second, [preferred])
-    from connector_app.settings.services import get_settings
+    from connector_app.accounts.preferences import settings_for_update
 
     with app.app_context():
-        get_settings(seller.id).default_shop_id = second.id
+        settings_for_update(seller.id).default_shop_id = second.id
         db.session.commit()
     assert row_ids(logged_in.get("/returns")) == [preferred.request_id]
     assert len(row_ids(logged_in.get("/returns?shop=all"))) == 2

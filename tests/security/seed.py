@@ -14,14 +14,15 @@ from decimal import Decimal
 from flask import Flask
 from sqlalchemy import select
 
+from connector_app.accounts.preferences import SellerSettings
 from connector_app.actions.models import FINISHED, SUCCEEDED, ActionAudit, BulkAction
 from connector_app.extensions import db
 from connector_app.listings.models import DONE, EtsyListing, EtsyListingSku, ListingRefresh, RestockRecord
 from connector_app.returns.models import ReturnRequest
-from connector_app.settings.models import SellerSettings
 from connector_app.sync.models import SUCCEEDED as RUN_SUCCEEDED
-from connector_app.sync.models import SyncRun, WebhookEvent
+from connector_app.sync.models import SyncRun
 from connector_app.timeutil import utcnow
+from connector_app.webhooks.models import WebhookEvent
 
 # Methods a browser never sends to these routes on purpose; the crawler still tries the ones a rule allows.
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}

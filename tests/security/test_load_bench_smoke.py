@@ -9,28 +9,32 @@ stream actually ran.
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 
-from bench import load_bench
+from devtools.bench_runner import run_bench
 
 
 @pytest.mark.slow
 @pytest.mark.integration
-def test_load_bench_runs_without_errors(capsys):
+def test_load_bench_runs_without_errors():
     base = os.environ.get("TEST_DATABASE_URL")
-    args = load_bench.parser().parse_args(
-        [
-            "--duration", "4", "--sellers", "4", "--requests", "200", "--sandbox-returns", "200",
-            "--web-workers", "2", "--rq-workers", "1", "--tick", "0.3", "--samples", "10", "--think", "0.1",
-            "--database-url", f"{base}_loadsmoke" if base else "sqlite",
-            "--redis-url", "embedded",  # its own server: the bench empties the Redis database it uses
-        ]
-    )  # fmt: skip
-    outcome = load_bench.run(args)
-    assert outcome.errors == []
-    assert outcome.requests > 20 and outcome.unloaded_median > 0 and outcome.loaded_p95 > 0
-    assert outcome.sync_state in ("queued", "running", "succeeded")
-    assert outcome.webhooks_received > 0
-    load_bench.report(outcome, args)
-    assert "p95 under load" in capsys.readouterr().out
+    args = [
+        "--duration", "4", "--sellers", "4", "--requests", "200", "--sandbox-returns", "200",
+        "--web-workers", "2", "--rq-workers", "1", "--tick", "0.3", "--samples", "10", "--think", "0.1",
+        "--database-url", f"{base}_loadsmoke" if base else "sqlite",
+        "--redis-url", "embedded",  # its own server: the bench empties the Redis database it uses
+    ]  # fmt: skip
+    run = run_bench("load_bench", args)
+    out = run.output
+    assert "Traceback" not in out, out
+    assert re.search(r"errors\s+0 \(goal 0\)", out), out
+    served = re.search(r"requests under load\s+(\d+) in", out)
+    assert served and int(served.group(1)) > 20, out
+    median = re.search(r"unloaded median\s+(\d+\.\d) ms", out)
+    assert median and float(median.group(1)) > 0, out
+    assert re.search(r"p95 under load\s+\d+\.\d ms", out), out
+    assert re.search(r"sync during the run\s+(queued|running|succeeded),", out), out
+    webhooks = re.search(r"webhooks received\s+(\d+)", out)
+    assert webhooks and int(webhooks.group(1)) > 0, out

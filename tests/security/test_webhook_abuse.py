@@ -17,7 +17,7 @@ import pytest
 
 from connector_app.extensions import db, rq
 from connector_app.marketplaces.tiktok.signing import webhook_signature
-from connector_app.sync.models import WebhookEvent
+from connector_app.webhooks.models import WebhookEvent
 from tests.security.seed import fingerprint, seed_seller
 
 

@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import func, select
 
 from connector_app.accounts.models import Seller
+from connector_app.accounts.preferences import SellerSettings
 from connector_app.connect.models import EtsyConnection, TikTokAuthorization, TikTokShop
 from connector_app.extensions import db
 from connector_app.returns.models import ReturnRequest
-from connector_app.settings.models import SellerSettings
+from connector_app.sync.models import ShopSyncState
 from connector_app.timeutil import ensure_aware, utcnow
 from tests.fixtures.factories import PASSWORD
 
@@ -61,7 +62,7 @@ def test_a_changed_sync_interval_reschedules_the_shop(
     )
 
     assert response.status_code == 302
-    saved = load(app, TikTokShop, shop.id)
+    saved = load(app, ShopSyncState, shop.id)
     assert saved.sync_interval_minutes == minutes
     if rescheduled:
         delta = ensure_aware(saved.next_sync_at) - before
@@ -78,7 +79,7 @@ def test_an_unchanged_interval_keeps_the_schedule(app, logged_in, factories, sel
     when = utcnow() + timedelta(minutes=3)
     shop = factories.tiktok_shop(seller, sync_interval_minutes=15, next_sync_at=when)
     logged_in.post_form("/settings/returns", returns_form(shop))
-    assert ensure_aware(load(app, TikTokShop, shop.id).next_sync_at) == when.replace(
+    assert ensure_aware(load(app, ShopSyncState, shop.id).next_sync_at) == when.replace(
         microsecond=when.microsecond
     )
 
@@ -120,7 +121,7 @@ def test_invalid_returns_settings_are_refused(app, logged_in, factories, seller,
     assert (
         load(app, SellerSettings, seller.id) is None or load(app, SellerSettings, seller.id).page_size == 50
     )
-    assert load(app, TikTokShop, shop.id).sync_interval_minutes == 15
+    assert load(app, ShopSyncState, shop.id).sync_interval_minutes == 15
 
 
 def test_timezone_and_date_format_apply_to_every_page(app, logged_in, seller):
@@ -266,4 +267,4 @@ def test_another_sellers_shop_cannot_be_configured(app, logged_in, factories, se
     logged_in.post_form(
         "/settings/returns", {f"interval_{theirs.id}": "0", "default_shop": "0", "page_size": "50"}
     )
-    assert load(app, TikTokShop, theirs.id).sync_interval_minutes == 15
+    assert load(app, ShopSyncState, theirs.id).sync_interval_minutes == 15

@@ -16,6 +16,7 @@ from connector_app.connect.models import TikTokAuthorization, TikTokShop
 from connector_app.extensions import db, rq
 from connector_app.sync import services
 from connector_app.sync.models import DEAD, RUNNING, SUCCEEDED, SyncRun
+from connector_app.transactions import job_step
 from tests.sync.helpers import (
     app_view,
     connect_shop,
@@ -32,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def start(app, shop_pk: int, **kw) -> str:
-    with app.app_context():
+    with app.app_context(), job_step():
         return services.start_sync(db.session.get(TikTokShop, shop_pk), **kw).id
 
 

@@ -11,8 +11,9 @@ from connector_app.connect.models import TikTokShop
 from connector_app.extensions import db, rq
 from connector_app.sync import services
 from connector_app.sync.jobs import enqueue_due_syncs
-from connector_app.sync.models import FAILED, RUNNING, SUCCEEDED, SyncRun
+from connector_app.sync.models import FAILED, RUNNING, SUCCEEDED, ShopSyncState, SyncRun
 from connector_app.timeutil import utcnow
+from connector_app.transactions import job_step
 
 
 def make_run(app, shop, **fields) -> SyncRun:
@@ -75,7 +76,8 @@ def test_two_concurrent_starts_make_one_run(app, factories, seller):
         with app.app_context():
             target = db.session.get(TikTokShop, shop.id)
             barrier.wait()
-            ids.append(services.start_sync(target).id)
+            with job_step():
+                ids.append(services.start_sync(target).id)
 
     threads = [threading.Thread(target=click) for _ in range(4)]
     for thread in threads:
@@ -90,7 +92,7 @@ def test_full_resync_and_all_shops(logged_in, app, factories, seller):
     first, second = factories.tiktok_shop(seller), factories.tiktok_shop(seller, region="GB")
     with app.app_context():
         db.session.execute(
-            db.update(TikTokShop).values(returns_high_water=1000, cancellations_high_water=1000)
+            db.update(ShopSyncState).values(returns_high_water=1000, cancellations_high_water=1000)
         )
         db.session.commit()
     response = logged_in.htmx("POST", "/sync", {})
@@ -169,7 +171,7 @@ def test_scheduled_check_starts_due_shops_once_and_moves_their_next_time(app, fa
     assert [r.trigger for r in runs_of(app, due.id) + runs_of(app, never.id)] == ["schedule", "schedule"]
     assert runs_of(app, later.id) == runs_of(app, off.id) == []
     with app.app_context():
-        moved = db.session.get(TikTokShop, due.id).next_sync_at
+        moved = db.session.get(ShopSyncState, due.id).next_sync_at
         assert (
             timedelta(minutes=14)
             < moved.replace(tzinfo=None) - utcnow().replace(tzinfo=None)
@@ -182,7 +184,7 @@ def test_a_run_that_stopped_beating_is_marked_dead_and_the_next_one_resumes(app,
     shop = factories.tiktok_shop(seller)
     stuck = make_run(app, shop, id="stuck", heartbeat_at=utcnow() - timedelta(minutes=5), phase="returns",
                      page_token="tok-7", window_start=None)  # fmt: skip
-    with app.app_context():
+    with app.app_context(), job_step():
         run = services.start_sync(db.session.get(TikTokShop, shop.id))
         assert run.id != stuck.id
         assert (run.resumed_from, run.phase, run.page_token, run.pages_done) == (

@@ -8,7 +8,8 @@ from connector_app.connect.models import NEEDS_RECONNECT, TikTokAuthorization, T
 from connector_app.extensions import db
 from connector_app.returns.signals import requests_changed
 from connector_app.sync import services
-from connector_app.sync.models import FAILED, SUCCEEDED, SyncRun
+from connector_app.sync.models import FAILED, SUCCEEDED, ShopSyncState, SyncRun
+from connector_app.transactions import job_step
 from tests.sync.helpers import (
     app_view,
     connect_shop,
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.integration
 
 
 def start(app, shop_pk: int, **kw) -> str:
-    with app.app_context():
+    with app.app_context(), job_step():
         return services.start_sync(db.session.get(TikTokShop, shop_pk), **kw).id
 
 
@@ -52,7 +53,7 @@ def test_full_sync_stores_exactly_what_the_marketplace_has(app, seller):
         stored, actual = tab_counts(app, shop.id)
         assert stored == actual
         assert sum(len(n["request_pks"]) for n in notified) == len(expected)
-        synced = load(app, TikTokShop, shop.id)
+        synced = load(app, ShopSyncState, shop.id)
         assert synced.last_sync_ok_at is not None
         assert synced.returns_high_water == max(v[3] for k, v in expected.items() if k[0] == "return")
 

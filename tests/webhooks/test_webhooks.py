@@ -6,13 +6,18 @@ import json
 import subprocess
 import sys
 import time
+from datetime import timedelta
 
 import pytest
 
+from connector_app.connect.models import NEEDS_RECONNECT, TikTokAuthorization, TikTokShop
 from connector_app.extensions import db, rq
 from connector_app.marketplaces.tiktok.signing import webhook_signature
 from connector_app.sync import services
-from connector_app.sync.models import SUCCEEDED, SyncRun, WebhookEvent
+from connector_app.sync.models import SUCCEEDED, ShopSyncState, SyncRun
+from connector_app.timeutil import ensure_aware, utcnow
+from connector_app.transactions import job_step
+from connector_app.webhooks.models import WebhookEvent
 from tests.sync.helpers import (
     app_view,
     connect_shop,
@@ -103,27 +108,26 @@ def test_unknown_shop_and_type_are_acknowledged_and_recorded(client, app, factor
     assert outcomes == ["ignored: unknown shop", "ignored: unknown type 99"]
 
 
-def test_deauthorization_and_expiry_go_to_the_connect_feature(client, app, factories, seller, monkeypatch):
-    import connector_app.connect as connect_pkg
-
-    calls = []
-    fake = type(
-        "FakeConnectServices",
-        (),
-        {
-            "mark_shop_deauthorized": staticmethod(lambda sid, reason: calls.append(("deauth", sid, reason))),
-            "note_authorization_expiring": staticmethod(lambda sid, at: calls.append(("expiring", sid, at))),
-        },
-    )
-    monkeypatch.setitem(sys.modules, "connector_app.connect.services", fake)
-    monkeypatch.setattr(connect_pkg, "services", fake, raising=False)
-    shop = factories.tiktok_shop(seller)
-    deliver(client, app, payload(6, shop_id=shop.shop_id, message="The seller deauthorized the app."))
-    deliver(client, app, payload(7, shop_id=shop.shop_id, expiration_time=1900000000))
+def test_deauthorization_and_expiry_reach_the_seller(client, app, factories, seller, logged_in):
+    shop = factories.tiktok_shop(seller, name="Pine", region="GB")
+    deliver(client, app, payload(7, shop_id=shop.shop_id, expiration_time=int(utcnow().timestamp()) + 86400))
     work(app)
-    assert sorted(calls) == [
-        ("deauth", shop.shop_id, "The seller deauthorized the app."),
-        ("expiring", shop.shop_id, 1900000000),
+    with app.app_context():
+        authorization = db.session.get(TikTokAuthorization, shop.authorization_id)
+        assert ensure_aware(authorization.refresh_token_expires_at) < utcnow() + timedelta(days=2)
+    assert "about to end" in logged_in.get("/connect").get_data(as_text=True)  # the banner says so
+
+    deliver(client, app, payload(6, shop_id=shop.shop_id, message="The seller deauthorized the app."))
+    work(app)
+    with app.app_context():
+        stored = db.session.get(TikTokShop, shop.id)
+        assert stored.status == NEEDS_RECONNECT and "access was removed" in stored.status_reason
+        assert db.session.get(ShopSyncState, shop.id).next_sync_at is None  # no longer scheduled
+    page = logged_in.get("/returns").get_data(as_text=True)
+    assert "Your TikTok Shop Pine (GB) needs reconnecting." in page
+    assert sorted(e.outcome for e in events(app)) == [
+        "authorization expiry noted",
+        "shop marked as needing reconnection",
     ]
 
 
@@ -132,7 +136,7 @@ def test_status_change_refetches_the_request_and_updates_the_grid_data(client, a
     with sandbox_for(100) as sb:
         point_app_at(app, sb)
         shop = connect_shop(app, sb, seller)
-        with app.app_context():
+        with app.app_context(), job_step():
             services.start_sync(db.session.get(type(shop), shop.id))
         work(app)
         (moved,) = sb.advance(1, shop_id=shop.shop_id)
@@ -151,7 +155,7 @@ def test_webhook_storm_during_a_sync_ends_consistent(client, app, seller):
         point_app_at(app, sb)
         shop = connect_shop(app, sb, seller)
         sb.set_faults(latency_ms=10)
-        with app.app_context():
+        with app.app_context(), job_step():
             run_id = services.start_sync(db.session.get(type(shop), shop.id)).id
         command = [sys.executable, "-m", "flask", "--app", "tests.sync.worker_app:create", "worker"]
         workers = [subprocess.Popen(command, cwd=ROOT, env=environment(app)) for _ in range(2)]

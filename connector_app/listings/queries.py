@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from connector_app.extensions import db
+from connector_app.listings.models import EtsyListing, EtsyListingSku
 from connector_app.tenancy import for_seller
 
 ETSY_LISTING_URL = "https://www.etsy.com/listing/{}"
@@ -15,8 +16,6 @@ def listing_urls(seller_id: int, skus: Iterable[str]) -> dict[str, str]:
     wanted = sorted({sku for sku in skus if sku})
     if not wanted:
         return {}
-    from connector_app.listings.models import EtsyListing, EtsyListingSku
-
     query = (
         for_seller(EtsyListingSku, seller_id)
         .join(EtsyListing, EtsyListing.id == EtsyListingSku.listing_pk)
@@ -30,4 +29,6 @@ def listing_urls(seller_id: int, skus: Iterable[str]) -> dict[str, str]:
     return urls
 
 
-__all__ = ["listing_urls"]
+def sku_links(_sender, *, seller_id: int, skus: Iterable[str], **_) -> dict[str, str]:
+    """``returns.signals.sku_links`` answer: the returns pages link each SKU to its Etsy listing."""
+    return listing_urls(seller_id, skus)

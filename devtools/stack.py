@@ -2,7 +2,7 @@
 
 Usage::
 
-    from tests.stack import Stack
+    from devtools.stack import Stack
 
     with Stack(tmp_path, web_workers=3, rq_workers=2) as stack:
         requests.get(f"{stack.web_url}/healthz")          # 200: database, queue and a worker alive

@@ -1,4 +1,9 @@
-"""Per-seller preferences (the per-shop sync interval lives on TikTokShop)."""
+"""A seller's preferences: restocking, the grid's default shop and page size.
+
+They belong to the seller's account, below every feature that reads them (returns, listings) and the
+settings page that edits them. ``get_settings`` never writes (a page view reads defaults until the
+seller saves); writers use ``settings_for_update``. The per-shop sync interval is the sync feature's.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,6 @@ from connector_app.extensions import db
 from connector_app.timeutil import utcnow
 
 PAGE_SIZES = (25, 50, 100, 200)
-SYNC_INTERVALS = (0, 5, 15, 60)  # minutes; 0 = automatic sync off
 
 
 class SellerSettings(db.Model):
@@ -31,3 +35,20 @@ def _stamp_restock_after(target: SellerSettings, value, oldvalue, initiator) -> 
         target.restock_after = int(utcnow().timestamp())
     elif not value:
         target.restock_after = None
+
+
+def get_settings(seller_id: int) -> SellerSettings:
+    """The seller's settings, or unsaved defaults (nothing is added to the session)."""
+    return db.session.get(SellerSettings, seller_id) or SellerSettings(
+        seller_id=seller_id, restock_on_complete=False, page_size=50
+    )
+
+
+def settings_for_update(seller_id: int) -> SellerSettings:
+    """The seller's stored settings row, created with the defaults if missing. Flushes."""
+    settings = db.session.get(SellerSettings, seller_id)
+    if settings is None:
+        settings = SellerSettings(seller_id=seller_id, restock_on_complete=False, page_size=50)
+        db.session.add(settings)
+        db.session.flush()
+    return settings
