@@ -32,17 +32,19 @@ def job_for(seller_id: int, job_id: str) -> BulkAction | None:
     return get_for_seller(BulkAction, seller_id, id=job_id)
 
 
+def with_requests(seller_id: int, audits: list[ActionAudit]) -> list[ActionAudit]:
+    """``audits`` with their requests loaded in one query, so a template reading them runs none."""
+    pks = {audit.request_pk for audit in audits}
+    requests = db.session.scalars(for_seller(ReturnRequest, seller_id).where(ReturnRequest.id.in_(pks))).all()
+    by_pk = {row.id: row for row in requests}
+    for audit in audits:
+        set_committed_value(audit, "request", by_pk.get(audit.request_pk))
+    return audits
+
+
 def load_results(job: BulkAction) -> list[ActionAudit]:
     """The job's decisions with their requests, loaded here so the progress template runs no query."""
-    results = job.results
-    pks = {audit.request_pk for audit in results}
-    requests = db.session.scalars(
-        for_seller(ReturnRequest, job.seller_id).where(ReturnRequest.id.in_(pks))
-    ).all()
-    by_pk = {row.id: row for row in requests}
-    for audit in results:
-        set_committed_value(audit, "request", by_pk.get(audit.request_pk))
-    return results
+    return with_requests(job.seller_id, job.results)
 
 
 def load_summary(request: ReturnRequest) -> ReturnRequest:

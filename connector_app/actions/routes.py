@@ -33,6 +33,7 @@ def index():
         .order_by(ActionAudit.created_at.desc(), ActionAudit.id.desc())
         .limit(HISTORY_LIMIT)
     ).all()
+    queries.with_requests(current_user.id, list(audits))
     return render_page("actions/index.html", audits=audits, limit=HISTORY_LIMIT)
 
 
