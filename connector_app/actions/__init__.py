@@ -11,19 +11,10 @@ def init_app(app: Flask) -> None:
     from flask import url_for
     from werkzeug.routing import BuildError
 
-    from connector_app.actions import services
-    from connector_app.panels import Panel
-    from connector_app.returns.signals import detail_panels, grid_panels
-
-    def decision_panel(_sender, *, request, **_):
-        return Panel("actions/_panel.html", {"request": request}, order=10)
-
-    def bulk_toolbar(_sender, **_):
-        return Panel("actions/_bulk_toolbar.html", {}, slot="toolbar")
-
-    detail_panels.connect(decision_panel, weak=False)
-    grid_panels.connect(bulk_toolbar, weak=False)
-    from connector_app.actions.decisions import ships_to_keep
+    from connector_app.actions import panels
+    from connector_app.actions.decisions import allowed_decisions, decision_label, ships_to_keep
+    from connector_app.actions.forms import new_idempotency_key
+    from connector_app.returns.signals import detail_panels, grid_panels, timeline_entries
 
     def request_url(return_request) -> str:
         """The request's detail page (returns feature), or its respond panel page as a fallback."""
@@ -34,13 +25,17 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def action_helpers() -> dict:
+        # Pure helpers only: no query runs from a template (the views gather the history).
         return {
-            "allowed_decisions": services.allowed_decisions,
-            "action_history": services.history_for,
-            "new_idempotency_key": services.new_idempotency_key,
-            "decision_label": services.decision_label,
+            "allowed_decisions": allowed_decisions,
+            "new_idempotency_key": new_idempotency_key,
+            "decision_label": decision_label,
             "request_url": request_url,
             "ships_to_keep": lambda r: (
                 r.shop is not None and r.shop.is_connected and ships_to_keep(r.next_action, r.shop.region)
             ),
         }
+
+    detail_panels.connect(panels.respond_panel, weak=False)
+    grid_panels.connect(panels.bulk_toolbar, weak=False)
+    timeline_entries.connect(panels.decision_entries, weak=False)

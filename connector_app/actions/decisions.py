@@ -135,3 +135,18 @@ def for_shop(decisions: tuple[Decision, ...], region: str | None) -> tuple[Decis
 def ships_to_keep(next_action: str | None, region: str | None) -> bool:
     """Whether the seller keeps this order (rejecting the buyer's cancellation) by shipping it."""
     return next_action == "SELLER_RESPOND_CANCEL" and region == US_REGION
+
+
+def decision_label(name: str) -> str:
+    """The button text of a decision name (``APPROVE_REFUND`` → "Approve refund")."""
+    decision = DECISIONS_BY_SLUG.get(name.lower())
+    return decision.label if decision else name.replace("_", " ").capitalize()
+
+
+def allowed_decisions(request) -> tuple[Decision, ...]:
+    """What the seller can send now on ``request`` (a ``ReturnRequest``): nothing while its shop needs
+    reconnecting; no Reject Cancellation for US shops (they reject a cancellation by shipping)."""
+    shop = request.shop
+    if shop is None or not shop.is_connected:
+        return ()
+    return for_shop(decisions_for(request.next_action), shop.region)

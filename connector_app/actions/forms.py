@@ -1,10 +1,17 @@
 from __future__ import annotations
 
+import secrets
+
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 KEY = Regexp(r"^[A-Za-z0-9_-]{16,64}$", message="This form is not valid any more; open it again.")
+
+
+def new_idempotency_key() -> str:
+    """The key a confirmation or bulk form is rendered with; it names the decision job it starts."""
+    return secrets.token_urlsafe(24)
 
 
 class RespondForm(FlaskForm):

@@ -1,67 +1,42 @@
-"""Background work of the actions feature: a bulk approval, one request at a time."""
+"""Background work of the actions feature: decision jobs (a bulk approval, or one decision) and the
+refresh of TikTok's reject reasons. Orchestration only: every write is a ``services`` call inside a
+``job_step()``, so a crash loses at most the decision in flight (which is then resent with the same
+idempotency key: TikTok replays its first answer)."""
 
 from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
-
-from connector_app.actions import services
-from connector_app.actions.models import (
-    FAILED,
-    FINISHED,
-    PENDING,
-    REFUSED,
-    RUNNING,
-    SKIPPED,
-    SUCCEEDED,
-    ActionAudit,
-    BulkAction,
-)
-from connector_app.extensions import db
+from connector_app.actions import queries, reasons, services
+from connector_app.actions.sending import send
 from connector_app.returns.signals import notify_requests_changed
-from connector_app.tenancy import for_seller, get_for_seller
-from connector_app.timeutil import utcnow
+from connector_app.transactions import job_step
 
 log = logging.getLogger(__name__)
-_COUNTERS = {SUCCEEDED: "succeeded", REFUSED: "refused", FAILED: "failed", SKIPPED: "skipped"}
 
 
 def run_bulk(seller_id: int, bulk_id: str) -> None:
-    """Send every pending approval of a bulk job; one commit per request so progress shows live.
-
-    Safe to run again after a crash: requests already answered are skipped, and one whose answer was
-    lost is resent with the same idempotency key (TikTok replays its first answer).
-    """
-    bulk = get_for_seller(BulkAction, seller_id, id=bulk_id)
-    if bulk is None:
-        log.warning("bulk action %s of seller %s is gone", bulk_id, seller_id)
+    """Send every decision of job ``bulk_id`` that has no final answer yet; one step per request so
+    progress shows live. Safe to run again: requests already answered are skipped."""
+    with job_step():
+        job = queries.job_for(seller_id, bulk_id)
+        if job is not None:
+            services.job_started(job)
+    if job is None:
+        log.warning("decision job %s of seller %s is gone", bulk_id, seller_id)
         return
-    bulk.state = RUNNING
-    db.session.commit()
-    audit_ids = db.session.scalars(
-        select(ActionAudit.id)
-        .where(ActionAudit.seller_id == seller_id, ActionAudit.bulk_id == bulk_id)
-        .where(ActionAudit.state.in_((PENDING, FAILED)))
-        .order_by(ActionAudit.id)
-    ).all()
-    for audit_id in audit_ids:
-        audit = db.session.scalars(for_seller(ActionAudit, seller_id).where(ActionAudit.id == audit_id)).one()
-        outcome = services.send(audit)
-        bulk.done = min(bulk.total, bulk.done + 1)
-        db.session.commit()
+    for audit_id in queries.audits_to_send(job):
+        with job_step():
+            audit = queries.audit_to_send(seller_id, audit_id)
+            if audit is None:
+                continue  # another run of this job got TikTok's answer meanwhile
+            outcome = send(audit)
+            services.job_advanced(job)
         notify_requests_changed(seller_id, outcome.changed_pks, "action")
-    _finish(bulk)
+    with job_step():
+        services.job_finished(job)
 
 
-def _finish(bulk: BulkAction) -> None:
-    counts = dict.fromkeys(_COUNTERS.values(), 0)
-    for audit in bulk.results:
-        if audit.state in _COUNTERS:
-            counts[_COUNTERS[audit.state]] += 1
-    for name, value in counts.items():
-        setattr(bulk, name, value)
-    bulk.done = sum(counts.values())
-    bulk.state = FINISHED
-    bulk.finished_at = utcnow()
-    db.session.commit()
+def refresh_reject_reasons(seller_id: int, request_pk: int, decision_name: str) -> None:
+    """Fetch TikTok's reject reasons for this request's shop and kind into the cache."""
+    reasons.refresh(seller_id, request_pk, decision_name)

@@ -63,7 +63,11 @@ class ActionAudit(SellerOwned, db.Model):
 
 
 class BulkAction(SellerOwned, db.Model):
-    """One bulk approval; ``id`` is the RQ job id. Each request's result is an ``ActionAudit`` row."""
+    """One job of decisions: a bulk approval, or a single decision (a bulk of one, see ``single``).
+
+    ``id`` is the form's idempotency key and the RQ job id of its first run. Each request's result is
+    an ``ActionAudit`` row.
+    """
 
     __tablename__ = "bulk_actions"
 
@@ -85,3 +89,15 @@ class BulkAction(SellerOwned, db.Model):
     @property
     def percent(self) -> int:
         return 100 if not self.total else int(100 * self.done / self.total)
+
+    @property
+    def single(self) -> ActionAudit | None:
+        """The decision when this job is one seller's single decision (a bulk of one), else None.
+
+        A single decision's audit row carries the job's own id as its idempotency key; the rows of a
+        bulk approval carry ``<job id>-<request id>``.
+        """
+        results = self.results
+        if len(results) == 1 and results[0].idempotency_key == self.id:
+            return results[0]
+        return None

@@ -1,22 +1,23 @@
-"""Respond to requests (one at a time, with a confirmation step) and approve several at once.
+"""Respond to requests (one at a time, with a confirmation step) and show how a decision is going.
 
 Every view loads the seller's request through the tenancy helpers first (someone else's id is a 404),
-then checks the decision is one TikTok accepts now, then acts.
+then checks the decision is one TikTok accepts now, then acts. Acting never calls TikTok here: the
+decision is claimed and queued (``services.start_decision``), and the answer is the job's progress
+fragment (with htmx) or a redirect to its progress page (without). Reject reasons come from the cache
+a job fills (``reasons``); while they are loading the form says so and polls.
 """
 
 from __future__ import annotations
 
-from flask import abort, make_response
+from flask import abort, make_response, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from connector_app.actions import bp, services
-from connector_app.actions.decisions import DECISIONS_BY_SLUG
-from connector_app.actions.forms import RespondForm
-from connector_app.actions.models import ActionAudit
+from connector_app.actions import bp, queries, reasons, services
+from connector_app.actions.decisions import DECISIONS_BY_SLUG, allowed_decisions
+from connector_app.actions.forms import RespondForm, new_idempotency_key
+from connector_app.actions.models import FINISHED, ActionAudit, BulkAction
 from connector_app.extensions import db
-from connector_app.marketplaces.errors import MarketplaceError
 from connector_app.returns.models import ReturnRequest
-from connector_app.returns.signals import notify_requests_changed
 from connector_app.templating import is_htmx, render_page
 from connector_app.tenancy import for_seller, get_for_seller_or_404
 
@@ -32,15 +33,21 @@ def index():
         .order_by(ActionAudit.created_at.desc(), ActionAudit.id.desc())
         .limit(HISTORY_LIMIT)
     ).all()
+    queries.with_requests(current_user.id, list(audits))
     return render_page("actions/index.html", audits=audits, limit=HISTORY_LIMIT)
+
+
+def panel_context(return_request: ReturnRequest, **extra) -> dict:
+    """What the respond panel shows: the request, the decisions on it so far, and ``extra``."""
+    return {"return_request": return_request, "history": queries.history_for(return_request), **extra}
 
 
 @bp.get("/<key:request_id>")
 @login_required
 def panel(request_id: str):
-    """The respond panel of one request (the detail page includes it; htmx reloads it)."""
+    """The respond panel of one request (the detail page shows it; htmx reloads it)."""
     return_request = get_for_seller_or_404(ReturnRequest, request_id=request_id)
-    return render_page("actions/panel.html", "panel", return_request=return_request)
+    return render_page("actions/panel.html", "panel", **panel_context(return_request))
 
 
 @bp.route("/<key:request_id>/<key:decision>", methods=["GET", "POST"])
@@ -53,21 +60,19 @@ def respond(request_id: str, decision: str):
     form = RespondForm()
     if form.is_submitted():
         # A repeated submit of the same confirmation form shows the first outcome; it never acts twice.
-        existing = services.find_audit(current_user.id, form.idempotency_key.data or "")
+        existing = queries.find_audit(current_user.id, form.idempotency_key.data or "")
         if existing is not None and existing.request_pk == return_request.id:
-            return _resend_or_show(return_request, existing)
-    context = {"return_request": return_request, "decision": chosen, "form": form}
-    if chosen not in services.allowed_decisions(return_request):
+            return job_response(services.resume(existing))
+    context = {"return_request": queries.load_summary(return_request), "decision": chosen, "form": form}
+    if chosen not in allowed_decisions(return_request):
         return render_page("actions/confirm.html", "confirm", status=409, unavailable=True, **context)
     if chosen.is_reject:
-        try:
-            reasons = services.reject_reasons(return_request)
-        except MarketplaceError as exc:
-            return render_page(
-                "actions/confirm.html", "confirm", status=502, error=exc.seller_message(), **context
-            )
-        form.reject_reason.choices = [(r.name, r.text or r.name) for r in reasons]
-        if not reasons:
+        found = reasons.for_request(return_request, chosen)
+        if found.loading or found.error:
+            status = 200 if request.method == "GET" and found.loading else 503
+            return render_page("actions/confirm.html", "confirm", status=status, reasons=found, **context)
+        form.reject_reason.choices = [(r.name, r.text or r.name) for r in found.items]
+        if not found.items:
             msg = "TikTok offers no reasons to reject this request, so it cannot be rejected here."
             return render_page("actions/confirm.html", "confirm", status=409, error=msg, **context)
     else:
@@ -75,7 +80,7 @@ def respond(request_id: str, decision: str):
     if form.validate_on_submit():
         reason = form.reject_reason.data if chosen.is_reject else None
         try:
-            audit, created = services.claim(
+            started = services.start_decision(
                 return_request,
                 chosen,
                 form.idempotency_key.data,
@@ -86,35 +91,36 @@ def respond(request_id: str, decision: str):
             )
         except services.KeyConflict:
             abort(400)
-        db.session.commit()  # the claim is durable before TikTok is called
-        if not created:
-            return _resend_or_show(return_request, audit)
-        return _send(return_request, audit)
+        return job_response(started)
     if not form.is_submitted():
-        form.idempotency_key.data = services.new_idempotency_key()
+        form.idempotency_key.data = new_idempotency_key()
     status = 400 if form.errors else 200
     return render_page("actions/confirm.html", "confirm", status=status, **context)
 
 
-def _resend_or_show(return_request: ReturnRequest, audit: ActionAudit):
-    if services.needs_sending(audit):
-        return _send(return_request, audit)
-    return _outcome(return_request, audit, repeated=True)
+def job_response(started: services.Started):
+    """After a submit: the job's progress in place (htmx), else its progress page (a redirect for a
+    new job, so reloading the page never submits again)."""
+    if not is_htmx() and not started.repeated:
+        return redirect(url_for("actions.bulk_progress", job_id=started.job.id), code=303)
+    return show_job(started.job, repeated=started.repeated)
 
 
-def _send(return_request: ReturnRequest, audit: ActionAudit):
-    outcome = services.send(audit)
-    db.session.commit()
-    notify_requests_changed(return_request.seller_id, outcome.changed_pks, "action")
-    return _outcome(return_request, audit, repeated=False)
-
-
-def _outcome(return_request: ReturnRequest, audit: ActionAudit, *, repeated: bool):
-    response = make_response(
-        render_page(
-            "actions/panel.html", "panel", return_request=return_request, audit=audit, repeated=repeated
+def show_job(job: BulkAction, *, repeated: bool = False):
+    """The progress fragment of a decision job; 286 (htmx stops polling) once it finished."""
+    finished = job.state == FINISHED
+    waiting = not finished and queries.waiting_for_queue(job)
+    queries.load_results(job)
+    audit = job.single
+    if audit is not None:  # one decision: its progress lives in the request's respond panel
+        context = panel_context(
+            audit.request, job=job, audit=audit, finished=finished, waiting=waiting, repeated=repeated
         )
-    )
-    if is_htmx():
+        body = render_page("actions/panel.html", "panel", **context)
+    else:
+        body = render_page("actions/bulk.html", "progress", bulk=job, finished=finished, waiting=waiting)
+    response = make_response(body)
+    if finished and is_htmx():
+        response.status_code = 286
         response.headers["HX-Trigger"] = "returns-changed"
     return response

@@ -1,76 +1,78 @@
-"""Sending the seller's decisions to TikTok, exactly once.
+"""Every write of the actions feature: starting decisions (single or bulk) and recording their progress.
 
-Order of events for one decision (single or bulk):
+A seller's decision never calls TikTok on the web request: the view calls ``start_decision`` (one
+request) or ``start_bulk`` (several), which claim the decisions under the form's idempotency key and
+queue the ``run_bulk`` job with ``enqueue_after_commit`` — the job is queued when the request's
+transaction commits, and if Redis is down the job waits in the outbox (``waiting_for_queue``) until the
+scheduler queues it. A single decision is a bulk of one: same job, same progress, same exactly-once
+path (``sending.send``).
 
-1. ``claim`` inserts an ``ActionAudit`` row under the idempotency key that was generated when the
-   confirmation form was rendered; the caller COMMITS it before anything is sent. A second submit of the
-   same form finds the row (unique key) and is shown the first outcome — it never calls TikTok.
-2. ``send`` calls TikTok with the same key as its ``idempotency_key`` query parameter (TikTok replays its
-   first answer, so a retry after a lost response cannot act twice), then re-fetches the request and
-   upserts it (``source="action"``). A refusal by TikTok is recorded on the audit row and changes
-   nothing else. The caller commits and then calls ``notify_requests_changed``.
+Functions flush and never commit: the request (or the job's ``job_step``) commits.
 """
 
 from __future__ import annotations
 
-import logging
-import secrets
-from dataclasses import dataclass, field
+import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.dialects import postgresql, sqlite
 
-from connector_app.actions.decisions import DECISIONS_BY_SLUG, Decision, decisions_for, for_shop
-from connector_app.actions.models import FAILED, PENDING, REFUSED, SKIPPED, SUCCEEDED, ActionAudit
-from connector_app.actions.refusals import explain_refusal
-from connector_app.connect.clients import tiktok_client_for
+from connector_app.actions.decisions import Decision, approve_decision_for
+from connector_app.actions.models import (
+    FAILED,
+    FINAL_STATES,
+    FINISHED,
+    PENDING,
+    QUEUED,
+    REFUSED,
+    RUNNING,
+    SKIPPED,
+    SUCCEEDED,
+    ActionAudit,
+    BulkAction,
+)
+from connector_app.actions.queries import find_audit, waiting_for_queue
+from connector_app.actions.sending import needs_sending
 from connector_app.extensions import db
-from connector_app.marketplaces.errors import MarketplaceError, RequestRefused
-from connector_app.marketplaces.tiktok.types import RejectReason
-from connector_app.returns.models import KIND_CANCELLATION, ReturnRequest
-from connector_app.returns.services import upsert_requests
+from connector_app.returns.models import ReturnRequest
 from connector_app.tenancy import for_seller, get_for_seller
-from connector_app.timeutil import ensure_aware, utcnow
+from connector_app.timeutil import utcnow
+from connector_app.transactions import enqueue_after_commit
 
-STALE_AFTER = timedelta(minutes=2)
-log = logging.getLogger(__name__)
+JOB = "connector_app.actions.jobs.run_bulk"
+JOB_TIMEOUT = 30 * 60
+MAX_BULK = 200
+# A bulk job not finished within this long no longer blocks the seller from starting another.
+ONE_BULK_AT_A_TIME_FOR = timedelta(minutes=15)
+_COUNTERS = {SUCCEEDED: "succeeded", REFUSED: "refused", FAILED: "failed", SKIPPED: "skipped"}
 
 
 class KeyConflict(ValueError):
-    """The idempotency key was already used for a different request or decision."""
+    """The idempotency key was already used for a different request, decision or seller."""
+
+
+class BulkRefused(ValueError):
+    """A bulk approval that cannot start; the message tells the seller why."""
 
 
 @dataclass
-class Outcome:
-    audit: ActionAudit
-    first_submit: bool  # False: a repeated submit, shown the first outcome
-    changed_pks: list[int] = field(default_factory=list)
+class Started:
+    job: BulkAction
+    repeated: bool  # a repeated submit of the same form: nothing new was queued
 
 
-def new_idempotency_key() -> str:
-    return secrets.token_urlsafe(24)
-
-
-def allowed_decisions(request: ReturnRequest) -> tuple[Decision, ...]:
-    """What the seller can send now: nothing while the shop needs reconnecting; no Reject
-    Cancellation for US shops (they reject a cancellation by shipping the order)."""
-    shop = request.shop
-    if shop is None or not shop.is_connected:
-        return ()
-    return for_shop(decisions_for(request.next_action), shop.region)
-
-
-def find_request(seller_id: int, request_id: str) -> ReturnRequest | None:
-    return get_for_seller(ReturnRequest, seller_id, request_id=str(request_id))
-
-
-def find_audit(seller_id: int, idempotency_key: str) -> ActionAudit | None:
-    return get_for_seller(ActionAudit, seller_id, idempotency_key=idempotency_key)
-
-
-def reject_reasons(request: ReturnRequest) -> list[RejectReason]:
-    """The reasons TikTok accepts for rejecting this request, fetched live (they vary by market)."""
-    return tiktok_client_for(request.shop).get_reject_reasons(request.request_id)
+def _insert_ignore(table, values: dict, key: str) -> bool:
+    """INSERT … ON CONFLICT (key) DO NOTHING; True if this statement inserted the row."""
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(table)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=[key])
+        .returning(table.c[key])
+    )
+    # RETURNING yields a row only when this statement inserted it (rowcount is not portable).
+    return db.session.execute(statement).scalar_one_or_none() is not None
 
 
 def claim(
@@ -101,15 +103,7 @@ def claim(
         "attempts": 0,
         "created_at": utcnow(),
     }
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(ActionAudit.__table__)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(ActionAudit.__table__.c.id)
-    )
-    # RETURNING yields the new id only when this statement inserted the row (rowcount is not portable).
-    created = db.session.execute(statement).scalar_one_or_none() is not None
+    created = _insert_ignore(ActionAudit.__table__, values, "idempotency_key")
     audit = find_audit(request.seller_id, idempotency_key)
     if audit is None or audit.request_pk != request.id or audit.decision != decision.name:
         raise KeyConflict(idempotency_key)
@@ -137,106 +131,175 @@ def record_skip(request: ReturnRequest, idempotency_key: str, actor: str, *, bul
     return audit
 
 
-def decision_label(name: str) -> str:
-    decision = DECISIONS_BY_SLUG.get(name.lower())
-    return decision.label if decision else name.replace("_", " ").capitalize()
+def _new_job(seller_id: int, key: str, *, total: int, actor: str, tab: str | None = None):
+    """``(job, created)``; ``job`` is None when another seller's job has this key."""
+    values = {
+        "id": key,
+        "seller_id": seller_id,
+        "tab": tab,
+        "state": QUEUED,
+        "total": total,
+        "done": 0,
+        "succeeded": 0,
+        "refused": 0,
+        "failed": 0,
+        "skipped": 0,
+        "actor": actor,
+        "created_at": utcnow(),
+    }
+    created = _insert_ignore(BulkAction.__table__, values, "id")
+    return get_for_seller(BulkAction, seller_id, id=key), created
 
 
-def _call(request: ReturnRequest, decision: Decision, audit: ActionAudit) -> None:
-    client = tiktok_client_for(request.shop)
-    key = audit.idempotency_key
-    if decision.cancellation:
-        if decision.is_reject:
-            client.reject_cancellation(
-                request.request_id,
-                reject_reason=audit.reject_reason or "",
-                comment=audit.comment,
-                idempotency_key=key,
-            )
-        else:
-            client.approve_cancellation(request.request_id, idempotency_key=key)
-    elif decision.is_reject:
-        client.reject_return(
-            request.request_id,
-            decision.name,
-            reject_reason=audit.reject_reason or "",
-            comment=audit.comment,
-            idempotency_key=key,
-        )
-    else:
-        client.approve_return(request.request_id, decision.name, idempotency_key=key)
-
-
-def refetch(request: ReturnRequest) -> list[int]:
-    """Re-read the request from TikTok and store it; returns the ids whose status changed."""
-    client = tiktok_client_for(request.shop)
-    if request.kind == KIND_CANCELLATION:
-        fresh = client.get_cancellation(request.request_id)
-    else:
-        fresh = client.get_return(request.request_id)
-    if fresh is None:
-        return []
-    return upsert_requests(request.shop, [fresh], source="action").status_changed
-
-
-def reread_after_refusal(request: ReturnRequest) -> list[int]:
-    """After a refusal, the request as TikTok holds it now (a failed re-read leaves the stored one)."""
-    try:
-        return refetch(request)
-    except MarketplaceError as exc:
-        log.warning("re-reading %s after a refusal failed: %s", request.request_id, exc)
-        return []
-
-
-def send(audit: ActionAudit) -> Outcome:
-    """Send a claimed (or earlier failed) decision to TikTok. Flushes; the caller commits."""
-    request = audit.request
-    decision = DECISIONS_BY_SLUG[audit.decision.lower()]
-    audit.attempts += 1
-    outcome = Outcome(audit, first_submit=True)
-    try:
-        # Nothing is flushed while TikTok is called: a token renewed (or found lost) during the call is
-        # written on its own connection, which must not wait on this session's write (SQLite locks the
-        # whole database for it).
-        with db.session.no_autoflush:
-            _call(request, decision, audit)
-    except RequestRefused as exc:
-        # Nothing changed on TikTok; never resent. Re-read the request so the page shows where it is
-        # now (and only the buttons that fit that), with the refusal in plain words.
-        audit.state, audit.message = REFUSED, explain_refusal(exc, request, decision)
-        outcome.changed_pks = reread_after_refusal(request)
-        audit.status_after = request.status
-    except MarketplaceError as exc:
-        audit.state, audit.message = FAILED, exc.seller_message()
-    else:
-        audit.state, audit.message = SUCCEEDED, None
-        try:
-            outcome.changed_pks = refetch(request)
-        except MarketplaceError as exc:  # the decision stands; the next sync brings the new status
-            log.warning("re-fetching %s after %s failed: %s", request.request_id, audit.decision, exc)
-        audit.status_after = request.status
-    audit.completed_at = utcnow()
-    db.session.flush()
-    return outcome
-
-
-def needs_sending(audit: ActionAudit) -> bool:
-    """Whether a repeated submit should (re)send: only what never got an answer from TikTok.
-
-    Resending is safe because the same idempotency key goes with it and TikTok replays its first
-    answer. A PENDING row younger than ``STALE_AFTER`` is in flight in another request: leave it.
-    """
-    if audit.state == FAILED:
-        return True
-    return audit.state == PENDING and utcnow() - ensure_aware(audit.created_at) > STALE_AFTER
-
-
-def history_for(request: ReturnRequest, limit: int = 10) -> list[ActionAudit]:
-    """The latest decisions taken on one request, newest first."""
-    query = (
-        for_seller(ActionAudit, request.seller_id)
-        .where(ActionAudit.request_pk == request.id)
-        .order_by(ActionAudit.created_at.desc(), ActionAudit.id.desc())
-        .limit(limit)
+def _enqueue(job: BulkAction, *, again: bool = False) -> None:
+    # Prefixed: a client-chosen key never names another job (a sync run's, a webhook's) in the queue.
+    # A run queued again gets a suffix.
+    job_id = f"bulk-{job.seller_id}-{job.id}"
+    job_id = f"{job_id}-again-{uuid.uuid4().hex[:12]}" if again else job_id
+    enqueue_after_commit(
+        JOB, job.seller_id, job.id, job_id=job_id, timeout=JOB_TIMEOUT, description=f"decisions {job.id}"
     )
-    return list(db.session.scalars(query))
+
+
+def start_decision(
+    request: ReturnRequest,
+    decision: Decision,
+    idempotency_key: str,
+    actor: str,
+    *,
+    reject_reason: str | None = None,
+    reject_reason_text: str | None = None,
+    comment: str | None = None,
+) -> Started:
+    """Claim one decision and queue its job (after commit). A repeated submit queues nothing new,
+    except for a decision that never got TikTok's answer (see ``resume``). Raises ``KeyConflict``."""
+    job, created = _new_job(request.seller_id, idempotency_key, total=1, actor=actor)
+    if job is None:
+        raise KeyConflict(idempotency_key)
+    if not created:
+        audit = find_audit(request.seller_id, idempotency_key)
+        if audit is None or audit.request_pk != request.id:
+            raise KeyConflict(idempotency_key)
+        return resume(audit)
+    claim(
+        request,
+        decision,
+        idempotency_key,
+        actor,
+        reject_reason=reject_reason,
+        reject_reason_text=reject_reason_text,
+        comment=comment,
+        bulk_id=job.id,
+    )
+    _enqueue(job)
+    return Started(job, repeated=False)
+
+
+def resume(audit: ActionAudit) -> Started:
+    """A repeated submit of a single decision: its job; queued again only if TikTok never answered
+    (failed, or claimed long ago and not on the queue), with the same key so TikTok cannot act twice."""
+    job = _job_of(audit)
+    if needs_sending(audit) and not waiting_for_queue(job):
+        _set_progress(job, QUEUED, done=0)
+        _enqueue(job, again=True)
+        return Started(job, repeated=False)
+    return Started(job, repeated=True)
+
+
+def _job_of(audit: ActionAudit) -> BulkAction:
+    if audit.bulk_id is not None:
+        return get_for_seller(BulkAction, audit.seller_id, id=audit.bulk_id)
+    # A decision claimed before decisions were jobs: give it its job of one.
+    state = FINISHED if audit.state in FINAL_STATES else QUEUED
+    job, _ = _new_job(audit.seller_id, audit.idempotency_key, total=1, actor=audit.actor)
+    if job is None:
+        raise KeyConflict(audit.idempotency_key)
+    audit.bulk_id = job.id
+    _set_progress(job, state, done=1 if state == FINISHED else 0)
+    return job
+
+
+def running_bulk(seller_id: int) -> BulkAction | None:
+    """The seller's bulk job still queued or running (started in the last ``ONE_BULK_AT_A_TIME_FOR``)."""
+    return db.session.scalars(
+        for_seller(BulkAction, seller_id)
+        .where(
+            BulkAction.tab.is_not(None),
+            BulkAction.state != FINISHED,
+            BulkAction.created_at > utcnow() - ONE_BULK_AT_A_TIME_FOR,
+        )
+        .order_by(BulkAction.created_at.desc())
+        .limit(1)
+    ).first()
+
+
+def start_bulk(seller_id: int, actor: str, key: str, request_ids: list[str], tab: str | None) -> Started:
+    """Claim an approval for each selected request (a skip where TikTok waits for none) and queue the job.
+
+    Raises ``BulkRefused`` (nothing or too much selected), ``LookupError`` (an id that is not one of
+    the seller's requests: never say which) and ``KeyConflict`` (another seller's key).
+    """
+    existing = get_for_seller(BulkAction, seller_id, id=key)
+    if existing is not None:
+        return Started(existing, repeated=True)
+    request_ids = list(dict.fromkeys(request_ids))
+    if not request_ids:
+        raise BulkRefused("Select at least one request first (tick the boxes in the list).")
+    if len(request_ids) > MAX_BULK:
+        raise BulkRefused(f"Select at most {MAX_BULK} requests at a time.")
+    rows = db.session.scalars(
+        for_seller(ReturnRequest, seller_id).where(ReturnRequest.request_id.in_(request_ids))
+    ).all()
+    if len({r.request_id for r in rows}) != len(request_ids):
+        raise LookupError("not the seller's requests")
+    running = running_bulk(seller_id)
+    if running is not None:  # one bulk job per seller at a time: show the one still running
+        return Started(running, repeated=True)
+    # A bulk job's ``tab`` is never NULL ("" for none): that is what tells it from a single decision's.
+    job, created = _new_job(seller_id, key, total=len(rows), actor=actor, tab=tab or "")
+    if job is None:
+        raise KeyConflict(key)
+    if not created:  # the same form, submitted twice at once
+        return Started(job, repeated=True)
+    for row in sorted(rows, key=lambda r: request_ids.index(r.request_id)):
+        decision = approve_decision_for(row.next_action)
+        if decision is None:
+            record_skip(row, f"{key}-{row.id}", actor, bulk_id=key)
+        else:
+            claim(row, decision, f"{key}-{row.id}", actor, bulk_id=key)
+    _enqueue(job)
+    return Started(job, repeated=False)
+
+
+# -- the job's progress ------------------------------------------------------------------------------
+
+
+def job_started(job: BulkAction) -> None:
+    _set_progress(job, RUNNING, done=sum(1 for a in job.results if a.state in FINAL_STATES))
+
+
+def job_advanced(job: BulkAction) -> None:
+    _set_progress(job, RUNNING, done=job.done + 1)
+
+
+def job_finished(job: BulkAction) -> None:
+    _set_progress(job, FINISHED)
+
+
+def _set_progress(job: BulkAction, state: str, *, done: int | None = None) -> None:
+    """The one writer of a job's progress (state, done, outcome counters). Flushes."""
+    job.state = state
+    if done is not None:
+        job.done = min(job.total, done)
+    if state == FINISHED:
+        counts = dict.fromkeys(_COUNTERS.values(), 0)
+        for audit in job.results:
+            if audit.state in _COUNTERS:
+                counts[_COUNTERS[audit.state]] += 1
+        for name, value in counts.items():
+            setattr(job, name, value)
+        job.done = sum(counts.values())
+        job.finished_at = utcnow()
+    else:
+        job.finished_at = None
+    db.session.flush()

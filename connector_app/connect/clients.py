@@ -1,6 +1,9 @@
 """Marketplace clients for a seller's stored connections, with token refresh done right.
 
 Every feature gets its API clients here: ``tiktok_client_for(shop)`` and ``etsy_client_for(connection)``.
+They make calls with the background retry policy unless the caller passes ``policy=INTERACTIVE`` (the
+OAuth callbacks, the only place a person waits on a marketplace call); ``MARKETPLACE_TIMEOUT`` and
+``MARKETPLACE_BACKOFF_BASE`` can shorten a policy's read timeout and first backoff (tests do).
 Tokens are refreshed shortly before they expire and on an expired-token answer, under a per-connection
 lock in Redis (so two workers never refresh the same token at once — Etsy rotates refresh tokens and a
 second refresh would revoke the first), and the new tokens are written at once on their own connection,
@@ -32,6 +35,7 @@ from connector_app.extensions import db, rq
 from connector_app.marketplaces.errors import AuthorizationLost, MarketplaceError, NotConnected
 from connector_app.marketplaces.etsy import EtsyAuth, EtsyClient
 from connector_app.marketplaces.http import SharedRateLimiter
+from connector_app.marketplaces.policy import BACKGROUND, TOKEN_CALLS, RetryPolicy
 from connector_app.marketplaces.tiktok import TikTokAuth, TikTokClient
 from connector_app.marketplaces.tiktok.client import REQUESTS_PER_SECOND as TIKTOK_REQUESTS_PER_SECOND
 from connector_app.observability.metrics import observe_marketplace
@@ -51,13 +55,14 @@ def http_session(name: str) -> requests.Session:
     return _sessions[key]
 
 
-def _timeout() -> tuple[float, float]:
-    return (5.0, float(current_app.config["MARKETPLACE_TIMEOUT"]))
-
-
-def _backoff_base() -> float:
-    """Seconds of the first retry backoff (MARKETPLACE_BACKOFF_BASE; tests make it small)."""
-    return float(current_app.config.get("MARKETPLACE_BACKOFF_BASE", 0.5))
+def configured(policy: RetryPolicy) -> RetryPolicy:
+    """``policy`` within the configured read timeout (MARKETPLACE_TIMEOUT) and first backoff
+    (MARKETPLACE_BACKOFF_BASE; tests make it small)."""
+    config = current_app.config
+    return policy.limited(
+        read_timeout=float(config["MARKETPLACE_TIMEOUT"]),
+        backoff_base=float(config.get("MARKETPLACE_BACKOFF_BASE", 0.5)),
+    )
 
 
 def tiktok_auth(region_group: str | None) -> TikTokAuth:
@@ -68,7 +73,7 @@ def tiktok_auth(region_group: str | None) -> TikTokAuth:
         app.app_secret,
         current_app.config["TIKTOK_AUTH_API_URL"],
         session=http_session("tiktok"),
-        timeout=_timeout(),
+        policy=configured(TOKEN_CALLS),
         observer=observe_marketplace,
     )
 
@@ -79,7 +84,7 @@ def etsy_auth() -> EtsyAuth:
         config["ETSY_KEYSTRING"],
         config["ETSY_TOKEN_URL"],
         session=http_session("etsy"),
-        timeout=_timeout(),
+        policy=configured(TOKEN_CALLS),
         observer=observe_marketplace,
     )
 
@@ -191,7 +196,7 @@ def _lost_handler(authorization: TikTokAuthorization):
     return lost
 
 
-def tiktok_client_for(shop: TikTokShop) -> TikTokClient:
+def tiktok_client_for(shop: TikTokShop, policy: RetryPolicy = BACKGROUND) -> TikTokClient:
     """A client for one connected shop; refreshes the authorization's token when needed."""
     authorization = shop.authorization
     if authorization is None or shop.status != CONNECTED:
@@ -208,9 +213,8 @@ def tiktok_client_for(shop: TikTokShop) -> TikTokClient:
         token,
         shop.cipher,
         session=http_session("tiktok"),
-        timeout=_timeout(),
+        policy=configured(policy),
         observer=observe_marketplace,
-        backoff_base=_backoff_base(),
         limiter=shop_rate_limiter(shop.cipher, app.app_key),
         on_authorization_lost=_lost_handler(authorization),
     )
@@ -235,7 +239,9 @@ def shop_rate_limiter(cipher: str, app_key: str | None = None) -> SharedRateLimi
     return limiter
 
 
-def tiktok_client_for_authorization(authorization: TikTokAuthorization) -> TikTokClient:
+def tiktok_client_for_authorization(
+    authorization: TikTokAuthorization, policy: RetryPolicy = BACKGROUND
+) -> TikTokClient:
     """A client without a shop (Get Authorized Shops), signed with the authorization's app."""
     _usable(authorization)
     app = tiktok_app(authorization.region_group)
@@ -245,9 +251,8 @@ def tiktok_client_for_authorization(authorization: TikTokAuthorization) -> TikTo
         current_app.config["TIKTOK_API_URL"],
         authorization.access_token,
         session=http_session("tiktok"),
-        timeout=_timeout(),
+        policy=configured(policy),
         observer=observe_marketplace,
-        backoff_base=_backoff_base(),
         on_authorization_lost=_lost_handler(authorization),
     )
     client.on_token_expired = lambda: refresh_tiktok(authorization, failed_token=client.access_token)
@@ -285,19 +290,28 @@ def spend_etsy_call(seller_id: int) -> None:
         raise EtsyBudgetSpent(f"daily Etsy call budget of {budget} used", marketplace="Etsy")
 
 
-def etsy_client_for(connection: EtsyConnection) -> EtsyClient:
+def etsy_client_for(connection: EtsyConnection, policy: RetryPolicy = BACKGROUND) -> EtsyClient:
+    """A client for the seller's stored Etsy connection; every call counts against their daily budget."""
     _usable(connection)
     token = refresh_etsy(connection) if _expiring(connection) else connection.access_token
+    client = etsy_client_with_token(token, policy, seller_id=connection.seller_id)
+    client.on_token_expired = lambda: refresh_etsy(connection, failed_token=client.access_token)
+    return client
+
+
+def etsy_client_with_token(
+    access_token: str, policy: RetryPolicy = BACKGROUND, *, seller_id: int | None = None
+) -> EtsyClient:
+    """A client for a token (not stored yet: the OAuth callback's first calls); with ``seller_id``,
+    every call counts against that seller's daily Etsy budget."""
     config = current_app.config
-    client = EtsyClient(
+    return EtsyClient(
         config["ETSY_KEYSTRING"],
         config["ETSY_SHARED_SECRET"],
         config["ETSY_API_URL"],
-        token,
+        access_token,
         session=http_session("etsy"),
-        timeout=_timeout(),
+        policy=configured(policy),
         observer=observe_marketplace,
-        before_call=partial(spend_etsy_call, connection.seller_id),
+        before_call=partial(spend_etsy_call, seller_id) if seller_id is not None else None,
     )
-    client.on_token_expired = lambda: refresh_etsy(connection, failed_token=client.access_token)
-    return client

@@ -13,13 +13,14 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from connector_app.connect import bp, services
-from connector_app.connect.clients import http_session
+from connector_app.connect.clients import etsy_client_with_token
 from connector_app.connect.failures import ETSY_NO_SHOP, FlowFailed, explain
 from connector_app.connect.oauth import ETSY_SCOPES, etsy_oauth, token_timeout
 from connector_app.connect.oauth import refused_callback as _refused_callback
 from connector_app.connect.routes import fail
 from connector_app.marketplaces.errors import MarketplaceError
-from connector_app.marketplaces.etsy import EtsyClient, parse_token_response
+from connector_app.marketplaces.etsy import parse_token_response
+from connector_app.marketplaces.policy import INTERACTIVE
 from connector_app.transactions import commits_on_get
 
 log = logging.getLogger(__name__)
@@ -48,20 +49,6 @@ def etsy_start():
     return etsy_oauth().authorize_redirect(callback_url("connect.etsy_callback"), scope=ETSY_SCOPES)
 
 
-def _etsy_client(access_token: str) -> EtsyClient:
-    config = current_app.config
-    return EtsyClient(
-        config["ETSY_KEYSTRING"],
-        config["ETSY_SHARED_SECRET"],
-        config["ETSY_API_URL"],
-        access_token,
-        session=http_session("etsy"),
-        timeout=token_timeout(),
-        max_attempts=2,
-        backoff_base=float(config.get("MARKETPLACE_BACKOFF_BASE", 0.5)),
-    )
-
-
 @bp.get("/etsy/callback")
 @login_required
 @commits_on_get
@@ -73,7 +60,7 @@ def etsy_callback():
     try:
         token = etsy_oauth().authorize_access_token(timeout=token_timeout())
         tokens = parse_token_response(dict(token))
-        client = _etsy_client(tokens.access_token)
+        client = etsy_client_with_token(tokens.access_token, INTERACTIVE)
         me = client.get_me()
         if not me.shop_id:
             raise FlowFailed(ETSY_NO_SHOP)

@@ -28,6 +28,7 @@ from connector_app.connect.oauth import tiktok_oauth, token_timeout
 from connector_app.connect.routes import fail
 from connector_app.connect.tiktok_apps import ROW, US
 from connector_app.extensions import login_manager
+from connector_app.marketplaces.policy import INTERACTIVE
 from connector_app.marketplaces.tiktok import Shop, TokenSet
 from connector_app.templating import render_page
 from connector_app.transactions import commits_on_get
@@ -71,7 +72,7 @@ def _authorized_shops(tokens: TokenSet, group: str) -> list[Shop]:
     authorization = TikTokAuthorization(
         status=CONNECTED, access_token=tokens.access_token, region_group=group
     )
-    client = tiktok_client_for_authorization(authorization)
+    client = tiktok_client_for_authorization(authorization, INTERACTIVE)  # the seller waits on this page
     client.on_token_expired = None  # a token issued a second ago cannot be renewed from an unsaved row
     return client.get_authorized_shops()
 

@@ -3,7 +3,8 @@
 Etsy has no idempotent "add stock": restocking reads the listing's inventory and PUTs it back with the
 SKU's quantity raised. So "exactly once" rests on the ``RestockRecord`` row, unique per (request, sku):
 
-1. **Decide** (``plan``): in ONE transaction, with the request row locked, check it is a
+1. **Decide** (``plan``): refresh the listings if a SKU is unknown (an Etsy call, made before any
+   lock is taken), then in ONE transaction, with the request row locked, check it is a
    RETURN_AND_REFUND in RETURN_OR_REFUND_REQUEST_COMPLETE and the seller's ``restock_on_complete`` is on,
    then insert one record per SKU (INSERT … ON CONFLICT DO NOTHING). Repeated syncs, webhooks and
    retried jobs all hit the unique key and add nothing: a request is decided once.
@@ -74,25 +75,36 @@ def returned_quantities(request: ReturnRequest) -> Counter:
     return quantities
 
 
-def _lookup(seller_id: int, skus: set[str]) -> dict:
+def _refresh_if_unknown(seller_id: int, skus: set[str]) -> None:
+    """Refresh the seller's listings when a SKU is unknown and the last refresh is old (calls Etsy)."""
     found = listings_for_skus(seller_id, skus)
     connection = connected_etsy(seller_id)
-    if connection is not None and set(found) != skus:
-        state = refresh_state(connection)
-        stale = state.refreshed_at is None or utcnow() - ensure_aware(state.refreshed_at) > CACHE_FRESH
-        if stale:  # a SKU we do not know yet may be a listing added since the last refresh
-            try:
-                refresh_listings(connection)
-            except MarketplaceError as exc:
-                log.warning("listing refresh for seller %s failed: %s", seller_id, exc)
-            found = listings_for_skus(seller_id, skus)
-    return found
+    if connection is None or set(found) == skus:
+        return
+    state = refresh_state(connection)
+    if state.refreshed_at is None or utcnow() - ensure_aware(state.refreshed_at) > CACHE_FRESH:
+        try:
+            refresh_listings(connection)
+        except MarketplaceError as exc:
+            log.warning("listing refresh for seller %s failed: %s", seller_id, exc)
 
 
 def plan(seller_id: int, request_pk: int) -> bool:
-    """Decide once whether this request restocks Etsy; write its records. Flushes; caller commits."""
+    """Decide once whether this request restocks Etsy; write its records. Flushes; caller commits.
+
+    A SKU no stored listing has may be a listing added on Etsy since the last refresh: the listings
+    are refreshed (an Etsy call) BEFORE the request row is locked, never while the lock is held.
+    """
+    unlocked = db.session.scalars(
+        for_seller(ReturnRequest, seller_id).where(ReturnRequest.id == request_pk)
+    ).first()
+    if unlocked is not None and eligible(unlocked) and returned_quantities(unlocked):
+        _refresh_if_unknown(seller_id, set(returned_quantities(unlocked)))
     request = db.session.scalars(
-        for_seller(ReturnRequest, seller_id).where(ReturnRequest.id == request_pk).with_for_update()
+        for_seller(ReturnRequest, seller_id)
+        .where(ReturnRequest.id == request_pk)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).first()
     settings = get_settings(seller_id)
     if request is None or not eligible(request) or not settings.restock_on_complete:
@@ -102,7 +114,7 @@ def plan(seller_id: int, request_pk: int) -> bool:
     quantities = returned_quantities(request)
     if not quantities:
         return False
-    listings = _lookup(seller_id, set(quantities))
+    listings = listings_for_skus(seller_id, set(quantities))
     connected = connected_etsy(seller_id) is not None
     rows = []
     for sku, quantity in sorted(quantities.items()):

@@ -4,9 +4,10 @@
 - ``TokenBucket`` / ``get_limiter``: a thread-safe rate limiter shared per key (app + shop) in the process.
 - ``SharedRateLimiter``: the same limit shared by every process through Redis (web, all workers), falling
   back to the process's own bucket while Redis cannot be reached.
-- ``HttpTransport``: one attempt = ``request()`` (timeout on every call, transport failures become
-  ``TransportError``); ``run()`` repeats an attempt with exponential backoff + jitter (tenacity) while the
-  raised ``MarketplaceError`` is ``retryable``, honouring ``Retry-After`` and logging every retry.
+- ``HttpTransport``: one attempt = ``request()`` (the policy's timeout on every call, transport failures
+  become ``TransportError``); ``run()`` repeats an attempt as its ``RetryPolicy`` says (exponential backoff
+  + jitter with tenacity) while the raised ``MarketplaceError`` is ``retryable``, honouring ``Retry-After``
+  up to the policy's limit and logging every retry.
 """
 
 from __future__ import annotations
@@ -26,11 +27,17 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 
 from .errors import MalformedResponse, MarketplaceError, RateLimited, TransportError
 from .observe import CallObserved, Observer, RateLimitWaited, api_label
+from .policy import BACKGROUND, RetryPolicy, Timeout
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-Timeout = float | tuple[float, float]
+__all__ = ["HttpTransport", "RetryPolicy", "Timeout"]
+
+
+def pause(seconds: float) -> None:
+    """How a transport without its own ``sleep`` waits between attempts (looked up at each wait)."""
+    time.sleep(seconds)
 
 
 def build_session(pool_connections: int = 10, pool_maxsize: int = 20) -> requests.Session:
@@ -166,31 +173,24 @@ def _default_retry(exc: BaseException) -> bool:
 
 
 class HttpTransport:
-    """Timeouts, retries and logging for one marketplace client."""
+    """Timeouts, retries and logging for one marketplace client, as its ``RetryPolicy`` says."""
 
     def __init__(
         self,
         *,
         marketplace: str,
         session: requests.Session | None = None,
-        timeout: Timeout = (5, 30),
-        max_attempts: int = 6,
-        backoff_base: float = 0.5,
-        backoff_max: float = 30.0,
-        max_retry_after: float = 120.0,
-        sleep: Callable[[float], None] = time.sleep,
+        policy: RetryPolicy = BACKGROUND,
+        sleep: Callable[[float], None] | None = None,
         observer: Observer | None = None,
     ) -> None:
         self.marketplace = marketplace
         self.observer = observer
         self._last = threading.local()  # HTTP status of this thread's latest answer
         self.session = session if session is not None else build_session()
-        self.timeout = timeout
-        self.max_attempts = max(1, max_attempts)
-        self.backoff_max = backoff_max
-        self.max_retry_after = max_retry_after
+        self.policy = policy
         self.sleep = sleep
-        self._backoff = wait_random_exponential(multiplier=backoff_base, max=backoff_max)
+        self._backoff = wait_random_exponential(multiplier=policy.backoff_base, max=policy.backoff_max)
 
     def request(
         self,
@@ -205,7 +205,7 @@ class HttpTransport:
         self._last.status = None
         try:
             response = self.session.request(
-                method, url, params=params, data=data, headers=headers, timeout=self.timeout
+                method, url, params=params, data=data, headers=headers, timeout=self.policy.timeout
             )
             self._last.status = response.status_code
             return response
@@ -242,7 +242,7 @@ class HttpTransport:
         exc = state.outcome.exception() if state.outcome else None
         retry_after = getattr(exc, "retry_after", None)
         if retry_after is not None:
-            return min(float(retry_after), self.max_retry_after)
+            return min(float(retry_after), self.policy.max_retry_after)
         return self._backoff(state)
 
     def run(
@@ -265,16 +265,16 @@ class HttpTransport:
                 describe,
                 delay,
                 state.attempt_number,
-                self.max_attempts,
+                self.policy.attempts,
                 type(exc).__name__,
                 getattr(exc, "message", None) or exc,
             )
 
         retrying = Retrying(
             retry=retry_if_exception(retry_if),
-            stop=stop_after_attempt(self.max_attempts),
+            stop=stop_after_attempt(self.policy.attempts),
             wait=self._wait,
-            sleep=self.sleep,
+            sleep=self.sleep or pause,
             before_sleep=log_retry,
             reraise=True,
         )

@@ -13,9 +13,14 @@ def _on_shop_connected(shop) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Template filters that show a request the way a seller reads it; the shop_connected receiver."""
+    """Template filters that show a request the way a seller reads it; the shop_connected receiver;
+    the timeline's stored records are forgotten when the seller's decision changed the request."""
     from connector_app.connect.signals import shop_connected
     from connector_app.returns import display
+    from connector_app.returns.signals import requests_changed
+    from connector_app.returns.timeline import forget_records
+
+    requests_changed.connect(forget_records)
 
     shop_connected.connect(_on_shop_connected, weak=False)
 

@@ -1,7 +1,9 @@
-"""Returns grid routes: the grid, its live-refresh probe, the CSV export and the request detail.
+"""Returns grid routes: the grid, its live-refresh probe, the CSV export, the request detail and its
+timeline.
 
-Views load through the tenancy helpers, then render; they never write. Reading with htmx swaps only
-the table region (a block of the same template) and updates every tab count out of band.
+Views load through the tenancy helpers, then render; they never write and never call a marketplace.
+Reading with htmx swaps only the table region (a block of the same template) and updates every tab
+count out of band. Other features' panels on the detail page answer the ``detail_panels`` signal.
 """
 
 from __future__ import annotations
@@ -63,10 +65,14 @@ def export():
     return response
 
 
+def _load(request_id: str) -> ReturnRequest:
+    return get_for_seller_or_404(ReturnRequest, request_id=request_id)
+
+
 @bp.get("/<key:request_id>")
 @login_required
 def detail(request_id: str):
-    row: ReturnRequest = get_for_seller_or_404(ReturnRequest, request_id=request_id)
+    row = _load(request_id)
     items = q.line_items_for(current_user.id, [row.id]).get(row.id, [])
     shops = db.session.scalars(for_seller(TikTokShop)).all()
     response = render_page(
@@ -77,11 +83,21 @@ def detail(request_id: str):
         listings=links_for_skus(current_user.id, [i.seller_sku for i in items if i.seller_sku]),
         shop=row.shop,
         several_shops=len(shops) > 1,
-        timeline=build_timeline(row),
         panels=collect(detail_panels, request=row),
         back_url=request.args.get("back") if _local(request.args.get("back")) else url_for(".index"),
         fragment=is_htmx(),
     )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/<key:request_id>/timeline")
+@login_required
+def timeline(request_id: str):
+    """What happened on a request, from what is stored (the detail page loads it lazily). While TikTok's
+    records are being fetched by a job, the fragment says so and asks again."""
+    row = _load(request_id)
+    response = render_page("returns/timeline.html", "timeline", row=row, timeline=build_timeline(row))
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -16,6 +16,10 @@ _signals = Namespace()
 
 requests_changed = _signals.signal("requests-changed")
 
+timeline_entries = _signals.signal("timeline-entries")
+"""sent by the timeline view with ``request`` (a ReturnRequest); receivers return a list of
+``returns.timeline.TimelineEntry`` (for example the seller's own decisions)"""
+
 
 def notify_requests_changed(seller_id: int, request_pks: list[int], source: str) -> None:
     if request_pks:

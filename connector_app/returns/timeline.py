@@ -1,31 +1,34 @@
-"""A request's timeline: TikTok's return records merged with the status changes the app recorded.
+"""A request's timeline: TikTok's return records, the status changes the app recorded, and what other
+features add (the seller's own decisions, through the ``timeline_entries`` signal).
 
-TikTok's records are fetched live (returns only: cancellations have no records call) and cached in
-Redis for a short time, so opening the same drawer twice does not call the marketplace twice. A
-marketplace or cache failure never breaks the page: the timeline says plainly what could not be loaded.
+TikTok's records (returns only: cancellations have no records call) are never fetched on a web request.
+The timeline shows what a job stored (``fetched``) and, on a miss or an old entry, queues
+``returns.jobs.fetch_return_records``; until the job stored them the timeline says they are loading.
+A marketplace or cache failure never breaks the page: the timeline says plainly what could not be loaded.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import asdict, dataclass
 
-from redis.exceptions import RedisError
-
+from connector_app import fetched
 from connector_app.connect.clients import tiktok_client_for
-from connector_app.extensions import db, rq
+from connector_app.extensions import db
 from connector_app.marketplaces.errors import MarketplaceError
 from connector_app.marketplaces.tiktok.types import ReturnRecord
 from connector_app.returns.models import KIND_RETURN, ReturnRequest, ReturnStatusChange
+from connector_app.returns.signals import timeline_entries
 from connector_app.returns.tabs import status_label
-from connector_app.tenancy import for_seller
+from connector_app.tenancy import for_seller, get_for_seller
 from connector_app.timeutil import to_unix
 
 log = logging.getLogger(__name__)
 
-RECORDS_TTL_SECONDS = 60
-DETAIL_MAX_ATTEMPTS = 2  # a page view waits for one retry at most, not a background job's six
+RECORDS_FRESH_SECONDS = 60  # older records are shown and fetched again in the background
+RECORDS_KEEP_SECONDS = 24 * 3600
+RECORDS_ERROR_SECONDS = 30
+JOB = "connector_app.returns.jobs.fetch_return_records"
 
 
 @dataclass(frozen=True)
@@ -33,8 +36,8 @@ class TimelineEntry:
     at: int  # unix seconds
     title: str
     detail: str
-    actor: str  # Buyer, Seller, TikTok Shop, this app (sync | webhook | action) ...
-    source: str  # "marketplace" | "app"
+    actor: str  # Buyer, Seller, TikTok Shop, this app (sync | webhook | action), the seller ...
+    source: str  # "marketplace" | "app" | "decision"
     images: tuple[str, ...] = ()
 
 
@@ -42,50 +45,63 @@ class TimelineEntry:
 class Timeline:
     entries: list[TimelineEntry]
     note: str | None = None  # shown when TikTok's records could not be loaded
+    loading: bool = False  # TikTok's records are being fetched: the page asks again shortly
 
 
-def _cache_key(request: ReturnRequest) -> str:
-    return f"connector:return-records:{request.seller_id}:{request.tiktok_shop_id}:{request.request_id}"
+def _key(request: ReturnRequest) -> str:
+    return fetched.key("return-records", request.seller_id, request.tiktok_shop_id, request.request_id)
 
 
-def _cached_records(key: str) -> list[ReturnRecord] | None:
-    try:
-        raw = rq.connection.get(key)
-    except RedisError:
-        log.warning("return records cache unavailable", exc_info=True)
-        return None
-    if raw is None:
-        return None
-    try:
-        return [ReturnRecord(**{**item, "images": tuple(item["images"])}) for item in json.loads(raw)]
-    except (ValueError, TypeError, KeyError):
-        return None
-
-
-def _store_records(key: str, records: list[ReturnRecord]) -> None:
-    try:
-        rq.connection.set(key, json.dumps([asdict(r) for r in records]), ex=RECORDS_TTL_SECONDS)
-    except RedisError:
-        log.warning("return records cache unavailable", exc_info=True)
-
-
-def marketplace_records(request: ReturnRequest) -> tuple[list[ReturnRecord], str | None]:
-    """TikTok's records of a return (cached), and a note for the seller if they could not be loaded."""
+def stored_records(request: ReturnRequest) -> tuple[list[ReturnRecord], str | None, bool]:
+    """``(records, note, loading)`` from what a job stored; queues a fetch when missing or old."""
     if request.kind != KIND_RETURN:
-        return [], None
-    key = _cache_key(request)
-    cached = _cached_records(key)
-    if cached is not None:
-        return cached, None
+        return [], None, False
+    key = _key(request)
     try:
-        client = tiktok_client_for(request.shop)
-        client._http.max_attempts = DETAIL_MAX_ATTEMPTS
-        records = client.get_return_records(request.request_id)
+        entry = fetched.read(key)
+        if entry is None or entry.older_than(RECORDS_FRESH_SECONDS):
+            fetched.refresh_soon(key, JOB, request.seller_id, request.id)
+    except fetched.CacheUnavailable:
+        log.warning("return records cache unavailable", exc_info=True)
+        return [], "TikTok Shop's own history of this request cannot be loaded right now.", False
+    if entry is None:
+        return [], None, True
+    if entry.error:
+        return [], entry.error, False
+    try:
+        records = [ReturnRecord(**{**item, "images": tuple(item["images"])}) for item in entry.value or ()]
+    except (TypeError, KeyError):
+        return [], None, True  # an entry of an older shape: the queued fetch replaces it
+    return records, None, False
+
+
+def fetch_records(seller_id: int, request_pk: int) -> None:
+    """Fetch TikTok's records of one return and store them (runs in a job: background retry policy)."""
+    request = get_for_seller(ReturnRequest, seller_id, id=request_pk)
+    if request is None or request.kind != KIND_RETURN:
+        return
+    key = _key(request)
+    try:
+        records = tiktok_client_for(request.shop).get_return_records(request.request_id)
     except MarketplaceError as exc:
         log.info("return records of %s unavailable: %r", request.request_id, exc)
-        return [], f"TikTok Shop's own history of this request could not be loaded: {exc.seller_message()}"
-    _store_records(key, records)
-    return records, None
+        message = f"TikTok Shop's own history of this request could not be loaded: {exc.seller_message()}"
+        fetched.store_error(key, message, ttl=RECORDS_ERROR_SECONDS)
+        return
+    fetched.store(key, [asdict(record) for record in records], ttl=RECORDS_KEEP_SECONDS)
+
+
+def forget_records(sender, *, seller_id: int, request_pks: list[int], source: str, **_) -> None:
+    """``requests_changed`` receiver: after the seller's own decision, TikTok's stored records of the
+    request are out of date (they lack the decision), so the next look fetches them again."""
+    if source != "action":
+        return  # syncs and webhooks change many requests nobody is looking at: the records just age out
+    rows = db.session.scalars(
+        for_seller(ReturnRequest, seller_id).where(
+            ReturnRequest.id.in_(request_pks), ReturnRequest.kind == KIND_RETURN
+        )
+    ).all()
+    fetched.forget([_key(row) for row in rows])
 
 
 _ROLE_NAMES = {"BUYER": "Buyer", "SELLER": "Seller", "OPERATOR": "TikTok Shop", "SYSTEM": "TikTok Shop"}
@@ -96,8 +112,8 @@ def _humanize(value: str) -> str:
 
 
 def build_timeline(request: ReturnRequest) -> Timeline:
-    """Marketplace records and the app's own status changes, newest first."""
-    records, note = marketplace_records(request)
+    """Stored marketplace records, the app's own status changes and other features' entries, newest first."""
+    records, note, loading = stored_records(request)
     entries = [
         TimelineEntry(
             at=record.create_time,
@@ -116,15 +132,16 @@ def build_timeline(request: ReturnRequest) -> Timeline:
     )
     for change in changes:
         before = status_label(change.from_status) if change.from_status else None
-        title = f"Status: {status_label(change.to_status)}"
         entries.append(
             TimelineEntry(
                 at=change.marketplace_time or to_unix(change.recorded_at) or 0,
-                title=title,
+                title=f"Status: {status_label(change.to_status)}",
                 detail=f"was {before}" if before else "first seen by this app",
                 actor=f"Recorded by this app ({change.source})",
                 source="app",
             )
         )
-    entries.sort(key=lambda entry: (entry.at, entry.source == "app"), reverse=True)
-    return Timeline(entries, note)
+    for _, contributed in timeline_entries.send(None, request=request):
+        entries.extend(contributed or ())
+    entries.sort(key=lambda entry: (entry.at, entry.source != "marketplace"), reverse=True)
+    return Timeline(entries, note, loading)

@@ -6,6 +6,7 @@ import pytest
 
 from sandbox_marketplace.testing import SandboxServer
 from tests.actions.helpers import connect_sandbox_shop, import_request
+from tests.fixtures.request_thread import no_marketplace_call_on_a_web_request  # noqa: F401 (autouse)
 
 
 class Sandbox:

@@ -40,6 +40,17 @@ def run_jobs(app, limit: int = 100) -> int:
     return ran
 
 
+def reject_form(app, client, url: str) -> str:
+    """The reject confirmation form: the first look queues the reasons' fetch and says they are loading;
+    once the job ran the form lists them."""
+    first = client.get(url).get_data(as_text=True)
+    if "Loading TikTok's reasons" in first:
+        assert run_jobs(app) >= 1
+        first = client.get(url).get_data(as_text=True)
+    assert "Loading TikTok's reasons" not in first
+    return first
+
+
 def point_at_sandbox(app, sb) -> None:
     app.config.update(sb.connector_config())
 

@@ -58,7 +58,7 @@ def test_bulk_without_javascript_redirects_to_a_progress_page(app, logged_in, wa
 
     response = logged_in.post_form("/actions/bulk", {"idempotency_key": key, "request_ids": [item["id"]]})
 
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"/actions/bulk/{key}")
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/actions/bulk/{key}")
     run_jobs(app)
     page = logged_in.get(f"/actions/bulk/{key}")
     assert page.status_code == 200 and "Approved 1 of 1" in page.get_data(as_text=True)
@@ -85,3 +85,45 @@ def test_one_bulk_job_per_seller_at_a_time_with_a_prefixed_job_id(app, logged_in
     with app.app_context():
         assert db.session.scalars(select(BulkAction.id)).all() == ["first-key-0123456789"]
         assert rq.queue.job_ids == [f"bulk-{seller.id}-first-key-0123456789"]
+
+
+def test_a_bulk_started_while_the_queue_is_down_says_so_and_runs_once_the_queue_is_back(
+    app, logged_in, waiting, sandbox, monkeypatch
+):
+    from datetime import timedelta
+
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from connector_app import transactions
+    from connector_app.extensions import rq
+    from connector_app.timeutil import utcnow
+
+    _, items = waiting("SELLER_RESPOND_REFUND", 2)
+    key = "queue-down-bulk-key-0123456789"
+
+    def unreachable(*args, **kwargs):
+        raise RedisConnectionError("Connection refused")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(transactions, "_put_on_queue", unreachable)
+        started = logged_in.htmx(
+            "POST", "/actions/bulk", {"idempotency_key": key, "request_ids": [i["id"] for i in items]}
+        )
+        polled = logged_in.htmx("GET", f"/actions/bulk/{key}")
+
+    assert started.status_code == 200 and 'role="progressbar"' in started.get_data(as_text=True)
+    assert "Waiting for the job queue" not in started.get_data(as_text=True)  # not tried yet when answered
+    assert polled.status_code == 200 and "Waiting for the job queue" in polled.get_data(as_text=True)
+    assert rq.queue.count == 0 and all(
+        r["next_action"] == "SELLER_RESPOND_REFUND" for r in sandbox.server.all_requests() if r in items
+    )
+
+    with app.app_context():  # the scheduler's sweep, once Redis answers again
+        assert transactions.flush_outbox(now=utcnow() + timedelta(minutes=1)) == 1
+    assert "Waiting for the job queue" not in logged_in.htmx("GET", f"/actions/bulk/{key}").get_data(
+        as_text=True
+    )
+    assert run_jobs(app) == 1
+
+    done = logged_in.htmx("GET", f"/actions/bulk/{key}")
+    assert done.status_code == 286 and "Approved 2 of 2" in done.get_data(as_text=True)

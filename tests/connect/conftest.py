@@ -3,6 +3,8 @@ from __future__ import annotations
 import pytest
 import responses
 
+from tests.fixtures.request_thread import no_marketplace_call_on_a_web_request  # noqa: F401 (autouse)
+
 
 @pytest.fixture
 def mocked():

@@ -24,7 +24,9 @@ def redis_servers(root: Path) -> list[psutil.Process]:
     found = []
     for proc in psutil.process_iter(["name", "cmdline"]):
         try:
-            if "redis-server" in (proc.info["name"] or "") and str(root) in " ".join(proc.info["cmdline"] or []):
+            if "redis-server" in (proc.info["name"] or "") and str(root) in " ".join(
+                proc.info["cmdline"] or []
+            ):
                 found.append(proc)
         except psutil.Error:
             continue

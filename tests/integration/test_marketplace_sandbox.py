@@ -19,6 +19,7 @@ import requests
 
 from connector_app.marketplaces import AuthorizationLost, BadSignature, MarketplaceError, RequestRefused
 from connector_app.marketplaces.etsy import AuthorizationRefused, EtsyAuth, EtsyClient
+from connector_app.marketplaces.policy import BACKGROUND, RetryPolicy
 from connector_app.marketplaces.tiktok import TikTokAuth, TikTokClient, TokenSet
 from connector_app.marketplaces.tiktok.envelope import unwrap
 from connector_app.marketplaces.tiktok.signing import sign
@@ -26,6 +27,8 @@ from sandbox_marketplace.testing import SandboxServer
 
 pytestmark = pytest.mark.integration
 
+# Fault tests: eight quick tries with short read timeouts, so injected timeouts end fast.
+FAULTY = RetryPolicy(attempts=8, backoff_max=BACKGROUND.backoff_max, max_retry_after=120.0, timeout=(2, 0.4))
 REDIRECT = "http://127.0.0.1:5000/connect/etsy/callback"
 GLOBAL_SELLER = "Lindenhof Atelier"  # authorized by the global app (a US seller needs the US one)
 RETURN_COUNT = 20000  # both kinds, spread over the sandbox's shops: a few thousand returns per shop
@@ -227,7 +230,7 @@ def test_a_body_one_byte_off_is_a_bad_signature(sb, tokens, big_shop):
 )
 def test_faults_still_end_in_the_complete_result(sb, tokens, big_shop, faults):
     sleeper = Sleeper(cap=0.05)
-    client = tiktok_client(sb, tokens, big_shop, sleep=sleeper, timeout=(2, 0.4), max_attempts=8)
+    client = tiktok_client(sb, tokens, big_shop, sleep=sleeper, policy=FAULTY)
     expected = sandbox_ids(sb, big_shop.id, "return")
     sb.set_faults(seed=3, **faults)
     ids = all_return_ids(client)
@@ -390,7 +393,7 @@ def test_etsy_expired_token_is_refreshed_once(sb, etsy_auth, etsy_tokens):
 )
 def test_etsy_faults_still_end_in_the_complete_result(sb, etsy_tokens, faults):
     sleeper = Sleeper(cap=1.0)
-    client = etsy_client(sb, etsy_tokens, sleep=sleeper, timeout=(2, 0.4), max_attempts=8)
+    client = etsy_client(sb, etsy_tokens, sleep=sleeper, policy=FAULTY)
     shop_id = client.get_me().shop_id
 
     def snapshot() -> dict[str, tuple[str, ...]]:

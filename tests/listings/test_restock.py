@@ -378,3 +378,32 @@ def test_restock_is_scoped_to_the_requests_seller(app, factories, shop, etsy):
     run_jobs(app)
 
     assert etsy.puts == 0 and records(app) == []  # the other seller did not turn restocking on
+
+
+def test_listings_are_refreshed_before_the_request_row_is_locked_never_while_holding_it(
+    app, factories, shop, seller, monkeypatch
+):
+    from sqlalchemy import event
+
+    events: list[str] = []
+    monkeypatch.setattr(restock, "refresh_listings", lambda connection: events.append("etsy refresh") or 0)
+    with app.app_context():
+        db.session.execute(
+            ListingRefresh.__table__.update().values(refreshed_at=utcnow() - timedelta(hours=1))
+        )
+        upsert_requests(db.session.merge(shop), [completed(factories, sku="SKU-NEW")], source="sync")
+        db.session.commit()
+
+        def on_execute(state):
+            if state.is_select and state.statement._for_update_arg is not None:
+                events.append("row lock")
+
+        event.listen(db.session, "do_orm_execute", on_execute)
+        try:
+            assert restock.plan(seller.id, the_request(app).id)
+        finally:
+            event.remove(db.session, "do_orm_execute", on_execute)
+        db.session.commit()
+
+    assert events == ["etsy refresh", "row lock"]
+    assert [(r.sku, r.state) for r in records(app)] == [("SKU-NEW", "no_match")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from urllib.parse import parse_qsl, urlsplit
 
@@ -9,6 +10,7 @@ import pytest
 import responses
 
 from connector_app.marketplaces.etsy import EtsyClient
+from connector_app.marketplaces.policy import BACKGROUND
 from connector_app.marketplaces.tiktok import TikTokClient
 from connector_app.marketplaces.tiktok.signing import sign
 
@@ -17,6 +19,7 @@ ETSY_API = "https://api.etsy.test"
 APP_KEY = "29a39d"
 APP_SECRET = "e59af819cc"
 NOW = 1_700_000_000
+FOUR_TRIES = dataclasses.replace(BACKGROUND, attempts=4)
 
 
 class SleepRecorder:
@@ -61,10 +64,10 @@ def sleeps() -> SleepRecorder:
 @pytest.fixture
 def tiktok(sleeps) -> TikTokClient:
     return TikTokClient(
-        APP_KEY, APP_SECRET, TT_API, "tok-1", "ROW_abc", sleep=sleeps, clock=lambda: NOW, max_attempts=4
+        APP_KEY, APP_SECRET, TT_API, "tok-1", "ROW_abc", sleep=sleeps, clock=lambda: NOW, policy=FOUR_TRIES
     )
 
 
 @pytest.fixture
 def etsy(sleeps) -> EtsyClient:
-    return EtsyClient("key", "secret", ETSY_API, "12345678.tok", sleep=sleeps, max_attempts=4)
+    return EtsyClient("key", "secret", ETSY_API, "12345678.tok", sleep=sleeps, policy=FOUR_TRIES)

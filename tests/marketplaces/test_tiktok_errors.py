@@ -1,6 +1,7 @@
 """TikTok envelope errors and every retry path (sleep is recorded, never waited)."""
 
 import logging
+from dataclasses import replace
 
 import pytest
 import requests
@@ -18,6 +19,7 @@ from connector_app.marketplaces import (
     TokenExpired,
     TransportError,
 )
+from connector_app.marketplaces.policy import BACKGROUND
 from connector_app.marketplaces.tiktok import TikTokClient
 
 from .conftest import APP_KEY, APP_SECRET, TT_API, assert_signed, envelope, query_of
@@ -144,7 +146,16 @@ def test_timeout_is_passed_on_every_call(sleeps, rsps):
             seen.append(kwargs["timeout"])
             return super().request(*args, **kwargs)
 
-    client = TikTokClient("k", "s", TT_API, "t", "c", session=Session(), timeout=(2, 9), sleep=sleeps)
+    client = TikTokClient(
+        "k",
+        "s",
+        TT_API,
+        "t",
+        "c",
+        session=Session(),
+        policy=replace(BACKGROUND, timeout=(2, 9)),
+        sleep=sleeps,
+    )
     rsps.get(SHOPS, json=OK)
     rsps.post(f"{TT_API}/return_refund/202309/returns/search", json=envelope({}))
     client.get_authorized_shops()

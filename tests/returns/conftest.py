@@ -7,6 +7,7 @@ import re
 import pytest
 
 from tests.fixtures.factories import PASSWORD
+from tests.fixtures.request_thread import no_marketplace_call_on_a_web_request  # noqa: F401 (autouse)
 
 ROW_ID = re.compile(r'name="request_ids" value="([^"]+)"')
 

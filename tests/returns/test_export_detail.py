@@ -9,8 +9,10 @@ import re
 import pytest
 import responses
 
+from connector_app.extensions import rq
 from connector_app.returns.export import COLUMNS
 from connector_app.timeutil import utcnow
+from tests.actions.helpers import run_jobs
 from tests.returns.conftest import row_ids
 
 NOW = int(utcnow().timestamp())
@@ -118,6 +120,20 @@ def test_detail_shows_everything_and_merges_the_timeline(app, logged_in, factori
     html = logged_in.get(f"/returns/{old.request_id}").get_data(as_text=True)
     for text in ("Subtotal", "40.00 USD", "Ceramic mug", "UPS", "1Z999", "Return shipping", "Timeline"):
         assert text in html, text
+    timeline_url = f"/returns/{old.request_id}/timeline"
+    assert f'hx-get="{timeline_url}" hx-trigger="load"' in html  # loaded lazily
+    assert f'<a href="{timeline_url}">' in html  # and a plain link without JavaScript
+    assert len(responses.calls) == 0  # the detail page never calls TikTok
+
+    loading = logged_in.htmx("GET", timeline_url).get_data(as_text=True)
+    assert "Loading TikTok Shop's own history" in loading and 'hx-trigger="load delay:2s"' in loading
+    assert "Status: Awaiting buyer ship" in loading  # what is stored shows at once
+    assert len(responses.calls) == 0
+    assert run_jobs(app) == 1  # the job fetches TikTok's records
+
+    page = logged_in.get(timeline_url)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "<html" in html and "Loading" not in html
     order = [
         html.index("Status: Awaiting buyer ship"),
         html.index("Seller approved the return"),
@@ -131,7 +147,9 @@ def test_detail_shows_everything_and_merges_the_timeline(app, logged_in, factori
     assert "<html" not in drawer.get_data(as_text=True) and "data-drawer-close" in drawer.get_data(
         as_text=True
     )
-    assert len(responses.calls) == 1  # the records are cached
+    fragment = logged_in.htmx("GET", timeline_url).get_data(as_text=True)
+    assert "<html" not in fragment and "Buyer asked for a refund" in fragment
+    assert run_jobs(app) == 0 and len(responses.calls) == 1  # the records are stored
 
 
 @responses.activate
@@ -144,7 +162,10 @@ def test_detail_survives_a_marketplace_error(app, logged_in, factories, shop, fa
         responses.get(_records_url(app, item.request_id), json=body)
     else:
         responses.get(_records_url(app, item.request_id), status=500, body="boom")
-    response = logged_in.get(f"/returns/{item.request_id}")
+    app.config["MARKETPLACE_BACKOFF_BASE"] = 0.01  # the job's retries, quickly
+    logged_in.get(f"/returns/{item.request_id}/timeline")
+    run_jobs(app)
+    response = logged_in.get(f"/returns/{item.request_id}/timeline")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "could not be loaded" in html
@@ -158,7 +179,9 @@ def test_detail_of_a_cancellation_needs_no_marketplace_call(logged_in, factories
     factories.returns(shop, [item])
     with responses.RequestsMock():  # any outside call would fail the test
         html = logged_in.get(f"/returns/{item.request_id}").get_data(as_text=True)
-    assert "Cancellation" in html and "could not be loaded" not in html
+        timeline = logged_in.get(f"/returns/{item.request_id}/timeline").get_data(as_text=True)
+    assert "Cancellation" in html and "could not be loaded" not in timeline and "Loading" not in timeline
+    assert "Status: Cancellation request pending" in timeline and rq.queue.count == 0
 
 
 def test_live_refresh_answers_204_until_something_changes(logged_in, factories, shop):

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import requests
 
 from ..errors import AuthorizationLost, MalformedResponse, MarketplaceError, RateLimited, ServerError
-from ..http import HttpTransport, Timeout, load_json, not_yet_processed, parse_retry_after
+from ..http import HttpTransport, load_json, not_yet_processed, parse_retry_after
 from ..observe import Observer
+from ..policy import TOKEN_CALLS, RetryPolicy
 from . import parsing
 from .parsing import MARKETPLACE
 from .types import EtsyTokenSet
@@ -45,21 +45,15 @@ class EtsyAuth:
         keystring: str,
         token_url: str,
         session: requests.Session | None = None,
-        timeout: Timeout = (5, 30),
+        policy: RetryPolicy = TOKEN_CALLS,
         *,
-        max_attempts: int = 4,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         observer: Observer | None = None,
     ) -> None:
         self.keystring = keystring
         self.token_url = token_url
         self._http = HttpTransport(
-            marketplace=MARKETPLACE,
-            session=session,
-            timeout=timeout,
-            max_attempts=max_attempts,
-            sleep=sleep,
-            observer=observer,
+            marketplace=MARKETPLACE, session=session, policy=policy, sleep=sleep, observer=observer
         )
 
     def _post(self, form: dict[str, str], *, refreshing: bool) -> EtsyTokenSet:

@@ -22,8 +22,9 @@ from ..errors import (
     ServerError,
     TokenExpired,
 )
-from ..http import HttpTransport, Timeout, load_json, parse_retry_after
+from ..http import HttpTransport, load_json, parse_retry_after
 from ..observe import Observer, RateLimitWaited
+from ..policy import BACKGROUND, RetryPolicy
 from ..types import Page, to_id, to_int
 from . import parsing
 from .parsing import MARKETPLACE
@@ -82,7 +83,11 @@ def error_for(response: requests.Response) -> MarketplaceError:
 
 
 class EtsyClient:
-    """Calls on behalf of one Etsy seller (``access_token``); the key pair goes on every request."""
+    """Calls on behalf of one Etsy seller (``access_token``); the key pair goes on every request.
+
+    ``policy`` says how hard each call tries (``policy.BACKGROUND`` in jobs, ``INTERACTIVE`` where a
+    person waits).
+    """
 
     def __init__(
         self,
@@ -92,12 +97,9 @@ class EtsyClient:
         access_token: str | None = None,
         *,
         session: requests.Session | None = None,
-        timeout: Timeout = (5, 30),
-        max_attempts: int = 6,
+        policy: RetryPolicy = BACKGROUND,
         on_token_expired: Callable[[], str] | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        backoff_base: float = 0.5,
-        backoff_max: float = 30.0,
+        sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         observer: Observer | None = None,
         before_call: Callable[[], None] | None = None,
@@ -110,18 +112,11 @@ class EtsyClient:
         self.access_token = access_token
         self.on_token_expired = on_token_expired
         self.rate_limit = RateLimitState()
-        self._sleep = sleep
+        self._sleep = sleep if sleep is not None else time.sleep
         self._clock = clock
         self._rate_lock = threading.Lock()
         self._http = HttpTransport(
-            marketplace=MARKETPLACE,
-            session=session,
-            timeout=timeout,
-            max_attempts=max_attempts,
-            backoff_base=backoff_base,
-            backoff_max=backoff_max,
-            sleep=sleep,
-            observer=observer,
+            marketplace=MARKETPLACE, session=session, policy=policy, sleep=sleep, observer=observer
         )
 
     # -- transport ---------------------------------------------------------------------------------

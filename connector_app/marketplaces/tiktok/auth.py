@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -10,8 +9,9 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import requests
 
 from ..errors import AuthorizationLost, MalformedResponse, MarketplaceError
-from ..http import HttpTransport, Timeout, load_json, not_yet_processed
+from ..http import HttpTransport, load_json, not_yet_processed
 from ..observe import Observer
+from ..policy import TOKEN_CALLS, RetryPolicy
 from . import parsing
 from .envelope import MARKETPLACE, error_for
 from .types import TokenSet
@@ -43,22 +43,16 @@ class TikTokAuth:
         app_secret: str,
         auth_api_url: str,
         session: requests.Session | None = None,
-        timeout: Timeout = (5, 30),
+        policy: RetryPolicy = TOKEN_CALLS,
         *,
-        max_attempts: int = 4,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         observer: Observer | None = None,
     ) -> None:
         self.app_key = app_key
         self.app_secret = app_secret
         self.auth_api_url = auth_api_url.rstrip("/")
         self._http = HttpTransport(
-            marketplace=MARKETPLACE,
-            session=session,
-            timeout=timeout,
-            max_attempts=max_attempts,
-            sleep=sleep,
-            observer=observer,
+            marketplace=MARKETPLACE, session=session, policy=policy, sleep=sleep, observer=observer
         )
 
     @staticmethod

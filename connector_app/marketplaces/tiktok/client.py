@@ -13,8 +13,9 @@ from urllib.parse import quote
 import requests
 
 from ..errors import AuthorizationLost, TokenExpired, TokenInvalid
-from ..http import HttpTransport, Limiter, Timeout, get_limiter
+from ..http import HttpTransport, Limiter, get_limiter
 from ..observe import Observer, RateLimitWaited
+from ..policy import BACKGROUND, RetryPolicy
 from . import parsing
 from .envelope import MARKETPLACE, Envelope, unwrap
 from .signing import sign
@@ -38,7 +39,11 @@ def _encode_body(body: Mapping[str, Any] | None) -> bytes | None:
 
 
 class TikTokClient:
-    """Calls for one seller (``access_token``) and, for shop-scoped calls, one shop (``shop_cipher``)."""
+    """Calls for one seller (``access_token``) and, for shop-scoped calls, one shop (``shop_cipher``).
+
+    ``policy`` says how hard each call tries (``policy.BACKGROUND`` in jobs, ``INTERACTIVE`` where a
+    person waits); ``sleep`` replaces ``time.sleep`` between attempts (tests).
+    """
 
     def __init__(
         self,
@@ -49,12 +54,9 @@ class TikTokClient:
         shop_cipher: str | None = None,
         *,
         session: requests.Session | None = None,
-        timeout: Timeout = (5, 30),
-        max_attempts: int = 6,
+        policy: RetryPolicy = BACKGROUND,
         on_token_expired: Callable[[], str] | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        backoff_base: float = 0.5,
-        backoff_max: float = 30.0,
+        sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.time,
         limiter: Limiter | None = None,
         observer: Observer | None = None,
@@ -71,14 +73,7 @@ class TikTokClient:
         self.on_authorization_lost = on_authorization_lost
         self._clock = clock
         self._http = HttpTransport(
-            marketplace=MARKETPLACE,
-            session=session,
-            timeout=timeout,
-            max_attempts=max_attempts,
-            backoff_base=backoff_base,
-            backoff_max=backoff_max,
-            sleep=sleep,
-            observer=observer,
+            marketplace=MARKETPLACE, session=session, policy=policy, sleep=sleep, observer=observer
         )
         # No burst: TikTok counts calls in a sliding one-second window, so a full bucket plus its refill
         # would allow twice the limit in one window. ``limiter`` shares the limit beyond this process.
