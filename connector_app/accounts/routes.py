@@ -39,7 +39,11 @@ def begin_login(seller: Seller, *, remember: bool, target: str) -> Response:
     Call with the request's other changes flushed: this commits the unit of work.
     """
     known = known_device_seller() == seller.id
-    session.clear()  # nothing from before the login survives it: CSRF secret, OAuth states ...
+    # Nothing from before the login survives it (CSRF secret, OAuth states …) except what another
+    # feature asked to keep across the login (``keep_across_login``: a pending App Store install).
+    kept = {key: session[key] for key in session.get(KEEP_KEY, ()) if key in session}
+    session.clear()
+    session.update(kept)
     sessions.start_login(seller, remember=remember)
     db.session.commit()
     login_user(seller, remember=remember, duration=current_app.config["REMEMBER_COOKIE_DURATION"])
@@ -58,6 +62,14 @@ def begin_login(seller: Seller, *, remember: bool, target: str) -> Response:
 
 
 CONTINUE_KEY = "continue_after_login"
+KEEP_KEY = "keep_across_login"
+
+
+def keep_across_login(key: str) -> None:
+    """Keep this session key when the seller logs in or signs up (the session is cleared otherwise)."""
+    keys = list(session.get(KEEP_KEY, ()))
+    if key not in keys:
+        session[KEEP_KEY] = [*keys, key][-5:]
 
 
 def continue_after_login(path: str) -> None:

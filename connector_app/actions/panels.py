@@ -20,6 +20,7 @@ _OUTCOME = {
 
 def respond_panel(_sender, *, request: ReturnRequest, **_) -> Panel:
     """``detail_panels``: the respond panel with the request's decisions so far."""
+    queries.shop_of(request)
     context = {"return_request": request, "history": queries.history_for(request)}
     return Panel("actions/_panel.html", context, order=10)
 

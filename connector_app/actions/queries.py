@@ -7,6 +7,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from connector_app.actions.models import FAILED, PENDING, ActionAudit, BulkAction
+from connector_app.connect.models import TikTokShop
 from connector_app.extensions import db
 from connector_app.returns.models import ReturnRequest
 from connector_app.tenancy import for_seller, get_for_seller
@@ -35,11 +36,24 @@ def job_for(seller_id: int, job_id: str) -> BulkAction | None:
 def with_requests(seller_id: int, audits: list[ActionAudit]) -> list[ActionAudit]:
     """``audits`` with their requests loaded in one query, so a template reading them runs none."""
     pks = {audit.request_pk for audit in audits}
-    requests = db.session.scalars(for_seller(ReturnRequest, seller_id).where(ReturnRequest.id.in_(pks))).all()
+    requests = db.session.scalars(
+        for_seller(ReturnRequest, seller_id)
+        .where(ReturnRequest.id.in_(pks))
+        .options(selectinload(ReturnRequest.shop).selectinload(TikTokShop.authorization))
+    ).all()
     by_pk = {row.id: row for row in requests}
     for audit in audits:
         set_committed_value(audit, "request", by_pk.get(audit.request_pk))
     return audits
+
+
+def shop_of(request: ReturnRequest):
+    """The request's shop with its authorization (whether it is connected decides the buttons),
+    loaded here so the panel's template runs no query."""
+    shop = request.shop
+    if shop is not None:
+        shop.authorization  # noqa: B018 - loaded now, in the view
+    return shop
 
 
 def load_results(job: BulkAction) -> list[ActionAudit]:
@@ -52,9 +66,18 @@ def load_summary(request: ReturnRequest) -> ReturnRequest:
     return db.session.scalars(
         for_seller(ReturnRequest, request.seller_id)
         .where(ReturnRequest.id == request.id)
-        .options(joinedload(ReturnRequest.shop), selectinload(ReturnRequest.line_items))
+        .options(
+            joinedload(ReturnRequest.shop).joinedload(TikTokShop.authorization),
+            selectinload(ReturnRequest.line_items),
+        )
         .execution_options(populate_existing=True)
     ).one()
+
+
+def rq_job_id(job: BulkAction) -> str:
+    """The RQ id of a decision job's first run (a run queued again adds ``-again-…``). Prefixed: a
+    client-chosen key never names another job (a sync run's, a webhook's) in the queue."""
+    return f"bulk-{job.seller_id}-{job.id}"
 
 
 def waiting_for_queue(job: BulkAction) -> bool:
@@ -64,7 +87,10 @@ def waiting_for_queue(job: BulkAction) -> bool:
     not been tried yet (it is queued when this request commits).
     """
     query = select(JobOutbox.args).where(
-        or_(JobOutbox.job_id == job.id, JobOutbox.job_id.startswith(f"{job.id}-again-", autoescape=True)),
+        or_(
+            JobOutbox.job_id == rq_job_id(job),
+            JobOutbox.job_id.startswith(f"{rq_job_id(job)}-again-", autoescape=True),
+        ),
         JobOutbox.attempts > 0,
     )
     return any(list(args or ()) == [job.seller_id, job.id] for args in db.session.scalars(query.limit(20)))

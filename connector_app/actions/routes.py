@@ -39,6 +39,7 @@ def index():
 
 def panel_context(return_request: ReturnRequest, **extra) -> dict:
     """What the respond panel shows: the request, the decisions on it so far, and ``extra``."""
+    queries.shop_of(return_request)
     return {"return_request": return_request, "history": queries.history_for(return_request), **extra}
 
 

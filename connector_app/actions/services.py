@@ -32,7 +32,7 @@ from connector_app.actions.models import (
     ActionAudit,
     BulkAction,
 )
-from connector_app.actions.queries import find_audit, waiting_for_queue
+from connector_app.actions.queries import find_audit, rq_job_id, waiting_for_queue
 from connector_app.actions.sending import needs_sending
 from connector_app.extensions import db
 from connector_app.returns.models import ReturnRequest
@@ -152,9 +152,7 @@ def _new_job(seller_id: int, key: str, *, total: int, actor: str, tab: str | Non
 
 
 def _enqueue(job: BulkAction, *, again: bool = False) -> None:
-    # Prefixed: a client-chosen key never names another job (a sync run's, a webhook's) in the queue.
-    # A run queued again gets a suffix.
-    job_id = f"bulk-{job.seller_id}-{job.id}"
+    job_id = rq_job_id(job)  # a run queued again gets a suffix
     job_id = f"{job_id}-again-{uuid.uuid4().hex[:12]}" if again else job_id
     enqueue_after_commit(
         JOB, job.seller_id, job.id, job_id=job_id, timeout=JOB_TIMEOUT, description=f"decisions {job.id}"

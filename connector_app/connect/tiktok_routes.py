@@ -16,7 +16,7 @@ from flask import flash, redirect, request, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
-from connector_app.accounts.routes import continue_after_login
+from connector_app.accounts.routes import continue_after_login, keep_across_login
 from connector_app.connect import bp, pending, services
 from connector_app.connect.clients import tiktok_client_for_authorization
 from connector_app.connect.etsy_routes import FLOW_ERRORS
@@ -92,6 +92,7 @@ def _app_store_install(group: str, code: str):
     if current_user.is_authenticated:
         return redirect(confirm)
     continue_after_login(confirm)
+    keep_across_login(pending.INSTALL_KEY)  # the code waits server-side; its id survives the log-in
     flash("Log in, or create your account, to finish installing the connector for your TikTok Shop.", "info")
     return redirect(url_for("accounts.login"))
 

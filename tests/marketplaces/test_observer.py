@@ -8,6 +8,7 @@ import requests
 from connector_app.marketplaces.errors import RateLimited, TransportError
 from connector_app.marketplaces.http import TokenBucket
 from connector_app.marketplaces.observe import CallObserved, RateLimitWaited, api_label
+from connector_app.marketplaces.policy import RetryPolicy
 from connector_app.marketplaces.tiktok import TikTokClient
 from tests.marketplaces.conftest import APP_KEY, APP_SECRET, NOW, TT_API, envelope
 
@@ -22,7 +23,8 @@ def events() -> list:
 @pytest.fixture
 def observed(sleeps, events) -> TikTokClient:
     return TikTokClient(
-        APP_KEY, APP_SECRET, TT_API, "tok", "ROW_abc", sleep=sleeps, clock=lambda: NOW, max_attempts=3,
+        APP_KEY, APP_SECRET, TT_API, "tok", "ROW_abc", sleep=sleeps, clock=lambda: NOW,
+        policy=RetryPolicy(attempts=3, backoff_max=30, max_retry_after=120, timeout=(5, 30)),
         observer=events.append,
     )  # fmt: skip
 

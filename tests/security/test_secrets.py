@@ -14,6 +14,7 @@ import pytest
 from connector_app import create_app
 from connector_app.config import TestConfig
 from connector_app.marketplaces.errors import TransportError
+from connector_app.marketplaces.policy import RetryPolicy
 from connector_app.marketplaces.tiktok import TikTokAuth
 from connector_app.observability.gunicorn_conf import access_log_format as ACCESS_LOG_FORMAT
 from connector_app.production import ConfigurationError
@@ -45,7 +46,11 @@ def _everything_logged(caplog) -> str:
 def test_unreachable_token_host_leaks_no_secret(caplog):
     caplog.set_level(logging.DEBUG)
     auth = TikTokAuth(
-        "my_app_key", APP_SECRET, f"http://127.0.0.1:{_closed_port()}", max_attempts=2, sleep=lambda s: None
+        "my_app_key",
+        APP_SECRET,
+        f"http://127.0.0.1:{_closed_port()}",
+        policy=RetryPolicy(attempts=2, backoff_max=0, max_retry_after=0, timeout=(2, 5)),
+        sleep=lambda s: None,
     )
     with pytest.raises(TransportError) as raised:
         auth.refresh(REFRESH)
