@@ -17,6 +17,7 @@ from connector_app.actions.decisions import DECISIONS_BY_SLUG, allowed_decisions
 from connector_app.actions.forms import RespondForm, new_idempotency_key
 from connector_app.actions.models import FINISHED, ActionAudit, BulkAction
 from connector_app.extensions import db
+from connector_app.forms import choice_labels, choices
 from connector_app.returns.models import ReturnRequest
 from connector_app.templating import is_htmx, render_page
 from connector_app.tenancy import for_seller, get_for_seller_or_404
@@ -72,7 +73,7 @@ def respond(request_id: str, decision: str):
         if found.loading or found.error:
             status = 200 if request.method == "GET" and found.loading else 503
             return render_page("actions/confirm.html", "confirm", status=status, reasons=found, **context)
-        form.reject_reason.choices = [(r.name, r.text or r.name) for r in found.items]
+        form.reject_reason.choices = choices((r.name, r.text or r.name) for r in found.items)
         if not found.items:
             msg = "TikTok offers no reasons to reject this request, so it cannot be rejected here."
             return render_page("actions/confirm.html", "confirm", status=409, error=msg, **context)
@@ -87,7 +88,7 @@ def respond(request_id: str, decision: str):
                 form.idempotency_key.data,
                 current_user.email,
                 reject_reason=reason,
-                reject_reason_text=dict(form.reject_reason.choices).get(reason) if reason else None,
+                reject_reason_text=choice_labels(form.reject_reason).get(reason) if reason else None,
                 comment=(form.comment.data or "").strip() or None,
             )
         except services.KeyConflict:

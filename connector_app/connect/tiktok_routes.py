@@ -28,6 +28,7 @@ from connector_app.connect.oauth import tiktok_oauth, token_timeout
 from connector_app.connect.routes import fail
 from connector_app.connect.tiktok_apps import ROW, US
 from connector_app.extensions import login_manager
+from connector_app.forms import choices
 from connector_app.marketplaces.policy import INTERACTIVE
 from connector_app.marketplaces.tiktok import Shop, TokenSet
 from connector_app.templating import render_page
@@ -155,7 +156,7 @@ def connect_authorized(get_tokens: Callable[[], TokenSet], group: str, retry: st
 
 def _choice_form(held: pending.PendingAuthorization, claimed: set[str], formdata=None) -> ShopChoiceForm:
     form = ShopChoiceForm() if formdata is None else ShopChoiceForm(formdata=formdata)
-    form.shops.choices = [(s.id, f"{s.name} ({s.region})") for s in held.shops if s.id not in claimed]
+    form.shops.choices = choices((s.id, f"{s.name} ({s.region})") for s in held.shops if s.id not in claimed)
     return form
 
 
@@ -185,7 +186,7 @@ def tiktok_choose():
         return response
     if request.method == "GET":
         mine = services.connected_shop_ids(current_user.id)
-        form.shops.data = [s.id for s in held.shops if s.id in mine] or [c[0] for c in form.shops.choices]
+        form.shops.data = [s.id for s in held.shops if s.id in mine] or [c.value for c in form.shops.choices]
     return render_page(
         "connect/choose_shops.html",
         form=form,

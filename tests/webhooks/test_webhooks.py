@@ -138,7 +138,7 @@ def test_deauthorization_and_expiry_reach_the_seller(client, app, factories, sel
         assert stored.status == NEEDS_RECONNECT and "access was removed" in stored.status_reason
         assert db.session.get(ShopSyncState, shop.id).next_sync_at is None  # no longer scheduled
     page = logged_in.get("/returns").get_data(as_text=True)
-    assert "Your TikTok Shop Pine (GB) needs reconnecting." in page
+    assert "Your TikTok Shop Pine (GB) needs reconnecting: " in page  # one sentence, with the reason
     assert sorted(e.outcome for e in events(app)) == [
         "authorization expiry noted",
         "shop marked as needing reconnection",
