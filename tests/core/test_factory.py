@@ -32,3 +32,11 @@ def test_building_an_app_installs_no_root_logging_handler(tmp_path, monkeypatch)
     monkeypatch.setattr(root, "handlers", [])  # as in a fresh process (pytest has its own handlers here)
     create_app(_config(tmp_path))
     assert root.handlers == []  # logging is the process's business (gunicorn, `flask worker`), not the app's
+
+
+def test_configuration_is_read_when_the_app_is_created_not_when_imported(tmp_path, monkeypatch):
+    monkeypatch.setenv("SANDBOX_PORT", "5999")
+    monkeypatch.setenv("WEBHOOK_MAX_AGE_SECONDS", "600")
+    app = create_app(_config(tmp_path))
+    assert app.config["ETSY_API_URL"] == "http://127.0.0.1:5999"  # set after connector_app.config was imported
+    assert app.config["WEBHOOK_MAX_AGE_SECONDS"] == 600
