@@ -38,5 +38,5 @@ def test_configuration_is_read_when_the_app_is_created_not_when_imported(tmp_pat
     monkeypatch.setenv("SANDBOX_PORT", "5999")
     monkeypatch.setenv("WEBHOOK_MAX_AGE_SECONDS", "600")
     app = create_app(_config(tmp_path))
-    assert app.config["ETSY_API_URL"] == "http://127.0.0.1:5999"  # set after connector_app.config was imported
+    assert app.config["ETSY_API_URL"] == "http://127.0.0.1:5999"  # set after the config module was imported
     assert app.config["WEBHOOK_MAX_AGE_SECONDS"] == 600
