@@ -107,6 +107,6 @@ class RestockedRequest(SellerOwned, db.Model):
     seller_id_indexed = False  # the primary key is the request; every query names it
 
     request_pk: Mapped[int] = mapped_column(
-        ForeignKey("return_requests.id", ondelete="CASCADE"), primary_key=True
+        BigId, ForeignKey("return_requests.id", ondelete="CASCADE"), primary_key=True
     )
     restocked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -42,7 +42,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_shop_sync_states_next_sync_at'), ['next_sync_at'], unique=False)
     op.create_table(
         'restocked_requests',
-        sa.Column('request_pk', sa.Integer(), nullable=False),
+        sa.Column('request_pk', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
         sa.Column('restocked_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('seller_id', sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(['request_pk'], ['return_requests.id'],

@@ -12,6 +12,7 @@ from connector_app.dbutil import analyze_if_stale
 from connector_app.extensions import db
 from connector_app.returns.services import ShopKey, stored_rows_query
 from connector_app.sync.jobs import WRITTEN_TABLES
+from connector_app.transactions import job_step
 
 
 def _plan(statement) -> str:
@@ -25,7 +26,8 @@ def _stale_tables_after_load(wait: float = 10.0) -> list[str]:
     """PostgreSQL publishes a backend's row counts about once a second: wait for them to show."""
     deadline = time.monotonic() + wait
     while True:
-        analyzed = analyze_if_stale(WRITTEN_TABLES)
+        with job_step():  # as the sync job does: each look (and ANALYZE) is its own transaction
+            analyzed = analyze_if_stale(WRITTEN_TABLES)
         if analyzed or db.session.get_bind().dialect.name != "postgresql" or time.monotonic() > deadline:
             return analyzed
         time.sleep(0.25)
@@ -46,7 +48,8 @@ def test_page_lookup_is_an_index_lookup_on_a_freshly_loaded_shop(app_ctx, factor
         # Normally all three; autovacuum may have analyzed one of them a moment earlier.
         assert analyzed and set(analyzed) <= {"return_requests", "return_line_items", "return_status_changes"}
         assert "Index Scan using ix_return_requests_seller_request" in plan, plan
-        assert analyze_if_stale(WRITTEN_TABLES) == []  # fresh now: no second ANALYZE
+        with job_step():
+            assert analyze_if_stale(WRITTEN_TABLES) == []  # fresh now: no second ANALYZE
     else:
         assert analyzed == []  # SQLite keeps no statistics and is not asked to
         assert "USING INDEX ix_return_requests_seller_request (seller_id=? AND request_id=?)" in plan, plan
