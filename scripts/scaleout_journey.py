@@ -112,7 +112,13 @@ def respond(web: Browserless, stack: Stack, shops: list[dict], verb: str, skip: 
             break
     else:
         raise AssertionError(f"no request waiting for the seller offers {verb}")
-    web.get(f"/actions/{request_id}/{slugs[0]}")
+    # A reject's reasons are fetched by a job: the form says they are loading until a worker did it.
+    wait_for(
+        lambda: "Yes, " in web.get(f"/actions/{request_id}/{slugs[0]}").text,
+        60,
+        f"the {verb} confirmation of {request_id}",
+        interval=0.5,
+    )
     form = web.form("Yes, ")
     values = {"comment": "Checked by the scale-out run."} if verb == "reject" else {}
     if "reject_reason" in form.choices:
