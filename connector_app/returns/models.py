@@ -103,9 +103,7 @@ class ReturnRequest(SellerOwned, db.Model):
     line_items: Mapped[list[ReturnLineItem]] = relationship(
         back_populates="request", cascade="all, delete-orphan", order_by="ReturnLineItem.id"
     )
-    # Loaded with the request (one IN query per page of requests, none for shops already in the
-    # session): pages ask every request whether its shop is connected, never lazily from a template.
-    shop = relationship("TikTokShop", lazy="selectin")
+    shop = relationship("TikTokShop")
 
 
 class ReturnLineItem(SellerOwned, db.Model):
