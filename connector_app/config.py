@@ -20,6 +20,19 @@ def sandbox_url() -> str:
     return f"http://127.0.0.1:{os.environ.get('SANDBOX_PORT') or 5001}"
 
 
+def sandbox_marketplace_urls(sandbox: str) -> dict[str, str]:
+    """The marketplace URL settings that point the connector at a sandbox marketplace at ``sandbox``."""
+    return {
+        "TIKTOK_AUTHORIZE_URL_US": f"{sandbox}/us/open/authorize",
+        "TIKTOK_AUTHORIZE_URL_ROW": f"{sandbox}/open/authorize",
+        "TIKTOK_AUTH_API_URL": sandbox,
+        "TIKTOK_API_URL": sandbox,
+        "ETSY_AUTHORIZE_URL": f"{sandbox}/oauth/connect",
+        "ETSY_TOKEN_URL": f"{sandbox}/v3/public/oauth/token",
+        "ETSY_API_URL": sandbox,
+    }
+
+
 class Env:
     """A setting read from the environment when it is read, not when this module is imported: an app
     created after the environment changed (a test, a CLI command) sees the new values. A subclass may

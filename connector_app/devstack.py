@@ -30,7 +30,7 @@ from honcho.manager import Manager
 from honcho.process import Popen as HonchoPopen
 from honcho.process import Process as HonchoProcess
 
-from connector_app.config import BASE_DIR, Config
+from connector_app.config import BASE_DIR, Config, sandbox_marketplace_urls
 from connector_app.embedded import private_instance
 from connector_app.processes import RedisServer, die_with_parent
 
@@ -70,13 +70,7 @@ def environment(port: str, sandbox_port: str) -> dict[str, str]:
     env["PORT"], env["SANDBOX_PORT"] = port, sandbox_port
     app, sandbox = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{sandbox_port}"
     defaults = {
-        "TIKTOK_AUTHORIZE_URL_US": f"{sandbox}/us/open/authorize",
-        "TIKTOK_AUTHORIZE_URL_ROW": f"{sandbox}/open/authorize",
-        "TIKTOK_AUTH_API_URL": sandbox,
-        "TIKTOK_API_URL": sandbox,
-        "ETSY_AUTHORIZE_URL": f"{sandbox}/oauth/connect",
-        "ETSY_TOKEN_URL": f"{sandbox}/v3/public/oauth/token",
-        "ETSY_API_URL": sandbox,
+        **sandbox_marketplace_urls(sandbox),
         "SANDBOX_TIKTOK_REDIRECT_URL": f"{app}/connect/tiktok/callback",
         "SANDBOX_WEBHOOK_URL": f"{app}/webhooks/tiktok",
     }

@@ -35,6 +35,7 @@ from typing import IO, Any
 
 import requests
 
+from connector_app.config import sandbox_marketplace_urls
 from connector_app.processes import RedisServer, die_with_parent
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -123,13 +124,7 @@ class Stack:
             {
                 "PYTHONUNBUFFERED": "1",
                 "INSTANCE_PATH": str(self.instance_path),
-                "TIKTOK_AUTHORIZE_URL_US": f"{sandbox}/us/open/authorize",
-                "TIKTOK_AUTHORIZE_URL_ROW": f"{sandbox}/open/authorize",
-                "TIKTOK_AUTH_API_URL": sandbox,
-                "TIKTOK_API_URL": sandbox,
-                "ETSY_AUTHORIZE_URL": f"{sandbox}/oauth/connect",
-                "ETSY_TOKEN_URL": f"{sandbox}/v3/public/oauth/token",
-                "ETSY_API_URL": sandbox,
+                **sandbox_marketplace_urls(sandbox),
                 "SANDBOX_DB": str(self.root / "sandbox" / "sandbox.sqlite"),
                 "SANDBOX_PORT": str(self.sandbox_port),
                 "SANDBOX_RETURNS": str(returns),

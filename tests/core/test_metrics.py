@@ -141,7 +141,6 @@ for _ in range(int(sys.argv[1])):
 """
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="multiprocess files are tested on Linux")
 def test_multiprocess_mode_adds_up_every_process(tmp_path):
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
     for count in (2, 3):
