@@ -5,7 +5,13 @@ from connector_app.accounts.preferences import SellerSettings
 from connector_app.actions.models import ActionAudit, BulkAction
 from connector_app.connect.models import EtsyConnection, TikTokAuthorization, TikTokShop
 from connector_app.listings.models import EtsyListing, EtsyListingSku, ListingRefresh, RestockRecord
-from connector_app.returns.models import ReturnLineItem, ReturnRequest, ReturnStatusChange, ReturnTabCount
+from connector_app.returns.models import (
+    ReturnLineItem,
+    ReturnRequest,
+    ReturnStatusChange,
+    ReturnTabCount,
+    SellerTurn,
+)
 from connector_app.sync.models import SyncRun
 from connector_app.transactions import JobOutbox
 from connector_app.webhooks.models import WebhookEvent
@@ -26,6 +32,7 @@ __all__ = [
     "ReturnTabCount",
     "Seller",
     "SellerSettings",
+    "SellerTurn",
     "SyncRun",
     "TikTokAuthorization",
     "TikTokShop",
