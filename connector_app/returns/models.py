@@ -164,7 +164,8 @@ class SellerTurn(SellerOwned, db.Model):
     of the first snapshot in which the request waited, ``ended_at`` that of the snapshot in which it no
     longer did (or waited for another action). ``first_deadline`` is ``respond_by`` when the turn
     began, ``deadline`` the one in force now (TikTok may move it) or when it ended. The datetimes are
-    the app's own clock: when the turn was recorded, closed, and answered through the app.
+    the app's own clock: when the turn was recorded, closed, answered through the app, and last
+    changed in any way (``updated_at``: readers catch up on what changed since they last looked).
     A request has at most one open turn (``ended_at IS NULL``).
     """
 
@@ -197,6 +198,8 @@ class SellerTurn(SellerOwned, db.Model):
         ),
         # Per-seller aggregation by week (of the start).
         Index("ix_seller_turns_seller_started", "seller_id", "started_at"),
+        # What changed since a reader last looked (opened, deadline moved, ended, answered).
+        Index("ix_seller_turns_updated", "updated_at"),
     )
     seller_id_indexed = False  # ix_seller_turns_seller_started starts with it
 
@@ -219,6 +222,7 @@ class SellerTurn(SellerOwned, db.Model):
     closed_by: Mapped[str | None] = mapped_column(String(16))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     closed_recorded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     request = relationship("ReturnRequest")
 

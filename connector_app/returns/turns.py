@@ -62,7 +62,7 @@ class TurnPlan:
         was_waiting, waits = bool(stored.needs_action), bool(fields["needs_action"])
         if was_waiting and waits and stored.next_action == fields["next_action"]:
             if stored.respond_by != fields["respond_by"]:  # TikTok moved the deadline: the same turn
-                self.moves.append({"b_pk": pk, "b_deadline": fields["respond_by"]})
+                self.moves.append({"b_pk": pk, "b_deadline": fields["respond_by"], "b_recorded": self.now})
             return
         if was_waiting:
             self.closes.append(
@@ -91,6 +91,7 @@ class TurnPlan:
                 "deadline": fields["respond_by"],
                 "opened_by": self.source,
                 "recorded_at": self.now,
+                "updated_at": self.now,
             }
         )
 
@@ -115,6 +116,7 @@ class TurnPlan:
                     refund_total=bindparam("b_total"),
                     closed_by=bindparam("b_source"),
                     closed_recorded_at=bindparam("b_recorded"),
+                    updated_at=bindparam("b_recorded"),
                 )
             )
             db.session.execute(statement, self.closes)
@@ -124,7 +126,7 @@ class TurnPlan:
             statement = (
                 update(table)
                 .where(table.c.request_pk == bindparam("b_pk"), table.c.ended_at.is_(None))
-                .values(deadline=bindparam("b_deadline"))
+                .values(deadline=bindparam("b_deadline"), updated_at=bindparam("b_recorded"))
             )
             db.session.execute(statement, self.moves)
 
@@ -149,6 +151,7 @@ def record_answer(seller_id: int, request_pk: int, decision: str, claimed_at: da
     if turn is None:
         return None
     turn.answered_at = turn.answered_at or utcnow()
+    turn.updated_at = utcnow()
     turn.answer = decision
     if turn.ended_at is not None:
         turn.outcome = ANSWERED_HERE

@@ -42,6 +42,7 @@ def upgrade():
     sa.Column('closed_by', sa.String(length=16), nullable=True),
     sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('closed_recorded_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('seller_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['request_pk'], ['return_requests.id'], name=op.f('fk_seller_turns_request_pk_return_requests'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['seller_id'], ['sellers.id'], name=op.f('fk_seller_turns_seller_id_sellers'), ondelete='CASCADE'),
@@ -56,6 +57,7 @@ def upgrade():
         batch_op.create_index('ix_seller_turns_open_seller_deadline', ['seller_id', 'deadline'], unique=False,
                               sqlite_where=OPEN, postgresql_where=OPEN)
         batch_op.create_index('ix_seller_turns_seller_started', ['seller_id', 'started_at'], unique=False)
+        batch_op.create_index('ix_seller_turns_updated', ['updated_at'], unique=False)
 
     # Requests waiting on the seller right now: their turn is open from their last change.
     requests = sa.table(
@@ -66,22 +68,24 @@ def upgrade():
     turns = sa.table(
         'seller_turns',
         *(sa.column(name) for name in ('seller_id', 'request_pk', 'action', 'start_status', 'started_at',
-                                       'first_deadline', 'deadline', 'opened_by', 'recorded_at')),
+                                       'first_deadline', 'deadline', 'opened_by', 'recorded_at',
+                                       'updated_at')),
     )
     waiting = sa.select(
         requests.c.seller_id, requests.c.id, sa.func.coalesce(requests.c.next_action, ''), requests.c.status,
         requests.c.update_time, requests.c.respond_by, requests.c.respond_by, sa.literal('sync'),
-        sa.func.current_timestamp(),
+        sa.func.current_timestamp(), sa.func.current_timestamp(),
     ).where(requests.c.needs_action == sa.true())
     op.execute(turns.insert().from_select(
         ['seller_id', 'request_pk', 'action', 'start_status', 'started_at', 'first_deadline', 'deadline',
-         'opened_by', 'recorded_at'],
+         'opened_by', 'recorded_at', 'updated_at'],
         waiting,
     ))
 
 
 def downgrade():
     with op.batch_alter_table('seller_turns', schema=None) as batch_op:
+        batch_op.drop_index('ix_seller_turns_updated')
         batch_op.drop_index('ix_seller_turns_seller_started')
         batch_op.drop_index('ix_seller_turns_open_seller_deadline')
         batch_op.drop_index('ix_seller_turns_open_deadline')

@@ -88,6 +88,7 @@ def test_a_moved_deadline_stays_the_same_turn(app, factories, shop):
     [turn] = turns(app)
     assert turn.is_open
     assert (turn.first_deadline, turn.deadline) == (T0 + 48 * HOUR, T0 + 20 * HOUR)
+    assert turn.updated_at > turn.recorded_at  # readers catching up on changes see the move
 
 
 def test_answered_on_tiktok_before_the_deadline_is_changed_elsewhere(app, factories, shop):
