@@ -5,6 +5,7 @@ from connector_app.accounts.preferences import SellerSettings
 from connector_app.actions.models import ActionAudit, BulkAction
 from connector_app.connect.models import EtsyConnection, TikTokAuthorization, TikTokShop
 from connector_app.listings.models import EtsyListing, EtsyListingSku, ListingRefresh, RestockRecord
+from connector_app.notifications.models import AlertSettings, Delivery, DigestSchedule, Notification, ScanMark
 from connector_app.returns.models import (
     ReturnLineItem,
     ReturnRequest,
@@ -18,6 +19,11 @@ from connector_app.webhooks.models import WebhookEvent
 
 __all__ = [
     "ActionAudit",
+    "AlertSettings",
+    "Delivery",
+    "DigestSchedule",
+    "Notification",
+    "ScanMark",
     "BulkAction",
     "EtsyListing",
     "JobOutbox",

@@ -1,0 +1,83 @@
+"""Background work of the alerts feature. Alerts are computed here — by the scheduled tick and by the
+events that change requests or connections — never by a page view.
+
+- ``tick`` (``flask cron``, every ``ALERT_SCAN_SECONDS``): the scan, the digests that are due, then
+  every delivery that is due (new ones, retries after back-off).
+- ``alerts_for_requests`` (``returns.signals.requests_changed``, after a sync page, a webhook or a
+  decision committed): what those requests' changes make due, at once.
+- ``alerts_for_connections`` (``connect.signals.connection_lost`` / ``authorization_expiring``).
+- ``send`` (queued after the commit that created deliveries): send them.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from connector_app.extensions import rq
+from connector_app.notifications import delivery, digest, scan
+from connector_app.notifications.services import raise_alerts
+from connector_app.notifications.sources import Window
+from connector_app.notifications.sources.connections import SOURCE as CONNECTIONS
+from connector_app.notifications.sources.requests import EVENT_LOOKBACK
+from connector_app.notifications.sources.requests import SOURCE as REQUESTS
+from connector_app.timeutil import utcnow
+from connector_app.transactions import enqueue_after_commit, job_step
+
+log = logging.getLogger(__name__)
+SEND = "connector_app.notifications.jobs.send"
+
+
+def tick() -> dict:
+    report = scan.run_scan()
+    digest.run_due_digests()
+    sent = delivery.send_due()
+    log.info(
+        "alert scan: %s rows read, %s due, %s new deliveries; %s sent",
+        report.total_read,
+        report.found,
+        len(report.deliveries),
+        sent.sent,
+    )
+    return {"read": report.total_read, "due": report.found, "sent": sent.sent}
+
+
+def send(delivery_ids: list[int] | None = None) -> int:
+    return delivery.send_due(delivery_ids).sent
+
+
+def _raise_and_send(alerts) -> list[int]:
+    with job_step():
+        ids = raise_alerts(alerts)
+    if ids:
+        delivery.send_due(ids)
+    return ids
+
+
+def alerts_for_requests(seller_id: int, request_pks: list[int]) -> int:
+    now = utcnow()
+    window = Window(since=now - EVENT_LOOKBACK, now=now)
+    return len(_raise_and_send(REQUESTS.for_requests(seller_id, request_pks, window)))
+
+
+def alerts_for_connections(seller_id: int) -> int:
+    now = utcnow()
+    window = Window(since=now - EVENT_LOOKBACK, now=now)
+    return len(_raise_and_send(CONNECTIONS.for_seller(seller_id, window).alerts))
+
+
+def on_requests_changed(sender, *, seller_id: int, request_pks: list[int], **_) -> None:
+    """``requests_changed`` is sent after the commit: queue the evaluation (the scan is the backstop)."""
+    try:
+        rq.enqueue(alerts_for_requests, seller_id, list(request_pks), job_timeout=300)
+    except Exception:  # never break the sync, webhook or decision that sent the signal
+        log.exception("could not queue alerts for seller %s", seller_id)
+
+
+def on_connection_event(sender, *, seller_id: int, **_) -> None:
+    """Sent inside the unit of work that changed the connection: queued when it commits."""
+    enqueue_after_commit("connector_app.notifications.jobs.alerts_for_connections", seller_id, timeout=300)
+
+
+def enqueue_send(delivery_ids: list[int]) -> None:
+    if delivery_ids:
+        enqueue_after_commit(SEND, list(delivery_ids), timeout=300)
