@@ -121,7 +121,7 @@ def mark_needs_reconnect(model, row, reason: str) -> None:
     reason = reason.strip().rstrip(". ")
     log.warning("%s %s needs reconnecting: %s", model.__tablename__, row.id, reason)
     _persist(model, row, {"status": NEEDS_RECONNECT, "status_reason": reason})
-    connection_lost.send(row, seller_id=row.seller_id)
+    connection_lost.send(row, seller_id=row.seller_id, committed=True)
 
 
 def _refresh(model, row, kind: str, label: str, failed_token: str | None, fetch) -> str:

@@ -12,9 +12,12 @@ with ``enqueue_after_commit``.
   connection it took over from, or None); listings refreshes its cache.
 - ``guide_sync_step(seller_id)``: the connection guide asks for its last step, "first sync";
   the sync feature answers with a :class:`GuideSyncStep`.
-- ``connection_lost(seller_id=…)``: a store's access was lost — the seller removed the app in TikTok
-  Shop (webhook type 6) or a marketplace refused to renew the access (alerts tell the seller).
-- ``authorization_expiring(seller_id=…)``: TikTok said an authorization ends soon (webhook type 7).
+- ``connection_lost(seller_id=…, committed=…)``: a store's access was lost — the seller removed the app
+  in TikTok Shop (webhook type 6: in the caller's unit of work, ``committed=False``) or a marketplace
+  refused to renew the access (written at once on its own connection, ``committed=True``: a receiver
+  must not write through the session then, which may be rolled back or hold SQLite's lock).
+- ``authorization_expiring(seller_id=…, committed=False)``: TikTok said an authorization ends soon
+  (webhook type 7).
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from connector_app.extensions import db
 from connector_app.notifications import paths
 from connector_app.notifications.kinds import DIGEST, DIGEST_KIND, Alert
 from connector_app.notifications.models import DigestSchedule, Notification
-from connector_app.notifications.preferences import Prefs, next_digest_at, prefs_of
+from connector_app.notifications.preferences import Prefs, next_digest_at, prefs_for, prefs_of
 from connector_app.notifications.services import raise_alerts
 from connector_app.returns.display import NEXT_ACTION_LABELS
 from connector_app.returns.models import ReturnRequest, SellerTurn
@@ -51,8 +51,9 @@ def schedule_new_sellers(now: datetime) -> int:
         .where(DigestSchedule.seller_id.is_(None))
         .limit(SCHEDULE_BATCH)
     ).all()
+    prefs = prefs_for(sid for sid, _ in missing)
     rows = [
-        {"seller_id": sid, "next_at": next_digest_at(tz, prefs_of(sid).digest_minute, now)}
+        {"seller_id": sid, "next_at": next_digest_at(tz, prefs[sid].digest_minute, now)}
         for sid, tz in missing
     ]
     return insert_ignore(DigestSchedule.__table__, rows, ["seller_id"]) if rows else 0
@@ -91,8 +92,10 @@ def run_digest(seller_id: int, now: datetime) -> list[int]:
     prefs = prefs_of(seller_id)
     since = ensure_aware(schedule.last_at) if schedule.last_at else now - timedelta(days=1)
     schedule.next_at = next_digest_at(seller.timezone, prefs.digest_minute, now)
-    schedule.last_at = now
     db.session.flush()
+    if not prefs.digest_on:
+        return []  # switched off: its alerts stay in the app (and "since the last digest" keeps counting)
+    schedule.last_at = now
     waiting, total = waiting_for(seller_id)
     happened = happened_since(seller_id, prefs, since)
     if not waiting and not happened:
@@ -159,7 +162,7 @@ def happened_since(seller_id: int, prefs: Prefs, since: datetime) -> list[Notifi
     return list(
         db.session.scalars(
             for_seller(Notification, seller_id)
-            .where(Notification.kind.in_(kinds), Notification.created_at > since)
+            .where(Notification.kind.in_(kinds), Notification.created_at >= since)
             .order_by(Notification.id.desc())
             .limit(50)
         )

@@ -6,7 +6,6 @@ events that change requests or connections — never by a page view.
 - ``alerts_for_requests`` (``returns.signals.requests_changed``, after a sync page, a webhook or a
   decision committed): what those requests' changes make due, at once.
 - ``alerts_for_connections`` (``connect.signals.connection_lost`` / ``authorization_expiring``).
-- ``send`` (queued after the commit that created deliveries): send them.
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ from connector_app.timeutil import utcnow
 from connector_app.transactions import enqueue_after_commit, job_step
 
 log = logging.getLogger(__name__)
-SEND = "connector_app.notifications.jobs.send"
+CONNECTIONS_JOB = "connector_app.notifications.jobs.alerts_for_connections"
 
 
 def tick() -> dict:
@@ -39,10 +38,6 @@ def tick() -> dict:
         sent.sent,
     )
     return {"read": report.total_read, "due": report.found, "sent": sent.sent}
-
-
-def send(delivery_ids: list[int] | None = None) -> int:
-    return delivery.send_due(delivery_ids).sent
 
 
 def _raise_and_send(alerts) -> list[int]:
@@ -73,11 +68,14 @@ def on_requests_changed(sender, *, seller_id: int, request_pks: list[int], **_) 
         log.exception("could not queue alerts for seller %s", seller_id)
 
 
-def on_connection_event(sender, *, seller_id: int, **_) -> None:
-    """Sent inside the unit of work that changed the connection: queued when it commits."""
-    enqueue_after_commit("connector_app.notifications.jobs.alerts_for_connections", seller_id, timeout=300)
-
-
-def enqueue_send(delivery_ids: list[int]) -> None:
-    if delivery_ids:
-        enqueue_after_commit(SEND, list(delivery_ids), timeout=300)
+def on_connection_event(sender, *, seller_id: int, committed: bool = False, **_) -> None:
+    """A connection was lost or is about to end. Changed in the caller's unit of work: the evaluation is
+    queued when it commits. Already written on its own connection: queued now, without touching the
+    session (the caller may roll it back). The scheduled scan is the backstop either way."""
+    if not committed:
+        enqueue_after_commit(CONNECTIONS_JOB, seller_id, timeout=300)
+        return
+    try:
+        rq.enqueue(alerts_for_connections, seller_id, job_timeout=300)
+    except Exception:  # never break the marketplace call that noticed the loss
+        log.exception("could not queue connection alerts for seller %s", seller_id)

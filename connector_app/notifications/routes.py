@@ -11,6 +11,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
+from connector_app.accounts.models import Seller
 from connector_app.extensions import csrf, db
 from connector_app.inputs import parse_id
 from connector_app.notifications import bp, digest, services
@@ -164,7 +165,7 @@ def save_settings():
 
 def _unsubscribe_target(token: str) -> tuple[int, str]:
     target = read_unsubscribe_token(token)
-    if target is None or target[1] not in all_kinds():
+    if target is None or target[1] not in all_kinds() or db.session.get(Seller, target[0]) is None:
         abort(404)
     return target
 

@@ -53,3 +53,30 @@ def deliveries(app) -> list[Delivery]:
         rows = db.session.scalars(select(Delivery).order_by(Delivery.id)).all()
         db.session.expunge_all()
         return rows
+
+
+def tick(app, now=None, *, digests: bool = False):
+    """What the scheduled job does, at ``now`` (default: the real now); digests only when asked."""
+    from connector_app.notifications import delivery, digest, scan
+
+    with app.app_context():
+        report = scan.run_scan(now)
+        if digests:
+            digest.run_due_digests(now)
+        delivery.send_due(now=now)
+        db.session.remove()
+        return report
+
+
+def waiting_request(factories, shop, request_id, *, deadline, update_time=None, **fields):
+    """A request that waits on the seller (TikTok's SELLER_RESPOND_RETURN) until ``deadline``."""
+    fields.setdefault("next_action", "SELLER_RESPOND_RETURN")
+    item = factories.aftersale(
+        request_id=request_id, deadline=deadline, update_time=update_time or now_unix() - 60, **fields
+    )
+    factories.returns(shop, [item])
+    return item
+
+
+def by_kind(rows, kind: str) -> list:
+    return [row for row in rows if row.kind == kind]

@@ -40,6 +40,7 @@ KNOWN_PARAMS = [
     "tab", "q", "shop", "type", "reason", "from", "to", "action", "sort", "dir", "size", "after",
     "before", "page", "since", "run", "back", "full", "request_ids", "idempotency_key", "region",
     "cancel", "next", "decision", "comment", "reject_reason", "code", "state", "shop_id", "error",
+    "kind", "show", "up_to", "thresholds", "digest_minute", "List-Unsubscribe",
 ]  # fmt: skip
 
 WEIRD_VALUES = [
@@ -83,6 +84,7 @@ def fuzzed(app, client, auth, factories):
     assert auth.login(me.email, PASSWORD).status_code == 302
     own_ids = [me.return_id, me.cancel_id, me.run_id, me.bulk_id, str(me.shop_pk), me.shop_id]
     pages = ["/returns", f"/returns/{me.return_id}", "/settings", "/sync", "/connect", "/listings"]
+    pages += ["/notifications", "/notifications/settings"]
     pages += [f"/actions/{me.return_id}/{slug}" for slug in DECISIONS_BY_SLUG]
     pages += [f"/actions/{me.cancel_id}/{slug}" for slug in DECISIONS_BY_SLUG]
     if not _SCRAPED_NAMES:  # the pages' field names are the same for every route's run: scrape once
@@ -99,6 +101,7 @@ def fuzzed(app, client, auth, factories):
         "job_id": [me.bulk_id],
         "id": [me.etsy_connection_pk, me.shop_pk],
         "token": ["not-a-signed-token"],
+        "notification_id": [me.notification_id],
     }
     return {
         "seller": me,

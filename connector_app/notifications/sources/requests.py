@@ -36,7 +36,7 @@ from connector_app.returns.models import (
     ReturnRequest,
     SellerTurn,
 )
-from connector_app.returns.tabs import status_label
+from connector_app.returns.tabs import TABS, status_label, tab_for_status
 from connector_app.timeutil import ensure_aware, localize
 
 WAITING = Kind(
@@ -148,7 +148,8 @@ class RequestsSource:
             cost = f" The refund at stake: {amount}." if amount else ""
             body = (
                 f"{summary}. The deadline ({_when(turn.deadline, seller)}) passed without an answer, and "
-                f"TikTok moved the request to “{status_label(turn.end_status)}”.{cost}"
+                f"TikTok moved the request to “{status_label(turn.end_status)}” "
+                f"({_tab(turn.end_status)}).{cost}"
             )
             title = f"TikTok decided {what} for you"
             return Alert(kind=kind, title=title, body=body, link=link, deadline=turn.deadline or 0, **key)
@@ -183,6 +184,11 @@ class RequestsSource:
                 )
             )
         return {n.id for n in notifications if n.kind not in waiting_kinds or int(n.subject_id) in open_pks}
+
+
+def _tab(status: str | None) -> str:
+    key = tab_for_status(status)
+    return next((tab.label for tab in TABS if tab.key == key), "All")
 
 
 def _when(unix: int | None, seller) -> str:
