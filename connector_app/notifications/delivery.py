@@ -29,6 +29,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from connector_app.accounts.models import Seller
+from connector_app.dbutil import retry_on_conflict
 from connector_app.extensions import db
 from connector_app.notifications.channels import Outgoing, Refused, channel_named
 from connector_app.notifications.models import (
@@ -76,13 +77,17 @@ def backoff(attempts: int) -> timedelta:
 def expire_stale(now: datetime | None = None) -> int:
     """``sending`` rows older than the lease: their sender died mid hand-off. Never resent."""
     now = now or utcnow()
-    with job_step():
-        result = db.session.execute(
-            update(Delivery)
-            .where(Delivery.state == SENDING, Delivery.claimed_at < now - lease())
-            .values(state=UNCONFIRMED, detail=UNCONFIRMED_DETAIL)
-            .execution_options(synchronize_session=False)
-        )
+
+    def unit():
+        with job_step():
+            return db.session.execute(
+                update(Delivery)
+                .where(Delivery.state == SENDING, Delivery.claimed_at < now - lease())
+                .values(state=UNCONFIRMED, detail=UNCONFIRMED_DETAIL)
+                .execution_options(synchronize_session=False)
+            )
+
+    result = retry_on_conflict(unit, describe="expiring alert deliveries")
     if result.rowcount:
         log.warning(
             "%s alert deliveries could not be confirmed (their sender stopped mid-send)", result.rowcount
@@ -130,23 +135,9 @@ def send_due(ids: list[int] | None = None, now: datetime | None = None, limit: i
 
 
 def _send_batch(channel, sender, seller_id: int, kind: str, ids: list[int], report: SendReport) -> None:
-    with job_step():
-        seller = db.session.get(Seller, seller_id)
-        prefs = prefs_for([seller_id])[seller_id]
-        deliveries = _sendable(ids)
-        if seller is None or not deliveries:
-            return
-        notes = [d.notification for d in deliveries]
-        source = source_of(kind)
-        relevant = source.still_relevant(notes) if source is not None else {n.id for n in notes}
-        why_not = channel.unavailable(seller, prefs, kind)
-        skip = [d for d in deliveries if why_not or d.notification_id not in relevant]
-        for delivery in skip:
-            delivery.state = SKIPPED
-            delivery.detail = why_not or "Not sent: the request was answered or moved on before it was due."
-        report.skipped += len(skip)
-        keep = [d.id for d in deliveries if d not in skip]
-        claimed = _claim(keep)
+    claimed = retry_on_conflict(
+        lambda: _skip_or_claim(channel, seller_id, kind, ids, report), describe="claiming alert deliveries"
+    )
     if not claimed:
         return
     with job_step():  # read what was claimed (committed above) for the message
@@ -177,6 +168,26 @@ def _send_batch(channel, sender, seller_id: int, kind: str, ids: list[int], repo
     report.sent += len(claimed)
 
 
+def _skip_or_claim(channel, seller_id: int, kind: str, ids: list[int], report: SendReport) -> list[int]:
+    """Skip what is no longer worth sending, claim the rest: one committed step."""
+    with job_step():
+        seller = db.session.get(Seller, seller_id)
+        prefs = prefs_for([seller_id])[seller_id]
+        deliveries = _sendable(ids)
+        if seller is None or not deliveries:
+            return []
+        notes = [d.notification for d in deliveries]
+        source = source_of(kind)
+        relevant = source.still_relevant(notes) if source is not None else {n.id for n in notes}
+        why_not = channel.unavailable(seller, prefs, kind)
+        skip = [d for d in deliveries if why_not or d.notification_id not in relevant]
+        for delivery in skip:
+            delivery.state = SKIPPED
+            delivery.detail = why_not or "Not sent: the request was answered or moved on before it was due."
+        report.skipped += len(skip)
+        return _claim([d.id for d in deliveries if d not in skip])
+
+
 def _sendable(ids: list[int]) -> list[Delivery]:
     return list(
         db.session.scalars(
@@ -203,16 +214,23 @@ def _claim(ids: list[int]) -> list[int]:
 
 
 def _record(ids: list[int], state: str, **values) -> None:
-    with job_step():
-        db.session.execute(
-            update(Delivery)
-            .where(Delivery.id.in_(ids), Delivery.state == SENDING)
-            .values(state=state, **values)
-            .execution_options(synchronize_session=False)
-        )
+    def unit() -> None:
+        with job_step():
+            db.session.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(ids), Delivery.state == SENDING)
+                .values(state=state, **values)
+                .execution_options(synchronize_session=False)
+            )
+
+    retry_on_conflict(unit, describe="recording alert deliveries")
 
 
 def _failed(ids: list[int], detail: str) -> None:
+    retry_on_conflict(lambda: _failed_step(ids, detail), describe="recording failed alert deliveries")
+
+
+def _failed_step(ids: list[int], detail: str) -> None:
     with job_step():
         for delivery in db.session.scalars(
             select(Delivery).where(Delivery.id.in_(ids), Delivery.state == SENDING)
@@ -229,6 +247,10 @@ def _failed(ids: list[int], detail: str) -> None:
 
 def _retry_later(ids: list[int], detail: str, now: datetime) -> None:
     """The channel could not be opened: nothing was claimed; count an attempt and wait."""
+    retry_on_conflict(lambda: _retry_later_step(ids, detail, now), describe="postponing alert deliveries")
+
+
+def _retry_later_step(ids: list[int], detail: str, now: datetime) -> None:
     with job_step():
         for delivery in db.session.scalars(
             select(Delivery).where(Delivery.id.in_(ids), Delivery.state.in_(SENDABLE))

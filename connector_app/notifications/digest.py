@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from connector_app.accounts.models import Seller
 from connector_app.connect.models import TikTokShop
-from connector_app.dbutil import insert_ignore
+from connector_app.dbutil import insert_ignore, retry_on_conflict
 from connector_app.extensions import db
 from connector_app.notifications import paths
 from connector_app.notifications.kinds import DIGEST, DIGEST_KIND, Alert
@@ -185,10 +185,19 @@ def _when(unix: int | None, seller: Seller) -> str:
 def run_due_digests(now: datetime | None = None) -> list[int]:
     """Every digest that is due, one job step each; returns the deliveries to send."""
     now = now or utcnow()
-    with job_step():
-        schedule_new_sellers(now)
+
+    def schedule() -> None:
+        with job_step():
+            schedule_new_sellers(now)
+
+    def one(seller_id: int) -> list[int]:
+        with job_step():
+            return run_digest(seller_id, now)
+
+    retry_on_conflict(schedule, describe="scheduling digests")
     deliveries: list[int] = []
     for seller_id in due_sellers(now):
-        with job_step():
-            deliveries += run_digest(seller_id, now)
+        deliveries += retry_on_conflict(
+            lambda sid=seller_id: one(sid), describe=f"digest of seller {seller_id}"
+        )
     return deliveries

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 
+from connector_app.dbutil import retry_on_conflict
 from connector_app.extensions import rq
 from connector_app.notifications import delivery, digest, scan
 from connector_app.notifications.services import raise_alerts
@@ -41,8 +42,11 @@ def tick() -> dict:
 
 
 def _raise_and_send(alerts) -> list[int]:
-    with job_step():
-        ids = raise_alerts(alerts)
+    def unit() -> list[int]:
+        with job_step():
+            return raise_alerts(alerts)
+
+    ids = retry_on_conflict(unit, describe="raising alerts")
     if ids:
         delivery.send_due(ids)
     return ids

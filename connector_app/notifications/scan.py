@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from connector_app.dbutil import insert_ignore
+from connector_app.dbutil import insert_ignore, retry_on_conflict
 from connector_app.extensions import db
 from connector_app.notifications.models import ScanMark
 from connector_app.notifications.preferences import thresholds_in_use
@@ -42,8 +42,13 @@ def lookback() -> timedelta:
 
 
 def run_scan(now: datetime | None = None) -> ScanReport:
-    """One scan, committed as one step: the alerts it raised and the mark move together."""
+    """One scan, committed as one step: the alerts it raised and the mark move together. A scan that
+    lost a race with another writer is run again from the start (it then finds their alerts)."""
     now = now or utcnow()
+    return retry_on_conflict(lambda: _scan(now), describe="alert scan")
+
+
+def _scan(now: datetime) -> ScanReport:
     with job_step():
         mark = db.session.get(ScanMark, NAME, with_for_update=True)
         earliest = now - lookback()
