@@ -120,7 +120,7 @@ def run_digest(seller_id: int, now: datetime) -> list[int]:
         link=paths.path_for("notifications.index"),
         deadline=int(local.strftime("%Y%m%d")),
     )
-    return raise_alerts([alert], now)
+    return raise_alerts([alert], now).deliveries
 
 
 def waiting_for(seller_id: int) -> tuple[list[Waiting], int]:

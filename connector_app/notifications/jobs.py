@@ -32,19 +32,19 @@ def tick() -> dict:
     digest.run_due_digests()
     sent = delivery.send_due()
     log.info(
-        "alert scan: %s rows read, %s due, %s new deliveries; %s sent",
+        "alert scan: %s rows read, %s alerts due, %s new; %s deliveries sent",
         report.total_read,
         report.found,
-        len(report.deliveries),
+        report.created,
         sent.sent,
     )
-    return {"read": report.total_read, "due": report.found, "sent": sent.sent}
+    return {"read": report.total_read, "due": report.found, "new": report.created, "sent": sent.sent}
 
 
 def _raise_and_send(alerts) -> list[int]:
     def unit() -> list[int]:
         with job_step():
-            return raise_alerts(alerts)
+            return raise_alerts(alerts).deliveries
 
     ids = retry_on_conflict(unit, describe="raising alerts")
     if ids:

@@ -30,7 +30,10 @@ def path_for(endpoint: str, **values) -> str:
     """The path of ``endpoint`` (no host), with or without a request."""
     if has_request_context():
         return url_for(endpoint, **values)
-    return current_app.url_map.bind("localhost").build(endpoint, values)
+    adapter = current_app.extensions.get("notifications_url_adapter")
+    if adapter is None:  # binding the URL map is the costly part: once per app
+        adapter = current_app.extensions["notifications_url_adapter"] = current_app.url_map.bind("localhost")
+    return adapter.build(endpoint, values)
 
 
 def base_url() -> str:

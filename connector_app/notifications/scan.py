@@ -29,7 +29,8 @@ OVERLAP = timedelta(minutes=2)
 class ScanReport:
     window: Window
     rows_read: dict[str, int] = field(default_factory=dict)  # per source
-    found: int = 0  # alerts due (before deduplication)
+    found: int = 0  # alerts found due (some raised by an earlier scan or an event already)
+    created: int = 0  # notifications this scan created: what was newly due
     deliveries: list[int] = field(default_factory=list)  # created by this scan, to send
 
     @property
@@ -61,7 +62,8 @@ def _scan(now: datetime) -> ScanReport:
             report.rows_read[source.name] = found.rows_read
             alerts += found.alerts
         report.found = len(alerts)
-        report.deliveries = raise_alerts(alerts, now)
+        raised = raise_alerts(alerts, now)
+        report.created, report.deliveries = raised.created, raised.deliveries
         if mark is None:  # the first scan ever (two at once: both insert-or-skip)
             insert_ignore(ScanMark.__table__, [{"name": NAME, "scanned_until": now}], ["name"])
         elif ensure_aware(mark.scanned_until) < now:

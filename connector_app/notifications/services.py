@@ -11,6 +11,7 @@ commits, then skips). Functions flush and never commit: the job step or request 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -35,13 +36,19 @@ def _insert(table):
     return (postgresql if dialect == "postgresql" else sqlite).insert(table)
 
 
-def raise_alerts(alerts: Sequence[Alert], now: datetime | None = None) -> list[int]:
+@dataclass
+class Raised:
+    created: int = 0  # notifications this call created (the others existed: raised before)
+    deliveries: list[int] = field(default_factory=list)  # their deliveries to send, after the commit
+
+
+def raise_alerts(alerts: Sequence[Alert], now: datetime | None = None) -> Raised:
     """Create the notifications of ``alerts`` that do not exist yet, with a delivery for every channel
-    the seller wants them on right away; returns the ids of those deliveries (to send after commit)."""
+    the seller wants them on right away."""
     now = now or utcnow()
     unique = list({alert.key: alert for alert in alerts}.values())
     if not unique:
-        return []
+        return Raised()
     prefs = prefs_for(alert.seller_id for alert in unique)
     created: list[tuple[int, int, str]] = []
     for batch in chunked(unique, 500):
@@ -64,14 +71,15 @@ def raise_alerts(alerts: Sequence[Alert], now: datetime | None = None) -> list[i
             for a in batch
         ]
         table = Notification.__table__
+        # One executemany ("insertmanyvalues": batched VALUES, compiled once); RETURNING yields only the
+        # rows this statement inserted, never those another process inserted first.
         statement = (
             _insert(table)
-            .values(rows)
             .on_conflict_do_nothing(index_elements=KEY)
             .returning(table.c.id, table.c.seller_id, table.c.kind)
         )
-        created += [tuple(row) for row in db.session.execute(statement)]
-    return add_deliveries(created, prefs, now)
+        created += [tuple(row) for row in db.session.execute(statement, rows)]
+    return Raised(len(created), add_deliveries(created, prefs, now))
 
 
 def add_deliveries(created: list[tuple[int, int, str]], prefs: dict, now: datetime) -> list[int]:
@@ -96,11 +104,10 @@ def add_deliveries(created: list[tuple[int, int, str]], prefs: dict, now: dateti
     for batch in chunked(rows, 500):
         statement = (
             _insert(table)
-            .values(batch)
             .on_conflict_do_nothing(index_elements=["notification_id", "channel"])
             .returning(table.c.id)
         )
-        ids += list(db.session.scalars(statement))
+        ids += list(db.session.scalars(statement, batch))
     return ids
 
 

@@ -75,11 +75,17 @@ def sources() -> list[Source]:
     return _registry
 
 
+_kinds: dict[str, Kind] | None = None
+
+
 def all_kinds() -> dict[str, Kind]:
     """Every kind, in the order the settings page lists them; the digest last."""
-    kinds = {kind.key: kind for source in sources() for kind in source.kinds}
-    kinds[DIGEST_ONLY.key] = DIGEST_ONLY
-    return kinds
+    global _kinds
+    if _kinds is None:
+        kinds = {kind.key: kind for source in sources() for kind in source.kinds}
+        kinds[DIGEST_ONLY.key] = DIGEST_ONLY
+        _kinds = kinds
+    return _kinds
 
 
 def source_of(kind: str) -> Source | None:

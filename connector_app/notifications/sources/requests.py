@@ -59,6 +59,8 @@ DECIDED = Kind(
     email=DIGEST,
 )
 REQUEST = "request"
+# Turns are read as plain rows (a scan may read thousands: no ORM identity map for them).
+TURNS = select(*SellerTurn.__table__.c)
 # What TikTok does when the seller does not answer in time (the reference's "approves automatically").
 AUTOMATIC = {
     "SELLER_RESPOND_RECEIVE_PACKAGE": "TikTok treats the parcel as accepted and refunds the buyer",
@@ -84,22 +86,22 @@ class RequestsSource:
     # -- finding what is due ------------------------------------------------------------------------
 
     def scan(self, window: Window) -> Found:
-        changed = select(SellerTurn).where(SellerTurn.updated_at > window.since)
-        turns = {turn.id: turn for turn in db.session.scalars(changed)}
+        changed = TURNS.where(SellerTurn.updated_at > window.since)
+        turns = {turn.id: turn for turn in db.session.execute(changed)}
         for hours in sorted(thresholds_in_use()):
-            crossed = select(SellerTurn).where(
+            crossed = TURNS.where(
                 SellerTurn.ended_at.is_(None),  # the partial index's condition: a range of its deadlines
                 SellerTurn.deadline > window.since_unix + hours * 3600,
                 SellerTurn.deadline <= window.now_unix + hours * 3600,
                 SellerTurn.answered_at.is_(None),
             )
-            turns.update({turn.id: turn for turn in db.session.scalars(crossed)})
+            turns.update({turn.id: turn for turn in db.session.execute(crossed)})
         return Found(self.alerts_for(turns.values(), window), rows_read=len(turns))
 
     def for_requests(self, seller_id: int, request_pks: list[int], window: Window) -> list[Alert]:
         """The event path: what the latest change of these requests makes due now."""
-        turns = db.session.scalars(
-            select(SellerTurn).where(
+        turns = db.session.execute(
+            TURNS.where(
                 SellerTurn.seller_id == seller_id,
                 SellerTurn.request_pk.in_(request_pks),
                 or_(SellerTurn.ended_at.is_(None), SellerTurn.updated_at > window.since),
