@@ -39,6 +39,7 @@ from devtools.stack import Stack, free_port
 
 GOAL_IN_APP, GOAL_EMAIL = 60.0, 120.0
 FOUR_HOURS = 4 * 3600
+FOUR_HOURS_LEFT = re.compile(r"(?<!\d)4 h left: \S.*? (5768\d+) needs your answer")  # not "24 h left"
 
 
 class Sink:
@@ -128,7 +129,7 @@ def run(args) -> bool:
                     db.session.rollback()
                     with sink.lock:
                         for arrived, text in sink.received:
-                            for rid in re.findall(r"(?<!\d)4 h left: \S.*? (5768\d+) needs your answer", text):
+                            for rid in re.findall(FOUR_HOURS_LEFT, text):
                                 mailed.setdefault(rid, arrived)
                     time.sleep(0.25)
                 db.session.remove()

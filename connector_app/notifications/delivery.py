@@ -117,27 +117,39 @@ def send_due(ids: list[int] | None = None, now: datetime | None = None, limit: i
         if channel is None:
             log.error("alert deliveries for unknown channel %r left pending", name)
             continue
-        try:
-            sender_context = channel.open()
-            sender = sender_context.__enter__()
-        except Exception as exc:  # noqa: BLE001 - unreachable: nothing was claimed, retry later
-            log.warning("%s channel unavailable: %s", name, type(exc).__name__)
-            for group in groups.values():
-                _retry_later(group, f"{channel.label} could not be reached ({type(exc).__name__}).", now)
-                report.failed += len(group)
-            continue
-        try:
-            for (seller_id, kind), group in groups.items():
-                _send_batch(channel, sender, seller_id, kind, group, report)
-        finally:
-            sender_context.__exit__(None, None, None)
+        _send_on(channel, groups, report, now)
     return report
 
 
+def _send_on(channel, groups: dict[tuple[int, str], list[int]], report: SendReport, now: datetime) -> None:
+    # What cannot or need not go is skipped first: no connection is opened for nothing.
+    left: dict[tuple[int, str], list[int]] = {}
+    for (seller_id, kind), ids in groups.items():
+        keep = retry_on_conflict(
+            lambda s=seller_id, k=kind, i=ids: _skip(channel, s, k, i, report), describe="skipping deliveries"
+        )
+        if keep:
+            left[(seller_id, kind)] = keep
+    if not left:
+        return
+    try:
+        sender_context = channel.open()
+        sender = sender_context.__enter__()
+    except Exception as exc:  # noqa: BLE001 - unreachable: nothing was claimed, retry later
+        log.warning("%s channel unavailable: %s", channel.name, type(exc).__name__)
+        for ids in left.values():
+            _retry_later(ids, f"{channel.label} could not be reached ({type(exc).__name__}).", now)
+            report.failed += len(ids)
+        return
+    try:
+        for (seller_id, kind), ids in left.items():
+            _send_batch(channel, sender, seller_id, kind, ids, report)
+    finally:
+        sender_context.__exit__(None, None, None)
+
+
 def _send_batch(channel, sender, seller_id: int, kind: str, ids: list[int], report: SendReport) -> None:
-    claimed = retry_on_conflict(
-        lambda: _skip_or_claim(channel, seller_id, kind, ids, report), describe="claiming alert deliveries"
-    )
+    claimed = retry_on_conflict(lambda: _claim_step(ids), describe="claiming alert deliveries")
     if not claimed:
         return
     with job_step():  # read what was claimed (committed above) for the message
@@ -168,8 +180,14 @@ def _send_batch(channel, sender, seller_id: int, kind: str, ids: list[int], repo
     report.sent += len(claimed)
 
 
-def _skip_or_claim(channel, seller_id: int, kind: str, ids: list[int], report: SendReport) -> list[int]:
-    """Skip what is no longer worth sending, claim the rest: one committed step."""
+def _claim_step(ids: list[int]) -> list[int]:
+    with job_step():
+        return _claim(ids)
+
+
+def _skip(channel, seller_id: int, kind: str, ids: list[int], report: SendReport) -> list[int]:
+    """Skip what this channel cannot deliver to the seller or what is no longer worth sending (one
+    committed step); returns the ids still to send."""
     with job_step():
         seller = db.session.get(Seller, seller_id)
         prefs = prefs_for([seller_id])[seller_id]
@@ -185,7 +203,7 @@ def _skip_or_claim(channel, seller_id: int, kind: str, ids: list[int], report: S
             delivery.state = SKIPPED
             delivery.detail = why_not or "Not sent: the request was answered or moved on before it was due."
         report.skipped += len(skip)
-        return _claim([d.id for d in deliveries if d not in skip])
+        return [d.id for d in deliveries if d not in skip]
 
 
 def _sendable(ids: list[int]) -> list[Delivery]:
