@@ -3,8 +3,8 @@ events that change requests or connections — never by a page view.
 
 - ``tick`` (``flask cron``, every ``ALERT_SCAN_SECONDS``): the scan, the digests that are due, then
   every delivery that is due (new ones, retries after back-off).
-- ``alerts_for_requests`` (``returns.signals.requests_changed``, after a sync page, a webhook or a
-  decision committed): what those requests' changes make due, at once.
+- ``alerts_for_requests`` (``returns.signals.requests_changed``, after a webhook or a decision
+  committed): what those requests' changes make due, at once. (What a sync changed, the next tick reads.)
 - ``alerts_for_connections`` (``connect.signals.connection_lost`` / ``authorization_expiring``).
 """
 
@@ -64,8 +64,14 @@ def alerts_for_connections(seller_id: int) -> int:
     return len(_raise_and_send(CONNECTIONS.for_seller(seller_id, window).alerts))
 
 
-def on_requests_changed(sender, *, seller_id: int, request_pks: list[int], **_) -> None:
-    """``requests_changed`` is sent after the commit: queue the evaluation (the scan is the backstop)."""
+def on_requests_changed(sender, *, seller_id: int, request_pks: list[int], source: str = "", **_) -> None:
+    """``requests_changed`` is sent after the commit: queue the evaluation (the scan is the backstop).
+
+    Not for the pages of a sync: a full sync sends this for every page of 50, and queuing a job per page
+    would slow the sync down; the next tick (``ALERT_SCAN_SECONDS``) reads what the sync changed through
+    the turns' ``updated_at`` anyway. Webhooks and decisions change one request: evaluated at once."""
+    if source == "sync":
+        return
     try:
         rq.enqueue(alerts_for_requests, seller_id, list(request_pks), job_timeout=300)
     except Exception:  # never break the sync, webhook or decision that sent the signal

@@ -198,6 +198,18 @@ def test_alerts_are_per_seller(app, factories, shop):
     assert [m.to for m in sent_mail(app)] == [["owner@shop.example"]]  # the other address is unconfirmed
 
 
+def test_a_sync_page_queues_no_alert_job_the_next_tick_reads_what_it_changed(app, factories, shop):
+    from connector_app.extensions import rq
+
+    waiting_request(factories, shop, RID, deadline=now_unix() + 3 * HOUR)
+    with app.app_context():
+        pk = db.session.scalar(select(ReturnRequest.id))
+        notify_requests_changed(shop.seller_id, [pk], "sync")
+        assert rq.queue.count == 0  # a full sync sends this for every page: no job per page
+    tick(app)
+    assert [n.kind for n in notifications(app)] == ["deadline_near"]
+
+
 def test_a_change_of_requests_raises_its_alerts_at_once_without_the_scan(app, factories, shop):
     result = waiting_request(factories, shop, RID, deadline=now_unix() + 3 * HOUR)
     assert result is not None
