@@ -12,11 +12,29 @@ from flask import Blueprint, Flask
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 
-def bell_panel(_sender, *, seller_id: int):
+def unread(seller_id: int) -> int:
+    """The seller's unread count, read once per request (the bell and the notifications page)."""
+    from flask import g
+
     from connector_app.notifications.services import unread_count
+
+    cached = g.get("notifications_unread")
+    if cached is None or cached[0] != seller_id:
+        g.notifications_unread = cached = (seller_id, unread_count(seller_id))
+    return cached[1]
+
+
+def forget_unread() -> None:
+    """After marking notifications read in this request, the next read counts again."""
+    from flask import g
+
+    g.pop("notifications_unread", None)
+
+
+def bell_panel(_sender, *, seller_id: int):
     from connector_app.panels import Panel
 
-    return Panel("notifications/_bell.html", {"bell_unread": unread_count(seller_id)}, slot="nav", order=90)
+    return Panel("notifications/_bell.html", {"bell_unread": unread(seller_id)}, slot="nav", order=90)
 
 
 def init_app(app: Flask) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from connector_app.accounts.models import Seller
 from connector_app.extensions import csrf, db
 from connector_app.inputs import parse_id
-from connector_app.notifications import bp, digest, services
+from connector_app.notifications import bp, digest, forget_unread, services, unread
 from connector_app.notifications.forms import choices_from, settings_form
 from connector_app.notifications.kinds import DIGEST_KIND, EMAIL_MODES
 from connector_app.notifications.models import Notification
@@ -31,12 +31,12 @@ def _listing(seller_id: int) -> dict:
     kinds = all_kinds()
     kind = request.args.get("kind", "")
     kind = kind if kind in kinds and kind != DIGEST_KIND else ""
-    unread = request.args.get("show", "") == "unread"
+    unread_only = request.args.get("show", "") == "unread"
     before = parse_id(request.args.get("before"))
     query = for_seller(Notification, seller_id).where(Notification.in_app.is_(True))
     if kind:
         query = query.where(Notification.kind == kind)
-    if unread:
+    if unread_only:
         query = query.where(Notification.read_at.is_(None))
     if before:
         query = query.where(Notification.id < before)
@@ -51,10 +51,10 @@ def _listing(seller_id: int) -> dict:
         "notifications": rows[:PAGE],
         "older": rows[PAGE - 1].id if len(rows) > PAGE else None,
         "kind": kind,
-        "unread_only": unread,
+        "unread_only": unread_only,
         "kinds": [k for k in kinds.values() if k.key != DIGEST_KIND],
-        "unread": services.unread_count(seller_id),
-        "filtered": bool(kind or unread or before),
+        "unread": unread(seller_id),
+        "filtered": bool(kind or unread_only or before),
     }
 
 
@@ -96,6 +96,7 @@ def open_notification(notification_id: int):
 def mark_read(notification_id: int):
     notification = get_for_seller_or_404(Notification, notification_id)
     services.mark_read(notification)
+    forget_unread()
     if is_htmx():
         context = _listing(current_user.id)
         return render_page("notifications/index.html", "list", **context)
@@ -106,6 +107,7 @@ def mark_read(notification_id: int):
 @login_required
 def mark_all_read():
     marked = services.mark_all_read(current_user.id, parse_id(request.form.get("up_to")))
+    forget_unread()
     if is_htmx():
         return render_page("notifications/index.html", "list", **_listing(current_user.id))
     flash(f"{marked} notification{'s' if marked != 1 else ''} marked as read.", "success")
