@@ -107,7 +107,7 @@ def run_digest(seller_id: int, now: datetime) -> list[int]:
         waiting=waiting,
         total=total,
         happened=happened,
-        when=lambda unix: _when(unix, seller),
+        when=lambda unix: _when(unix, seller, now),
         absolute=paths.absolute,
     )
     alert = Alert(
@@ -175,11 +175,12 @@ def _digest_kinds() -> list[str]:
     return [key for key in all_kinds() if key != DIGEST_KIND]
 
 
-def _when(unix: int | None, seller: Seller) -> str:
+def _when(unix: int | None, seller: Seller, now: datetime | None = None) -> str:
     if not unix:
         return "no deadline"
-    local = localize(int(unix), seller.timezone)
-    return local.strftime(seller.date_format or "%Y-%m-%d %H:%M")
+    local = localize(int(unix), seller.timezone).strftime(seller.date_format or "%Y-%m-%d %H:%M")
+    overdue = int(unix) <= int((now or utcnow()).timestamp())
+    return f"{local} (passed: TikTok decides any moment)" if overdue else local
 
 
 def run_due_digests(now: datetime | None = None) -> list[int]:
