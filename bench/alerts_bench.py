@@ -67,7 +67,7 @@ INSERT INTO return_requests (id, seller_id, tiktok_shop_id, request_id, kind, re
   'BUYER', 'ecom_order_delivered_refund_and_return_reason_damaged', 'Damaged', 'USD',
   CAST((n % 20000) AS NUMERIC(14, 2)) / 100, CAST((n % 20000) AS NUMERIC(14, 2)) / 100, 0, 0,
   CASE WHEN n % :every = 0 THEN 'SELLER_RESPOND_RETURN' END,
-  CASE WHEN n % :every = 0 THEN :now + ((n * 7919) % (54 * 3600)) - 6 * 3600 END,
+  CASE WHEN n % :every = 0 THEN :now + (((n / :every) * 7919) % (54 * 3600)) - 6 * 3600 END,
   (n % :every = 0), :now - 400 * 86400 + (n % (365 * 86400)), :now - 400 * 86400 + (n % (365 * 86400)) + 3600,
   '', :synced, :synced
 {source}
@@ -79,9 +79,9 @@ INSERT INTO seller_turns (id, seller_id, request_pk, action, start_status, start
   closed_recorded_at, updated_at)
 {prefix}SELECT n, (n % :sellers) + 1, n, 'SELLER_RESPOND_RETURN', 'RETURN_OR_REFUND_REQUEST_PENDING',
   :now - 400 * 86400 + (n % (365 * 86400)),
-  CASE WHEN n % :every = 0 THEN :now + ((n * 7919) % (54 * 3600)) - 6 * 3600
+  CASE WHEN n % :every = 0 THEN :now + (((n / :every) * 7919) % (54 * 3600)) - 6 * 3600
        ELSE :now - 398 * 86400 + (n % (365 * 86400)) END,
-  CASE WHEN n % :every = 0 THEN :now + ((n * 7919) % (54 * 3600)) - 6 * 3600
+  CASE WHEN n % :every = 0 THEN :now + (((n / :every) * 7919) % (54 * 3600)) - 6 * 3600
        ELSE :now - 398 * 86400 + (n % (365 * 86400)) END,
   CASE WHEN n % :every = 0 THEN NULL ELSE :now - 399 * 86400 + (n % (365 * 86400)) END,
   CASE WHEN n % :every = 0 THEN NULL WHEN n % 10 = 1 THEN 'decided_by_tiktok' WHEN n % 10 < 5
