@@ -69,7 +69,7 @@ def index():
 @bp.get("/bell")
 @login_required
 def bell():
-    """The bell alone: it asks for itself every minute, so a count changes without a reload."""
+    """The bell alone: the returns grid's live refresh asks for it when requests changed."""
     response = render_page(
         "notifications/_bell.html", "bell", bell_unread=services.unread_count(current_user.id)
     )
