@@ -185,9 +185,13 @@ def search_and_filter(page: Page) -> None:
 def see_alerts(page: Page) -> None:
     """The sync found requests waiting: the bell counts the alerts on every page; the notifications page
     lists them, filters them, opens one (marked read, on to its request); alert settings save."""
-    page.goto("/returns")
     count = page.locator("#notification-bell .bell-count")
-    expect(count).to_be_visible(timeout=60_000)  # raised by the jobs the sync's pages started
+
+    def counted() -> bool:  # the next tick (every 30 s) raises what the sync found; every page shows it
+        page.goto("/returns")
+        return count.count() > 0
+
+    wait_for(counted, 90, "the bell to count the alerts the sync raised", interval=2)
     page.locator("#notification-bell a").click()
     expect(page).to_have_url(re.compile(r"/notifications$"))
     unread = page.locator(".notification.unread")
