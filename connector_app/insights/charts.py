@@ -68,14 +68,15 @@ def columns(
     chart_id: str,
     title: str,
     description: str,
-    categories: Sequence[str],
+    categories: Sequence[tuple[str, str]],
     series: Sequence[tuple[str, str, str]],
     values: Sequence[dict[str, float]],
     fmt: Callable[[float], str],
     *,
     integer: bool = True,
 ) -> Chart:
-    """Stacked columns: one per category, a segment per series (key, label, css class)."""
+    """Stacked columns: one per category — (axis label, a second line such as the year, or "") — and
+    a segment per series (key, label, css class)."""
     chart = Chart(chart_id, title, description, legend=[(css, label) for _key, label, css in series])
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     totals = [sum(max(0.0, float(v.get(key, 0))) for key, _, _ in series) for v in values]
@@ -95,7 +96,7 @@ def columns(
     band = plot_w / count
     bar = max(1.0, band * 0.72)
     every = max(1, math.ceil(count / MAX_X_LABELS))
-    for index, (category, value) in enumerate(zip(categories, values, strict=True)):
+    for index, ((category, second), value) in enumerate(zip(categories, values, strict=True)):
         x = LEFT + index * band + (band - bar) / 2
         y = TOP + plot_h
         for key, label, css in series:
@@ -104,9 +105,13 @@ def columns(
                 continue
             height = amount * scale
             y -= height
-            chart.rects.append(Rect(x, y, bar, height, css, f"{category}: {label} {fmt(amount)}"))
+            title = f"{category} {second}".strip()
+            chart.rects.append(Rect(x, y, bar, height, css, f"{title}: {label} {fmt(amount)}"))
         if index % every == 0:
-            chart.labels.append(Text(LEFT + index * band + band / 2, HEIGHT - BOTTOM + 16, category))
+            middle = LEFT + index * band + band / 2
+            chart.labels.append(Text(middle, HEIGHT - BOTTOM + 16, category))
+            if second:
+                chart.labels.append(Text(middle, HEIGHT - BOTTOM + 31, second))
     return chart
 
 

@@ -90,9 +90,26 @@ def _amount(value: float) -> str:
     return f"{value:,.0f}" if value >= 100 else f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
+def _week_axis(mondays: list) -> list[tuple[str, str]]:
+    """'15 Dec' under each week, with the year under the first one and the first of each year."""
+    return [
+        (f"{monday:%d %b}", f"{monday:%Y}" if index == 0 or monday.day <= 7 and monday.month == 1 else "")
+        for index, monday in enumerate(mondays)
+    ]
+
+
+def _axis(report: Report, params: InsightParams) -> list[tuple[str, str]]:
+    if params.grain == "week":
+        return _week_axis([bucket.first for bucket in report.buckets])
+    return [
+        (f"{b.first:%b}", f"{b.first:%Y}" if index == 0 or b.first.month == 1 else "")
+        for index, b in enumerate(report.buckets)
+    ]
+
+
 def page_charts(report: Report, params: InsightParams) -> dict[str, charts.Chart]:
     grain = "week" if params.grain == "week" else "month"
-    categories = [bucket.label for bucket in report.buckets]
+    categories = _axis(report, params)
     peak = max(report.buckets, key=lambda b: b.total, default=None)
     peak_text = f"; most in the {grain} of {peak.label} ({peak.total:,})" if peak and peak.total else ""
     series = [(key, label, TYPE_CSS[key]) for key, label in r.TYPES.items() if report.type_totals.get(key)]
@@ -145,7 +162,7 @@ def page_charts(report: Report, params: InsightParams) -> dict[str, charts.Chart
             if share is not None
             else "No request needed your answer in this period."
         ),
-        [f"{week.first:%d %b}" for week in weeks],
+        _week_axis([week.first for week in weeks]),
         answered_series,
         [{"on_time": w.on_time, "late": w.late, "decided": w.decided} for w in weeks],
         _count,
