@@ -77,7 +77,8 @@ def columns(
 ) -> Chart:
     """Stacked columns: one per category — (axis label, a second line such as the year, or "") — and
     a segment per series (key, label, css class)."""
-    chart = Chart(chart_id, title, description, legend=[(css, label) for _key, label, css in series])
+    legend = [(css, label) for _key, label, css in series] if len(series) > 1 else []
+    chart = Chart(chart_id, title, description, legend=legend)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     totals = [sum(max(0.0, float(v.get(key, 0))) for key, _, _ in series) for v in values]
     step = nice_step(max(totals, default=0))

@@ -6,6 +6,8 @@ never call a marketplace.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Response, abort, request
 from flask_login import current_user, login_required
 
@@ -15,6 +17,7 @@ from connector_app.insights.export import TABLES, rows_for, to_csv
 from connector_app.insights.page import gather
 from connector_app.insights.periods import DEFAULT_PERIOD, GRAINS, PERIODS
 from connector_app.templating import render_page
+from connector_app.timeutil import utcnow
 
 
 @bp.get("")
@@ -29,6 +32,8 @@ def index():
         grains=GRAINS,
         types=r.TYPES,
         fault_labels=r.FAULT_LABELS,
+        today=utcnow().date(),
+        one_week=timedelta(days=7),
         **context,
     )
     response.headers["Cache-Control"] = "no-store"
