@@ -6,7 +6,8 @@
   a change it may not see arms the next one.
 - ``periodic_refresh`` (every five minutes, from ``flask cron``) queues a refresh for every seller
   with a request or seller turn changed after their marks: what a lost signal, a deadline TikTok
-  moved (which changes no status) or an unreachable Redis left behind.
+  moved (which changes no status) or an unreachable Redis left behind. It remembers when it last ran
+  (in Redis), so it reads only the turns changed since then.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
+from redis.exceptions import RedisError
 from sqlalchemy import exists, func, select
 
 from connector_app.accounts.models import Seller
@@ -24,7 +26,7 @@ from connector_app.extensions import db, rq
 from connector_app.insights import summaries
 from connector_app.insights.models import InsightState
 from connector_app.returns.models import ReturnRequest, SellerTurn
-from connector_app.timeutil import ensure_aware
+from connector_app.timeutil import ensure_aware, utcnow
 from connector_app.transactions import job_step
 
 log = logging.getLogger(__name__)
@@ -92,8 +94,17 @@ def refresh_seller(seller_id: int, *, full: bool = False) -> summaries.RefreshRe
     return result
 
 
-def sellers_to_refresh() -> list[int]:
-    """Sellers with a request or a turn changed after their marks (or never refreshed at all)."""
+def sweep_key() -> str:
+    return f"{current_app.config['RQ_QUEUE']}:insights:last-sweep"
+
+
+def sellers_to_refresh(since: datetime | None = None) -> list[int]:
+    """Sellers with a request or a turn changed after their marks (or never refreshed at all).
+
+    Requests: an index probe per seller (``seller_id, synced_at``). Turns: the ``updated_at`` index from
+    ``since`` (the previous sweep's start, less ``OVERLAP``: anything older was found by that sweep),
+    or from the oldest seller mark when that is unknown.
+    """
     state = InsightState
     stale_requests = select(Seller.id).outerjoin(state, state.seller_id == Seller.id)
     stale_requests = stale_requests.where(
@@ -103,12 +114,10 @@ def sellers_to_refresh() -> list[int]:
         )
     )
     found = set(db.session.scalars(stale_requests))
-    oldest = db.session.scalar(select(func.min(state.turns_through)))
-    if oldest is not None:
-        # Turns changed since the oldest mark, then each seller's own mark (turn marks all move with
-        # every refresh, so this is a short range of the updated_at index).
+    lower = since - summaries.OVERLAP if since else db.session.scalar(select(func.min(state.turns_through)))
+    if lower is not None:
         changed = select(SellerTurn.seller_id, func.max(SellerTurn.updated_at)).where(
-            SellerTurn.updated_at > oldest
+            SellerTurn.updated_at > lower
         )
         marks = dict(db.session.execute(select(state.seller_id, state.turns_through)).all())
         for seller_id, latest in db.session.execute(changed.group_by(SellerTurn.seller_id)):
@@ -120,10 +129,20 @@ def sellers_to_refresh() -> list[int]:
 
 def periodic_refresh() -> int:
     """The scheduler's sweep: arm a refresh for every seller whose figures are behind."""
+    started = utcnow()
+    try:
+        mark = rq.connection.get(sweep_key())
+        since = datetime.fromisoformat(mark.decode()) if mark else None
+    except (RedisError, ValueError):
+        since = None
     armed = 0
-    for seller_id in sellers_to_refresh():
+    for seller_id in sellers_to_refresh(since):
         armed += arm_refresh(seller_id)
     db.session.rollback()  # read-only
+    try:
+        rq.connection.set(sweep_key(), started.isoformat(), ex=7 * 86_400)
+    except RedisError:  # the next sweep reads turns from the oldest seller mark instead
+        log.warning("could not store the insights sweep mark", exc_info=True)
     return armed
 
 

@@ -245,7 +245,12 @@ def test_the_sweep_finds_sellers_whose_figures_are_behind(app, factories, seller
         jobs._armed_until.clear()
         for seller_id in (seller.id, other.id):
             rq.connection.delete(jobs.pending_key(seller_id))
+        rq.connection.delete(jobs.sweep_key())
         assert jobs.periodic_refresh() == 2
+        # The next sweep reads only turns changed since this one began (less the margin): the turn
+        # changes of long ago were this sweep's to find.
+        assert jobs.sellers_to_refresh(since=utcnow() + 2 * OVERLAP) == [other.id]
+        assert rq.connection.get(jobs.sweep_key()) is not None
         db.session.remove()
 
 
