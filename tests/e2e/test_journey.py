@@ -315,7 +315,8 @@ def see_insights(page: Page, stack: Stack, shop_ids: list[str]) -> None:
     page.goto("/insights?period=26w")
     expect(page.locator("#chart-requests")).to_be_visible()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "insights-mobile.png"), full_page=True)
+    clip = {"x": 0, "y": 0, "width": 390, "height": 1800}
+    page.screenshot(path=str(SCREENSHOTS / "insights-mobile.png"), full_page=True, clip=clip)
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
