@@ -143,7 +143,7 @@ class InsightTurnWeek(SellerOwned, db.Model):
     withdrawn: Mapped[int] = mapped_column(Integer, default=0)  # the buyer withdrew: nothing to answer
     waiting: Mapped[int] = mapped_column(Integer, default=0)  # still waiting on the seller
     decided_refund_cents: Mapped[int] = mapped_column(BigInteger, default=0)  # at stake when TikTok decided
-    # How long the answers took: {range index (summaries.ANSWER_BOUNDS): answers}, keys as strings.
+    # How long the answers took: {range index (counting.ANSWER_BOUNDS): answers}, keys as strings.
     answer_times: Mapped[dict] = mapped_column(JSON, default=dict)
 
 

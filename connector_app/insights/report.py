@@ -14,9 +14,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from connector_app.insights import reasons as r
+from connector_app.insights.counting import ANSWER_BOUNDS
 from connector_app.insights.periods import InsightParams, month_of, to_date
 from connector_app.insights.signals import UnitsSold
-from connector_app.insights.summaries import ANSWER_BOUNDS
 
 CENT = Decimal("0.01")
 TOP_PRODUCTS = 20

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from connector_app.extensions import db
 from connector_app.insights import reasons as r
-from connector_app.insights.summaries import ANSWER_BOUNDS
+from connector_app.insights.counting import ANSWER_BOUNDS
 from connector_app.marketplaces.tiktok.types import LineItem
 from connector_app.returns.models import ReturnLineItem, ReturnRequest, SellerTurn
 from connector_app.returns.services import upsert_requests

@@ -8,9 +8,10 @@ import pytest
 
 from connector_app.insights import charts
 from connector_app.insights import reasons as r
+from connector_app.insights.counting import ANSWER_BOUNDS, answer_bucket
 from connector_app.insights.periods import MAX_WEEKS, monday_of, parse_insight_args, to_date, to_day, week_of
 from connector_app.insights.report import MedianRange, median_label, median_range
-from connector_app.insights.summaries import ANSWER_BOUNDS, answer_bucket, week_ranges
+from connector_app.insights.summaries import week_ranges
 from sandbox_marketplace import domain
 
 
