@@ -18,6 +18,7 @@ FEATURES = (
     "listings",
     "notifications",
     "settings",
+    "insights",
     "webhooks",
     "health",
 )

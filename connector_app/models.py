@@ -4,6 +4,14 @@ from connector_app.accounts.models import LoginSession, Seller
 from connector_app.accounts.preferences import SellerSettings
 from connector_app.actions.models import ActionAudit, BulkAction
 from connector_app.connect.models import EtsyConnection, TikTokAuthorization, TikTokShop
+from connector_app.insights.models import (
+    InsightReasonWeek,
+    InsightSkuRunning,
+    InsightSkuWeek,
+    InsightSlice,
+    InsightState,
+    InsightTurnWeek,
+)
 from connector_app.listings.models import EtsyListing, EtsyListingSku, ListingRefresh, RestockRecord
 from connector_app.notifications.models import AlertSettings, Delivery, DigestSchedule, Notification, ScanMark
 from connector_app.returns.models import (
@@ -31,6 +39,12 @@ __all__ = [
     "ListingRefresh",
     "RestockRecord",
     "EtsyConnection",
+    "InsightReasonWeek",
+    "InsightSkuRunning",
+    "InsightSkuWeek",
+    "InsightSlice",
+    "InsightState",
+    "InsightTurnWeek",
     "LoginSession",
     "ReturnLineItem",
     "ReturnRequest",

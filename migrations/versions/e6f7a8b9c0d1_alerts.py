@@ -2,7 +2,7 @@
 the sellers' alert settings and digest schedules, and the scheduled scan's mark
 
 Revision ID: e6f7a8b9c0d1
-Revises: d5e8f1a2b3c4
+Revises: e7a1c9d4b2f6
 Create Date: 2026-12-02 11:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = 'e6f7a8b9c0d1'
-down_revision = 'd5e8f1a2b3c4'
+down_revision = 'e7a1c9d4b2f6'
 branch_labels = None
 depends_on = None
 

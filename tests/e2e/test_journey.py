@@ -5,7 +5,8 @@ Sign up → connect Etsy, two TikTok shops (GB and DE) of a global-market seller
 Sync Returns with a live progress bar → every tab's count equals the marketplace's → back/forward, search,
 filter → the bell counts the alerts the sync raised, the notifications page filters and opens one, alert
 settings save → open a request, reject one with a reason and approve another → a TikTok webhook of each app
-(a GB and a US shop) changes a row in the open grid without a reload → change a setting → log out.
+(a GB and a US shop) changes a row in the open grid without a reload → insights equal the marketplace's
+requests and refunds (per currency), used with the keyboard and at 390 px → change a setting → log out.
 Screenshots of the main screens go to ``build/screenshots/`` (git-ignored); ``make screenshots`` sets
 ``SCREENSHOT_DIR=docs/screenshots`` to refresh the ones the README shows.
 """
@@ -14,12 +15,15 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import requests
 from playwright.sync_api import Page, expect
 
+from connector_app.insights.reasons import REFUNDED_STATUSES
 from connector_app.returns.tabs import TABS, tab_for_status
 from devtools.stack import Stack, wait_for
 from tests.e2e.marketplace import expected_tab_counts, sandbox_counts, sandbox_request, shops_of
@@ -304,6 +308,64 @@ def webhook_changes_open_grid(page: Page, stack: Stack, shop_id: str) -> None:
     assert page.evaluate("window.__journeyNoReload === true"), "the page reloaded"
 
 
+def sandbox_requests(stack: Stack, shop_ids: list[str]) -> list[dict]:
+    found = []
+    for shop_id in shop_ids:
+        after = "0"
+        while after:
+            page = stack.sandbox_call("GET", f"/requests?shop_id={shop_id}&after={after}")
+            found += page["requests"]
+            after = page["next_after"]
+    return found
+
+
+def see_insights(page: Page, stack: Stack, shop_ids: list[str]) -> None:
+    """The figures arrive from the refresh job a few seconds after the last change; then they equal
+    what the marketplace holds: every request opened in the last 26 weeks, refunds per currency."""
+    page.get_by_role("link", name="Insights", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/insights$"))
+
+    def counted() -> bool:
+        page.reload()
+        freshness = page.locator(".insights-freshness")
+        return "Counted up to" in freshness.inner_text() and "Newer changes" not in freshness.inner_text()
+
+    wait_for(counted, 90, "the insights figures to include every change", interval=1.0)
+    page.get_by_role("link", name="Last 26 weeks").click()  # htmx: the body is swapped, the URL follows
+    expect(page).to_have_url(re.compile(r"/insights\?period=26w$"))
+    monday = datetime.now(UTC).date() - timedelta(days=datetime.now(UTC).weekday())
+    start = datetime.combine(monday - timedelta(weeks=25), datetime.min.time(), UTC).timestamp()
+    opened = [r for r in sandbox_requests(stack, shop_ids) if r["create_time"] >= start]
+    assert opened
+    cards = page.locator(".insights-cards .card")
+    expect(cards.nth(0).locator(".card-figure")).to_have_text(f"{len(opened):,}")
+    refunded: dict[str, Decimal] = {}
+    for r in opened:
+        if r["status"] in REFUNDED_STATUSES and r["refund_total"] is not None:
+            refunded[r["currency"]] = refunded.get(r["currency"], Decimal("0")) + Decimal(
+                str(r["refund_total"])
+            )
+    for currency, amount in refunded.items():  # one amount per currency, never added together
+        expect(cards.nth(1)).to_contain_text(f"{amount.quantize(Decimal('0.01')):,} {currency}")
+    expect(page.locator("#products .products-table tbody tr").first).to_be_visible()
+    expect(page.locator("#products")).to_contain_text("orders are not synced for this period")
+    shot(page, "insights", height=1400)
+    # Keyboard: a period is a link, the grouping a select; both work without a mouse.
+    page.get_by_role("link", name="Last 4 weeks").focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"period=4w"))
+    page.locator("#insights-grain").focus()
+    page.keyboard.press("ArrowDown")
+    expect(page).to_have_url(re.compile(r"by=month"))
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/insights?period=26w")
+    expect(page.locator("#chart-requests")).to_be_visible()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    clip = {"x": 0, "y": 0, "width": 390, "height": 1800}
+    page.screenshot(path=str(SCREENSHOTS / "insights-mobile.png"), full_page=True, clip=clip)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
 def change_setting(page: Page) -> None:
     page.get_by_role("link", name="Settings", exact=True).click()
     expect(page).to_have_url(re.compile(r"/settings"))
@@ -353,6 +415,7 @@ def test_seller_journey(page: Page, stack: Stack) -> None:
     gb = next(s for s in shops if s["region"] == "GB")
     webhook_changes_open_grid(page, stack, gb["id"])  # signed by the global app
     webhook_changes_open_grid(page, stack, us_shops[0]["id"])  # signed by the US app
+    see_insights(page, stack, [s["id"] for s in shops + us_shops])
     change_setting(page)
     log_out(page, stack)
     # Images and scripts the seller would miss; htmx's empty style attribute (hash of "") is harmless.

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from connector_app.accounts.preferences import SellerSettings
 from connector_app.actions.models import FINISHED, SUCCEEDED, ActionAudit, BulkAction
 from connector_app.extensions import db
+from connector_app.insights.summaries import refresh as refresh_insights
 from connector_app.listings.models import DONE, EtsyListing, EtsyListingSku, ListingRefresh, RestockRecord
 from connector_app.notifications.models import AlertSettings, Delivery, Notification
 from connector_app.returns.models import ReturnRequest
@@ -48,9 +49,9 @@ class SeededSeller:
 
 def seed_seller(factories, tag: str) -> SeededSeller:
     """Seller ``tag`` with an Etsy connection, a TikTok shop, a return and a cancellation (with status
-    history and tab counts), a finished sync run, a webhook event, an action audit in a bulk job,
-    listings with a SKU, a listings refresh, a restock record, settings, and a notification (emailed) with
-    alert settings."""
+    history, tab counts and seller turns), a finished sync run, a webhook event, an action audit in a
+    bulk job, listings with a SKU, a listings refresh, a restock record, settings, the insights
+    summaries of it all, and a notification (emailed) with alert settings."""
     app: Flask = factories.app
     seller = factories.seller(email=f"{tag}.owner@{tag}-secret.example")
     etsy = factories.etsy_connection(seller, shop_name=f"{tag.title()}EtsyAtelier")
@@ -154,6 +155,8 @@ def seed_seller(factories, tag: str) -> SeededSeller:
             Delivery(seller_id=seller.id, notification_id=notification.id, channel="email", state="sent")
         )
         notification_id = notification.id
+        db.session.commit()
+        refresh_insights(seller.id)  # the insights page's summaries (products, reasons, turns ...)
         db.session.commit()
     needles = [
         seller.email,
