@@ -16,6 +16,7 @@ FEATURES = (
     "sync",
     "actions",
     "listings",
+    "notifications",
     "settings",
     "insights",
     "webhooks",

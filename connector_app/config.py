@@ -135,6 +135,14 @@ class Config:
         lambda: not _env("MAIL_SERVER")
     )  # the dev-only /dev/mail page reads the sink's mailbox
 
+    # Alerts: how often the scheduled scan runs, the defaults of sellers who have not chosen (hours
+    # before a deadline; the daily digest's local time), and how long an email may stay "sending"
+    # before a dead sender's delivery counts as unconfirmed (it is never sent twice).
+    ALERT_SCAN_SECONDS = Env(lambda: _env_int("ALERT_SCAN_SECONDS", 30))
+    ALERT_THRESHOLDS = Env(lambda: _env("ALERT_THRESHOLDS", "24,4"))
+    ALERT_DIGEST_TIME = Env(lambda: _env("ALERT_DIGEST_TIME", "08:00"))
+    ALERT_SEND_LEASE_SECONDS = Env(lambda: _env_int("ALERT_SEND_LEASE_SECONDS", 300))
+
     # Two TikTok apps: the global Partner Center's serves every market but the US, the US Partner
     # Center's serves US shops. Each authorization uses the pair of the app the seller authorized.
     TIKTOK_APP_KEY = Env(lambda: _env("TIKTOK_APP_KEY", "sandbox_app_key"))

@@ -13,6 +13,7 @@ from connector_app.insights.models import (
     InsightTurnWeek,
 )
 from connector_app.listings.models import EtsyListing, EtsyListingSku, ListingRefresh, RestockRecord
+from connector_app.notifications.models import AlertSettings, Delivery, DigestSchedule, Notification, ScanMark
 from connector_app.returns.models import (
     ReturnLineItem,
     ReturnRequest,
@@ -26,6 +27,11 @@ from connector_app.webhooks.models import WebhookEvent
 
 __all__ = [
     "ActionAudit",
+    "AlertSettings",
+    "Delivery",
+    "DigestSchedule",
+    "Notification",
+    "ScanMark",
     "BulkAction",
     "EtsyListing",
     "JobOutbox",

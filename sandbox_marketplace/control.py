@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, jsonify, render_template, request
 from . import apps, clock
 from . import webhooks as wh
 from .core import sandbox
-from .lifecycle import advance
+from .lifecycle import advance, advance_one
 
 bp = Blueprint("control", __name__, url_prefix="/_sandbox")
 
@@ -142,8 +142,43 @@ def faults() -> Response:
 @bp.post("/advance")
 def advance_view() -> Response:
     body = _body()
+    if body.get("request_id"):
+        changed = advance_one(sandbox(), str(body["request_id"]))
+        if changed is None:
+            return jsonify({"error": "no such request, or it is in a final status"}), 404
+        return jsonify({"changed": [changed]})
     changed = advance(sandbox(), int(body.get("count", 1)), body.get("shop_id"))
     return jsonify({"changed": changed})
+
+
+@bp.post("/requests/<request_id>/deadline")
+def move_deadline(request_id: str) -> Response:
+    """``{"deadline": unix}`` or ``{"in_seconds": n}`` (from the sandbox's clock): TikTok moves the
+    deadline of a request that waits on the seller; its ``update_time`` moves too, so an incremental
+    sync sees it. ``"webhook": true`` also sends its status-change webhook (the status is unchanged)."""
+    body = _body()
+    sb = sandbox()
+    try:
+        if "deadline" in body:
+            deadline = int(body["deadline"])
+        else:
+            deadline = int(clock.now()) + int(body.get("in_seconds", 0))
+    except (TypeError, ValueError):
+        return jsonify({"error": "deadline or in_seconds must be integers"}), 400
+    if not request_id.isdigit():
+        abort(404)
+    with sb.store.write() as conn:
+        row = conn.execute("SELECT * FROM request WHERE id=?", (int(request_id),)).fetchone()
+        if row is None:
+            abort(404)
+        if not row["next_action"]:
+            return jsonify({"error": "the request is not waiting on the seller"}), 409
+        now = max(int(clock.now()), row["update_time"] + 1)
+        conn.execute("UPDATE request SET deadline=?, update_time=? WHERE id=?", (deadline, now, row["id"]))
+        row = conn.execute("SELECT * FROM request WHERE id=?", (row["id"],)).fetchone()
+        if body.get("webhook"):
+            wh.queue_status_change(conn, row)
+    return jsonify({"id": str(row["id"]), "deadline": row["deadline"], "update_time": row["update_time"]})
 
 
 @bp.post("/reset")

@@ -184,6 +184,24 @@ def advance(sb: Sandbox, count: int, shop_id: str | None = None) -> list[dict[st
     ]
 
 
+def advance_one(sb: Sandbox, request_id: str) -> dict[str, Any] | None:
+    """Move one request one step, as the buyer or TikTok would (an overdue request: TikTok decides)."""
+    now = int(clock.now())
+    with sb.store.write() as conn:
+        row = conn.execute("SELECT * FROM request WHERE id=?", (int(request_id),)).fetchone()
+        if row is None or row["status"] not in _MOVABLE:
+            return None
+        moved = _step(conn, row, now)
+    return {
+        "id": str(moved["id"]),
+        "kind": moved["kind"],
+        "shop_id": moved["shop_id"],
+        "status": moved["status"],
+        "arbitration_status": moved["arbitration_status"],
+        "update_time": moved["update_time"],
+    }
+
+
 class Ticker:
     """Advances a few requests every ``seconds`` in a daemon thread."""
 

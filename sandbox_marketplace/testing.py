@@ -172,6 +172,23 @@ class SandboxServer:
         """Move ``count`` requests one lifecycle step (buyer/platform side); returns the changed ones."""
         return self._call("POST", "/advance", json={"count": count, "shop_id": shop_id})["changed"]
 
+    def advance_request(self, request_id: str) -> dict[str, Any]:
+        """Move one request one lifecycle step (an overdue one is decided by TikTok)."""
+        return self._call("POST", "/advance", json={"request_id": request_id})["changed"][0]
+
+    def move_deadline(
+        self,
+        request_id: str,
+        *,
+        deadline: int | None = None,
+        in_seconds: int | None = None,
+        webhook: bool = False,
+    ) -> dict[str, Any]:
+        """Move a waiting request's deadline (absolute, or ``in_seconds`` from the sandbox's now)."""
+        body: dict[str, Any] = {"webhook": webhook}
+        body.update({"deadline": deadline} if deadline is not None else {"in_seconds": in_seconds or 0})
+        return self._call("POST", f"/requests/{request_id}/deadline", json=body)
+
     def reset(self, seed: int = 1, returns: int = 300) -> None:
         self._call("POST", "/reset", json={"seed": seed, "returns": returns})
 

@@ -30,6 +30,7 @@ from connector_app.connect.models import (
     TikTokAuthorization,
     TikTokShop,
 )
+from connector_app.connect.signals import connection_lost
 from connector_app.connect.tiktok_apps import tiktok_app
 from connector_app.extensions import db, rq
 from connector_app.marketplaces.errors import AuthorizationLost, MarketplaceError, NotConnected
@@ -120,6 +121,7 @@ def mark_needs_reconnect(model, row, reason: str) -> None:
     reason = reason.strip().rstrip(". ")
     log.warning("%s %s needs reconnecting: %s", model.__tablename__, row.id, reason)
     _persist(model, row, {"status": NEEDS_RECONNECT, "status_reason": reason})
+    connection_lost.send(row, seller_id=row.seller_id, committed=True)
 
 
 def _refresh(model, row, kind: str, label: str, failed_token: str | None, fetch) -> str:

@@ -22,7 +22,13 @@ from connector_app.connect.models import (
     TikTokAuthorization,
     TikTokShop,
 )
-from connector_app.connect.signals import etsy_connected, shop_connected, shop_disconnected
+from connector_app.connect.signals import (
+    authorization_expiring,
+    connection_lost,
+    etsy_connected,
+    shop_connected,
+    shop_disconnected,
+)
 from connector_app.connect.tiktok_apps import region_group
 from connector_app.extensions import db
 from connector_app.marketplaces.etsy import EtsyMe, EtsyShop, EtsyTokenSet
@@ -241,6 +247,7 @@ def mark_shop_deauthorized(shop_id: str, reason: str) -> TikTokShop | None:
         shop.authorization.status = NEEDS_RECONNECT
         shop.authorization.status_reason = message
     db.session.flush()
+    connection_lost.send(shop, seller_id=shop.seller_id, committed=False)
     log.warning("TikTok shop %s (seller %s) deauthorized: %s", shop.shop_id, shop.seller_id, reason)
     return shop
 
@@ -258,5 +265,6 @@ def note_authorization_expiring(shop_id: str, expires_at: int | None) -> TikTokA
     if current is None or ensure_aware(current) > ends:
         authorization.refresh_token_expires_at = ends
     db.session.flush()
+    authorization_expiring.send(authorization, seller_id=authorization.seller_id, committed=False)
     log.info("TikTok authorization %s expires at %s", authorization.id, expires_at)
     return authorization

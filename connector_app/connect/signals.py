@@ -12,6 +12,12 @@ with ``enqueue_after_commit``.
   connection it took over from, or None); listings refreshes its cache.
 - ``guide_sync_step(seller_id)``: the connection guide asks for its last step, "first sync";
   the sync feature answers with a :class:`GuideSyncStep`.
+- ``connection_lost(seller_id=…, committed=…)``: a store's access was lost — the seller removed the app
+  in TikTok Shop (webhook type 6: in the caller's unit of work, ``committed=False``) or a marketplace
+  refused to renew the access (written at once on its own connection, ``committed=True``: a receiver
+  must not write through the session then, which may be rolled back or hold SQLite's lock).
+- ``authorization_expiring(seller_id=…, committed=False)``: TikTok said an authorization ends soon
+  (webhook type 7).
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ shop_connected = _signals.signal("shop-connected")
 shop_disconnected = _signals.signal("shop-disconnected")
 etsy_connected = _signals.signal("etsy-connected")
 guide_sync_step = _signals.signal("guide-sync-step")
+connection_lost = _signals.signal("connection-lost")
+authorization_expiring = _signals.signal("authorization-expiring")
 
 
 @dataclass

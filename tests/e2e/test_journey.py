@@ -1,13 +1,14 @@
 """A seller's whole first session in a real browser, against a real stack (web, worker, cron, queue, sandbox).
 
-Sign up → connect Etsy, two TikTok shops (GB and DE) of a global-market seller and a US shop of a US
-seller — two different TikTok apps, the global and the US Partner Center's — through the sandbox's
-consent pages → Sync Returns with a live progress bar → every tab's count equals the marketplace's →
-back/forward, search, filter → open a request, reject one with a reason and approve another → a TikTok
-webhook of each app (a GB and a US shop) changes a row in the open grid without a reload → insights
-equal the marketplace's requests and refunds (per currency), used with the keyboard and at 390 px →
-change a setting → log out. Screenshots of the main screens go to ``build/screenshots/`` (git-ignored);
-``make screenshots`` sets ``SCREENSHOT_DIR=docs/screenshots`` to refresh the ones the README shows.
+Sign up → connect Etsy, two TikTok shops (GB and DE) of a global-market seller and a US shop of a US seller
+— two different TikTok apps, the global and the US Partner Center's — through the sandbox's consent pages →
+Sync Returns with a live progress bar → every tab's count equals the marketplace's → back/forward, search,
+filter → the bell counts the alerts the sync raised, the notifications page filters and opens one, alert
+settings save → open a request, reject one with a reason and approve another → a TikTok webhook of each app
+(a GB and a US shop) changes a row in the open grid without a reload → insights equal the marketplace's
+requests and refunds (per currency), used with the keyboard and at 390 px → change a setting → log out.
+Screenshots of the main screens go to ``build/screenshots/`` (git-ignored); ``make screenshots`` sets
+``SCREENSHOT_DIR=docs/screenshots`` to refresh the ones the README shows.
 """
 
 from __future__ import annotations
@@ -185,6 +186,51 @@ def search_and_filter(page: Page) -> None:
     expect(page).not_to_have_url(re.compile(r"type=cancellation"))
 
 
+def see_alerts(page: Page) -> None:
+    """The sync found requests waiting: the bell counts the alerts on every page; the notifications page
+    lists them, filters them, opens one (marked read, on to its request); alert settings save."""
+    count = page.locator("#notification-bell .bell-count")
+
+    def counted() -> bool:  # the next tick (every 30 s) raises what the sync found; every page shows it
+        page.goto("/returns")
+        return count.count() > 0
+
+    wait_for(counted, 90, "the bell to count the alerts the sync raised", interval=2)
+    page.locator("#notification-bell a").click()
+    expect(page).to_have_url(re.compile(r"/notifications$"))
+    unread = page.locator(".notification.unread")
+    expect(unread.first).to_be_visible()
+    before = count.inner_text()
+    shot(page, "notifications")
+    mobile(page, "notifications-mobile")
+    page.locator("#filter-kind").select_option("deadline_near")
+    expect(page).to_have_url(re.compile(r"kind=deadline_near"))
+    titles = page.locator(".notification-title")
+    expect(titles.first).to_contain_text("h left")
+    assert all("h left" in t for t in titles.all_inner_texts())
+    titles.first.click()  # a POST: marked read, then on to the request it is about
+    expect(page).to_have_url(re.compile(r"/returns/\d+$"))
+    after = before if before.endswith("+") else str(int(before) - 1)  # "99+": more than 99 unread
+    expect(page.locator("#notification-bell .bell-count")).to_have_text(after)
+    page.goto("/notifications/settings")
+    settings = page.locator("#alert-settings")
+    settings.locator("input[name=thresholds][value='12']").check()
+    settings.locator("select[name=email__request_waiting]").select_option("immediate")
+    settings.get_by_role("button", name="Save alert settings").click()
+    expect(page.locator("#alert-settings [role=status]")).to_contain_text("Alert settings saved.")
+    expect(page.locator("input[name=thresholds][value='12']")).to_be_checked()
+    shot(page, "alert-settings", height=1300)
+    mobile(page, "alert-settings-mobile")
+
+
+def mobile(page: Page, name: str) -> None:
+    """The same page on a 390 × 844 phone screen (what the phone shows first)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
 def respond(page: Page, stack: Stack, verb: str, taken: set[str]) -> tuple[str, str]:
     """Open a request waiting for the seller that offers ``verb`` (Approve/Reject) and send it."""
     page.goto("/returns?tab=applying&action=1")
@@ -359,6 +405,7 @@ def test_seller_journey(page: Page, stack: Stack) -> None:
     check_every_tab(page, expected)
     back_and_forward(page)
     search_and_filter(page)
+    see_alerts(page)
 
     rejected, rejected_status = respond(page, stack, "Reject", set())
     approved, approved_status = respond(page, stack, "Approve", {rejected})

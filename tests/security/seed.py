@@ -19,6 +19,7 @@ from connector_app.actions.models import FINISHED, SUCCEEDED, ActionAudit, BulkA
 from connector_app.extensions import db
 from connector_app.insights.summaries import refresh as refresh_insights
 from connector_app.listings.models import DONE, EtsyListing, EtsyListingSku, ListingRefresh, RestockRecord
+from connector_app.notifications.models import AlertSettings, Delivery, Notification
 from connector_app.returns.models import ReturnRequest
 from connector_app.sync.models import SUCCEEDED as RUN_SUCCEEDED
 from connector_app.sync.models import SyncRun
@@ -42,14 +43,15 @@ class SeededSeller:
     cancel_id: str
     run_id: str
     bulk_id: str
+    notification_id: int = 0
     needles: list[str] = field(default_factory=list)
 
 
 def seed_seller(factories, tag: str) -> SeededSeller:
     """Seller ``tag`` with an Etsy connection, a TikTok shop, a return and a cancellation (with status
     history, tab counts and seller turns), a finished sync run, a webhook event, an action audit in a
-    bulk job, listings with a SKU, a listings refresh, a restock record, settings and the insights
-    summaries of it all."""
+    bulk job, listings with a SKU, a listings refresh, a restock record, settings, the insights
+    summaries of it all, and a notification (emailed) with alert settings."""
     app: Flask = factories.app
     seller = factories.seller(email=f"{tag}.owner@{tag}-secret.example")
     etsy = factories.etsy_connection(seller, shop_name=f"{tag.title()}EtsyAtelier")
@@ -141,6 +143,18 @@ def seed_seller(factories, tag: str) -> SeededSeller:
                 listing_id=listing.listing_id, state=DONE, stock_before=2, stock_target=3,
             )
         )  # fmt: skip
+        notification = Notification(
+            seller_id=seller.id, kind="deadline_near", subject_type="request", subject_id=str(ret_pk),
+            deadline=now + 86400, stage=24, title=f"24 h left: {tag} teapot return {ret.request_id}",
+            body=f"{tag} glazed teapot · order {ret.order_id}", link=f"/returns/{ret.request_id}",
+        )  # fmt: skip
+        db.session.add(notification)
+        db.session.add(AlertSettings(seller_id=seller.id, thresholds="24,4", digest_minute=480, channels={}))
+        db.session.flush()
+        db.session.add(
+            Delivery(seller_id=seller.id, notification_id=notification.id, channel="email", state="sent")
+        )
+        notification_id = notification.id
         db.session.commit()
         refresh_insights(seller.id)  # the insights page's summaries (products, reasons, turns ...)
         db.session.commit()
@@ -170,7 +184,8 @@ def seed_seller(factories, tag: str) -> SeededSeller:
         cancel_id=cancel.request_id,
         run_id=run_id,
         bulk_id=bulk_id,
-        needles=needles,
+        notification_id=notification_id,
+        needles=needles + [f"24 h left: {tag} teapot return"],
     )
 
 

@@ -40,6 +40,7 @@ KNOWN_PARAMS = [
     "tab", "q", "shop", "type", "reason", "from", "to", "action", "sort", "dir", "size", "after",
     "before", "page", "since", "run", "back", "full", "request_ids", "idempotency_key", "region",
     "cancel", "next", "decision", "comment", "reject_reason", "code", "state", "shop_id", "error",
+    "kind", "show", "up_to", "thresholds", "digest_minute", "List-Unsubscribe",
     "period", "by", "table",
 ]  # fmt: skip
 
@@ -91,6 +92,8 @@ def fuzzed(app, client, auth, factories):
         "/connect",
         "/listings",
         "/insights",
+        "/notifications",
+        "/notifications/settings",
     ]
     pages += [f"/actions/{me.return_id}/{slug}" for slug in DECISIONS_BY_SLUG]
     pages += [f"/actions/{me.cancel_id}/{slug}" for slug in DECISIONS_BY_SLUG]
@@ -108,6 +111,7 @@ def fuzzed(app, client, auth, factories):
         "job_id": [me.bulk_id],
         "id": [me.etsy_connection_pk, me.shop_pk],
         "token": ["not-a-signed-token"],
+        "notification_id": [me.notification_id],
     }
     return {
         "seller": me,

@@ -33,6 +33,8 @@ PUBLIC_ENDPOINTS = {
     "accounts.reset_password",  # the emailed link is the credential (signed, single-use, 30 minutes)
     "accounts.verify_email",
     "webhooks.tiktok",
+    "notifications.unsubscribe",  # the emailed one-click link is the credential (signed, one kind's email)
+    "notifications.unsubscribe_confirmed",
     "static",
 }
 
@@ -54,6 +56,7 @@ def url_values(a: SeededSeller) -> dict[str, list]:
         "job_id": [a.bulk_id],
         "id": [a.etsy_connection_pk, a.shop_pk],  # /connect/etsy/<id>, /connect/tiktok/shops/<id>
         "token": ["not-a-signed-token"],  # /reset/<token>, /verify/<token>: signed links, no seller id
+        "notification_id": [a.notification_id],
     }
 
 
