@@ -1,6 +1,7 @@
 // Small progressive enhancements. Pages work without this file; no inline script anywhere (CSP).
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");
   // Plain (non-htmx) forms that ask for confirmation: <form data-confirm="Really disconnect?">.
   document.addEventListener("submit", function (event) {
     var form = event.target;
@@ -13,5 +14,25 @@
   document.addEventListener("htmx:configRequest", function (event) {
     var meta = document.querySelector('meta[name="csrf-token"]');
     if (meta) { event.detail.headers["X-CSRFToken"] = meta.content; }
+  });
+  // The header's menu folds behind "Menu" on narrow screens.
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest && event.target.closest(".nav-toggle");
+    if (!toggle) { return; }
+    var menu = document.getElementById(toggle.getAttribute("aria-controls"));
+    var open = toggle.getAttribute("aria-expanded") !== "true";
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    if (menu) { menu.classList.toggle("is-open", open); }
+  });
+  // Forms that want the browser's timezone (sign-up): <input type="hidden" data-browser-timezone>.
+  document.addEventListener("DOMContentLoaded", function () {
+    var zone = "";
+    try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { zone = ""; }
+    document.querySelectorAll("input[data-browser-timezone]").forEach(function (input) {
+      if (!input.value) { input.value = zone; }
+    });
+    document.querySelectorAll("[data-browser-timezone-hint]").forEach(function (hint) {
+      if (zone) { hint.textContent = hint.getAttribute("data-browser-timezone-hint").replace("{zone}", zone); hint.hidden = false; }
+    });
   });
 })();

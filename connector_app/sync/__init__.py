@@ -33,9 +33,14 @@ def indicator_panel(_sender, *, seller_id: int):
 
 def grid_controls_panel(_sender, *, seller_id: int, **_):
     from connector_app.panels import Panel
-    from connector_app.sync.services import connected_shops
+    from connector_app.sync.services import shops_with_last_sync
 
-    context = {"sync_shops": connected_shops(seller_id), "active": _active_runs(seller_id)}
+    shops = shops_with_last_sync(seller_id)
+    context = {
+        "sync_shops": [shop for shop, _state in shops if shop.is_connected],
+        "last_synced": shops,  # every shop not disconnected, with when it last synced
+        "active": _active_runs(seller_id),
+    }
     return Panel("sync/_grid_controls.html", context, slot="controls")
 
 

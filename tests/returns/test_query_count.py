@@ -31,7 +31,7 @@ def statements():
     event.remove(Engine, "before_cursor_execute", counter)
 
 
-def _grid_statements(client, statements, url="/returns") -> list[str]:
+def _grid_statements(client, statements, url="/returns?tab=all") -> list[str]:
     client.get(url)  # warm the reason-filter cache
     statements.seen.clear()
     response = client.get(url)
