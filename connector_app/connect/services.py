@@ -61,6 +61,28 @@ def _clear_tokens(row: EtsyConnection | TikTokAuthorization) -> None:
     row.refresh_token_expires_at = None
 
 
+def current_etsy_connection(seller_id: int) -> EtsyConnection | None:
+    """The seller's Etsy connection that is not disconnected (connected or needing reconnection)."""
+    return db.session.scalars(
+        for_seller(EtsyConnection, seller_id)
+        .where(EtsyConnection.status != DISCONNECTED)
+        .order_by(EtsyConnection.id)
+        .limit(1)
+    ).first()
+
+
+def other_etsy_connection(seller_id: int, shop: EtsyShop) -> EtsyConnection | None:
+    """The seller's current Etsy connection when it is another shop than ``shop`` (switching would
+    replace it), else None. ``StoreClaimed`` when ``shop`` belongs to another account."""
+    owner = db.session.scalar(
+        select(EtsyConnection.seller_id).where(EtsyConnection.etsy_shop_id == shop.shop_id)
+    )
+    if owner is not None and owner != seller_id:
+        raise StoreClaimed(CLAIMED.format(name=f"The Etsy shop {shop.shop_name}"))
+    current = current_etsy_connection(seller_id)
+    return current if current is not None and current.etsy_shop_id != shop.shop_id else None
+
+
 def save_etsy_connection(
     seller_id: int, tokens: EtsyTokenSet, me: EtsyMe, shop: EtsyShop, scopes: str
 ) -> EtsySaved:

@@ -12,6 +12,8 @@ with ``enqueue_after_commit``.
   connection it took over from, or None); listings refreshes its cache.
 - ``guide_sync_step(seller_id)``: the connection guide asks for its last step, "first sync";
   the sync feature answers with a :class:`GuideSyncStep`.
+- ``etsy_step_panels(seller_id, connection)``: the Stores page asks what to show under the connected
+  Etsy shop (listings answers: its listings and how many TikTok SKUs match them), as panels.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ shop_connected = _signals.signal("shop-connected")
 shop_disconnected = _signals.signal("shop-disconnected")
 etsy_connected = _signals.signal("etsy-connected")
 guide_sync_step = _signals.signal("guide-sync-step")
+etsy_step_panels = _signals.signal("etsy-step-panels")
 
 
 @dataclass

@@ -176,3 +176,53 @@ def test_a_bulk_started_while_the_queue_is_down_says_so_and_runs_once_the_queue_
 
     done = logged_in.htmx("GET", f"/actions/bulk/{key}")
     assert done.status_code == 286 and "Approved 2 of 2" in done.get_data(as_text=True)
+
+
+def test_bulk_reject_offers_only_reasons_valid_for_every_request_then_rejects_them(
+    app, logged_in, waiting, sandbox
+):
+    _, refunds = waiting("SELLER_RESPOND_REFUND", 2)
+    ids = [r["id"] for r in refunds]
+
+    loading = logged_in.htmx("POST", "/actions/bulk/confirm", {"verb": "reject", "request_ids": ids})
+    assert "Loading TikTok's reasons" in loading.get_data(as_text=True)
+    assert 'hx-trigger="load delay:1s"' in loading.get_data(as_text=True)
+    assert run_jobs(app) >= 1  # the job fetches the shop's reasons for this decision
+
+    confirm = logged_in.htmx("POST", "/actions/bulk/confirm", {"verb": "reject", "request_ids": ids})
+    html = confirm.get_data(as_text=True)
+    assert "Reject 2 requests?" in html and html.count("Reject refund</strong>") == 2
+    reasons = re.findall(r'name="reject_reason" type="radio" value="([^"]+)"', html) or re.findall(
+        r'type="radio"[^>]*value="([^"]+)"', html
+    )
+    assert reasons, html
+    form = {
+        "idempotency_key": form_key(html),
+        "items": confirmed_items(html),
+        "verb": "reject",
+        "comment": "Used item",
+    }
+    refused = logged_in.htmx("POST", "/actions/bulk", {**form, "reject_reason": "not-one-of-tiktoks"})
+    assert refused.status_code == 400 and "fits every selected request" in refused.get_data(as_text=True)
+
+    started = logged_in.htmx("POST", "/actions/bulk", {**form, "reject_reason": reasons[0]})
+    assert started.status_code == 200
+    run_jobs(app)
+    done = logged_in.htmx("GET", f"/actions/bulk/{form['idempotency_key']}").get_data(as_text=True)
+    assert "Rejected 2 of 2" in done
+    with app.app_context():
+        audits = db.session.scalars(select(ActionAudit)).all()
+    assert {(a.decision, a.reject_reason, a.comment, a.state) for a in audits} == {
+        ("REJECT_REFUND", reasons[0], "Used item", "succeeded")
+    }
+
+
+def test_select_all_matching_confirms_every_request_of_the_view(app, logged_in, waiting):
+    _, returns = waiting("SELLER_RESPOND_RETURN", 2)
+
+    confirm = logged_in.htmx(
+        "POST", "/actions/bulk/confirm", {"verb": "approve", "scope": "matching", "view": "tab=needs"}
+    )
+    html = confirm.get_data(as_text=True)
+    assert "Approve 2 requests?" in html
+    assert sorted(confirmed_items(html)) == sorted(f"{r['id']}:APPROVE_RETURN" for r in returns)
