@@ -184,6 +184,7 @@ def save_tiktok_connection(
     for item in shops:
         shop = db.session.scalar(for_seller(TikTokShop, seller_id).where(TikTokShop.shop_id == item.id))
         shop = shop or TikTokShop(seller_id=seller_id, shop_id=item.id)
+        was_connected = shop.status == CONNECTED and shop.authorization_id is not None
         shop.authorization = authorization
         shop.name = item.name or f"Shop {item.id}"
         shop.region = item.region or "?"
@@ -192,7 +193,8 @@ def save_tiktok_connection(
         shop.code = item.code or None
         shop.status = CONNECTED
         shop.status_reason = None
-        shop.connected_at = now
+        if not was_connected:  # a renewed connection keeps its "connected since"
+            shop.connected_at = now
         db.session.add(shop)
         db.session.flush()
         shop_connected.send(shop)  # tab counters, the first sync: other features' business

@@ -31,8 +31,13 @@
     document.querySelectorAll("input[data-browser-timezone]").forEach(function (input) {
       if (!input.value) { input.value = zone; }
     });
-    document.querySelectorAll("[data-browser-timezone-hint]").forEach(function (hint) {
-      if (zone) { hint.textContent = hint.getAttribute("data-browser-timezone-hint").replace("{zone}", zone); hint.hidden = false; }
+    // Settings: one click picks the browser's zone out of the long list.
+    document.querySelectorAll("[data-use-browser-timezone]").forEach(function (button) {
+      var select = document.getElementById(button.getAttribute("data-use-browser-timezone"));
+      if (!zone || !select || !select.querySelector('option[value="' + zone + '"]') || select.value === zone) { return; }
+      button.textContent = "Use my browser's timezone (" + zone.replace(/_/g, " ") + ")";
+      button.hidden = false;
+      button.addEventListener("click", function () { select.value = zone; button.hidden = true; });
     });
   });
 })();

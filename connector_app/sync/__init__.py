@@ -51,9 +51,17 @@ def guide_answer(_sender, *, seller_id: int):
 
 
 def on_shop_connected(shop) -> None:
-    from connector_app.sync.schedule import schedule_first_sync
+    """A shop was connected: its first sync is queued now (when the connection commits), not at the
+    scheduler's next check, and the schedule takes over from there."""
+    from contextlib import suppress
+
+    from connector_app.sync.schedule import claim_scheduled_slot, schedule_first_sync
+    from connector_app.sync.services import SyncUnavailable, start_sync
 
     schedule_first_sync(shop)
+    if shop.is_connected and claim_scheduled_slot(shop):
+        with suppress(SyncUnavailable):  # a run of the shop is starting already
+            start_sync(shop, trigger="schedule")
 
 
 def on_shop_disconnected(shop, **_) -> None:
