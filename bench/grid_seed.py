@@ -18,9 +18,10 @@ from sqlalchemy import Engine
 from sqlalchemy.schema import CreateTable
 
 from connector_app.accounts.models import Seller
-from connector_app.connect.models import TikTokShop
+from connector_app.connect.models import TikTokAuthorization, TikTokShop
 from connector_app.extensions import db
-from connector_app.returns.models import ReturnLineItem, ReturnRequest, ReturnTabCount
+from connector_app.returns.models import ReturnLineItem, ReturnReason, ReturnRequest, ReturnTabCount
+from connector_app.returns.search import search_text
 from connector_app.returns.tabs import OTHER, TABS, tab_for_status
 
 PASSWORD = "benchmark password"
@@ -112,12 +113,26 @@ def seed(engine: Engine, *, sellers: int, total: int, big: int, small: int, seed
                 for n in range(1, sellers + 1)
             ],
         )
+        conn.execute(  # connected shops: an authorization each (no tokens: nothing calls TikTok here)
+            TikTokAuthorization.__table__.insert(),
+            [
+                {
+                    "id": n,
+                    "seller_id": n,
+                    "open_id": f"bench-open-{n}",
+                    "region_group": "US",
+                    "status": "connected",
+                }
+                for n in range(1, sellers + 1)
+            ],
+        )
         conn.execute(
             TikTokShop.__table__.insert(),
             [
                 {
                     "id": n,
                     "seller_id": n,
+                    "authorization_id": n,
                     "shop_id": f"7494{n:012d}",
                     "name": f"Shop {n}",
                     "region": "US",
@@ -128,7 +143,10 @@ def seed(engine: Engine, *, sellers: int, total: int, big: int, small: int, seed
                 for n in range(1, sellers + 1)
             ],
         )
-    counts: Counter = Counter()
+    counts: Counter = Counter()  # per (seller, tab): requests, their cents, waiting ones, their cents
+    cents: Counter = Counter()
+    needs: Counter = Counter()
+    needs_cents: Counter = Counter()
     requests: list[dict] = []
     lines: list[dict] = []
     pk = 0
@@ -141,9 +159,13 @@ def seed(engine: Engine, *, sellers: int, total: int, big: int, small: int, seed
             updated = created + rng.randrange(10 * DAY)
             action = PENDING_ACTION.get(status)
             tab = tab_for_status(status)
-            counts[(seller_id, tab)] += 1
             reason, reason_text = REASONS[pk % len(REASONS)]
             amount = Decimal(rng.randrange(500, 25_000)) / 100
+            counts[(seller_id, tab)] += 1
+            cents[(seller_id, tab)] += int(amount * 100)
+            if action:
+                needs[(seller_id, tab)] += 1
+                needs_cents[(seller_id, tab)] += int(amount * 100)
             product = PRODUCTS[pk % len(PRODUCTS)]
             sku = f"SKU-{seller_id}-{pk % 400}"
             request_id, order_id = f"57{pk:016d}", f"58{pk:016d}"
@@ -172,7 +194,7 @@ def seed(engine: Engine, *, sellers: int, total: int, big: int, small: int, seed
                     "needs_action": bool(action),
                     "create_time": created,
                     "update_time": updated,
-                    "search_text": f"{request_id} {order_id} {sku} {product}".lower(),
+                    "search_text": search_text([request_id, order_id, sku, product, "Default"]),
                     "first_synced_at": synced,
                     "synced_at": synced,
                 }
@@ -200,9 +222,26 @@ def seed(engine: Engine, *, sellers: int, total: int, big: int, small: int, seed
         conn.execute(
             ReturnTabCount.__table__.insert(),
             [
-                {"seller_id": s, "tiktok_shop_id": s, "tab": tab, "count": counts[(s, tab)]}
+                {
+                    "seller_id": s,
+                    "tiktok_shop_id": s,
+                    "tab": tab,
+                    "currency": "USD",
+                    "count": counts[(s, tab)],
+                    "refund_cents": cents[(s, tab)],
+                    "needs_count": needs[(s, tab)],
+                    "needs_refund_cents": needs_cents[(s, tab)],
+                }
                 for s in range(1, sellers + 1)
                 for tab in tab_keys
+            ],
+        )
+        conn.execute(
+            ReturnReason.__table__.insert(),
+            [
+                {"seller_id": s, "reason": reason, "reason_text": text}
+                for s in range(1, sellers + 1)
+                for reason, text in REASONS
             ],
         )
     _create_indexes(engine)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
-from flask import Flask, make_response, render_template, request
+from flask import Flask, g, has_request_context, make_response, render_template, request
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
 from connector_app.panels import collect, page_chrome
-from connector_app.timeutil import date_only, ensure_aware, localize, utcnow
+from connector_app.timeutil import date_only, ensure_aware, localize, utcnow, zone
 
 
 def is_htmx() -> bool:
@@ -43,13 +44,25 @@ def _seller_tz() -> str:
     return getattr(current_user, "timezone", None) or "UTC"
 
 
+def seller_clock() -> tuple[ZoneInfo, str]:
+    """The seller's timezone and date format, looked up once per request (a page formats many times)."""
+    cached = g.get("seller_clock") if has_request_context() else None
+    if cached is None:
+        cached = (zone(_seller_tz()), getattr(current_user, "date_format", None) or "%Y-%m-%d %H:%M")
+        if has_request_context():
+            g.seller_clock = cached
+    return cached
+
+
 def format_datetime(value: datetime | int | None, fmt: str | None = None) -> str:
     """A UTC moment shown in the seller's timezone and date format."""
     if value is None or value == "":
         return "—"
-    local = localize(value, _seller_tz())
-    pattern = fmt or getattr(current_user, "date_format", None) or "%Y-%m-%d %H:%M"
-    return local.strftime(pattern)
+    tz, pattern = seller_clock()
+    moment = (
+        datetime.fromtimestamp(value, tz) if isinstance(value, int) else ensure_aware(value).astimezone(tz)
+    )
+    return moment.strftime(fmt or pattern)
 
 
 def format_date(value: date | None) -> str:

@@ -1,7 +1,8 @@
 """Multi-tenancy: the ONE place that scopes queries to a seller.
 
 Every seller-owned model mixes in :class:`SellerOwned`; views and jobs read through
-:func:`for_seller` / :func:`get_for_seller_or_404` and never filter on ``seller_id`` themselves.
+:func:`for_seller` / :func:`get_for_seller_or_404` (or :func:`table_for_seller` for plain rows) and
+never filter on ``seller_id`` themselves.
 Another seller's object is a 404, never a 403: we do not confirm that it exists.
 """
 
@@ -11,7 +12,7 @@ from typing import TypeVar
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import ForeignKey, Select, select
+from sqlalchemy import ForeignKey, Select, Table, select
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from connector_app.extensions import db
@@ -49,6 +50,12 @@ def _seller_id(seller) -> int:
 def for_seller(model: type[M], seller=None) -> Select:
     """``select(model)`` restricted to one seller (the logged-in seller by default)."""
     return select(model).where(model.seller_id == _seller_id(seller))
+
+
+def table_for_seller(table: Table, seller=None) -> Select:
+    """``select(table)`` restricted to one seller — the same rule for reads of plain rows (Core, no ORM
+    objects), which hot pages use to skip the ORM's per-object work."""
+    return select(table).where(table.c.seller_id == _seller_id(seller))
 
 
 def get_for_seller(model: type[M], seller=None, **criteria) -> M | None:

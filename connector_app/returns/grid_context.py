@@ -9,9 +9,9 @@ requests the seller has. The full page adds the reason filter's options and the 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote, urlencode
 
-from flask import request
+from flask import request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
@@ -23,8 +23,10 @@ from connector_app.panels import collect
 from connector_app.returns import queries as q
 from connector_app.returns.models import ReturnRequest
 from connector_app.returns.params import ORDERS, SORTS, TYPES, GridParams, parse_grid_args
+from connector_app.returns.rows import RowContext, render_rows
 from connector_app.returns.signals import grid_panels, links_for_skus
 from connector_app.returns.tabs import NEEDS, TABS
+from connector_app.templating import seller_clock
 from connector_app.tenancy import for_seller
 from connector_app.timeutil import date_example
 
@@ -64,7 +66,7 @@ def matching_request_ids(seller_id: int, view: str, limit: int) -> tuple[list[st
     params = parse_params(seller_id, shops, MultiDict(parse_qsl(view[:4000], keep_blank_values=True)))
     total = q.grid_counts(seller_id, params).get(params.tab, 0)
     query = q.ordered_page(q.filtered(seller_id, params), params, None, False, limit)
-    ids = list(db.session.scalars(query.with_only_columns(ReturnRequest.request_id)))
+    ids = list(db.session.scalars(query.with_only_columns(ReturnRequest.__table__.c.request_id)))
     return ids, max(total, len(ids))
 
 
@@ -87,8 +89,31 @@ def grid_context(seller_id: int, *, with_form_options: bool | None = None) -> di
         )
     items = q.line_items_for(seller_id, [row.id for row in page.rows])
     skus = [item.seller_sku for rows in items.values() for item in rows if item.seller_sku]
+    listings = links_for_skus(seller_id, skus)
     full_page = with_form_options if with_form_options is not None else not _is_fragment()
     shops_by_id = {shop.id: shop for shop in shops}
+    base = url_for("returns.index")
+    current_url = url_for("returns.index", **params.query_args())
+    tab_links = []
+    for tab in (NEEDS, *TABS):
+        args = params.tab_args(tab.key)
+        tab_links.append((tab, f"{base}?{urlencode(args)}" if args else base, counts.get(tab.key, 0)))
+    shop_column = len(shops) > 1 and params.shop_id is None
+    tz, date_format = seller_clock()
+    rows_html = render_rows(
+        page.rows,
+        RowContext(
+            detail_prefix=base + "/",
+            back_suffix="?back=" + quote(current_url, safe="/"),
+            shops=shops_by_id,
+            shop_column=shop_column,
+            listings=listings,
+            items=items,
+            reconnect_url=lambda region: url_for("connect.tiktok_start", region=region),
+            tz=tz,
+            date_format=date_format,
+        ),
+    )
     # With a shop chosen (or the default shop from Settings), say which other shops have requests
     # waiting for an answer, so nothing urgent hides behind the filter.
     waiting_elsewhere = [
@@ -101,16 +126,17 @@ def grid_context(seller_id: int, *, with_form_options: bool | None = None) -> di
         "panels": collect(grid_panels, seller_id=seller_id, shops=shops) if full_page else {},
         "params": params,
         "page": page,
-        "items": items,
-        "listings": links_for_skus(seller_id, skus),
+        "rows_html": rows_html,
+        "current_url": current_url,
         "counts": counts,
+        "tab_links": tab_links,
         "tabs": TABS,
         "needs_tab": NEEDS,
         "current_tab": NEEDS if params.tab == NEEDS.key else next(t for t in TABS if t.key == params.tab),
         "shops": shops,
         "shops_by_id": shops_by_id,
         "several_shops": len(shops) > 1,
-        "shop_column": len(shops) > 1 and params.shop_id is None,
+        "shop_column": shop_column,
         "waiting_elsewhere": waiting_elsewhere,
         "nothing_synced": bool(shops) and counts["all"] == 0 and not params.has_filters,
         "marker": q.change_marker(seller_id) if full_page else None,

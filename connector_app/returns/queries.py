@@ -1,7 +1,8 @@
 """Read side of the returns grid: the filtered, sorted, keyset-paged request list, the tab counts and
 the refund totals.
 
-Every query starts from ``tenancy.for_seller``. Pages use keyset pagination on (sort key, id), served by
+Every query starts from ``tenancy.table_for_seller`` and reads plain rows (Core: a page of 50 requests
+and their items costs no ORM objects). Pages use keyset pagination on (sort key, id), served by
 the ``(seller_id[, tab], sort key, id)`` indexes of ``ReturnRequest``: page 500 costs what page 1 costs.
 "Needs your answer" reads a partial index of the requests waiting on the seller, by deadline. A page
 asked for by number ("last page", "go to page 31") finds its first row by position in the same index,
@@ -45,9 +46,32 @@ from connector_app.returns.models import (
 )
 from connector_app.returns.params import TYPES, Cursor, GridParams
 from connector_app.returns.tabs import NEEDS, TABS
-from connector_app.tenancy import for_seller
+from connector_app.tenancy import table_for_seller
 
 CENT = Decimal("0.01")
+# Plain Core tables: the grid reads rows, not ORM objects (no identity map, no instance state).
+_requests = ReturnRequest.__table__
+_items = ReturnLineItem.__table__
+_counts = ReturnTabCount.__table__
+_reasons = ReturnReason.__table__
+_changes = ReturnStatusChange.__table__
+# What the grid, the CSV export and a request's items show: read as plain rows (no ORM identity map,
+# no instance state), without the long columns nobody shows (search text, fingerprint).
+GRID_COLUMNS = tuple(
+    _requests.c[name]
+    for name in (
+        "id", "tiktok_shop_id", "request_id", "kind", "request_type", "order_id", "status", "tab",
+        "arbitration_status", "reason", "reason_text", "currency", "refund_total", "next_action",
+        "respond_by", "needs_action", "create_time", "update_time",
+    )
+)  # fmt: skip
+ITEM_COLUMNS = tuple(
+    _items.c[name]
+    for name in (
+        "id", "request_pk", "seller_sku", "sku_name", "product_name", "image_url", "quantity",
+        "refund_total", "currency",
+    )
+)  # fmt: skip
 
 
 def _column(sql: str, name: str) -> ColumnElement:
@@ -59,12 +83,12 @@ def sort_keys(sort: str) -> tuple[ColumnElement, ...]:
     """The SQL expressions a sort orders by (before the id); they repeat the indexes' expressions.
     Amounts are only comparable within a currency: the amount sort is (currency, amount)."""
     if sort == "requested":
-        return (ReturnRequest.create_time,)
+        return (_requests.c.create_time,)
     if sort == "amount":
         return (_column(CURRENCY_SORT_SQL, "currency"), _column(AMOUNT_SORT_SQL, "refund_total"))
     if sort == "deadline":
         return (_column(DEADLINE_SORT_SQL, "respond_by"),)
-    return (ReturnRequest.update_time,)
+    return (_requests.c.update_time,)
 
 
 def _cursor_of(values: tuple, sort: str, ident: int) -> Cursor:
@@ -75,7 +99,7 @@ def _cursor_of(values: tuple, sort: str, ident: int) -> Cursor:
     return Cursor(int(values[0]), ident)
 
 
-def row_sort_value(row: ReturnRequest, sort: str) -> Cursor:
+def row_sort_value(row, sort: str) -> Cursor:
     """The cursor of a loaded row (its sort key and id)."""
     if sort == "requested":
         return Cursor(row.create_time, row.id)
@@ -92,36 +116,36 @@ def _escape_like(text: str) -> str:
 
 
 def filtered(seller_id: int, params: GridParams, *, with_tab: bool = True) -> Select:
-    """``select(ReturnRequest)`` for the seller with the grid's filters (and tab) applied."""
-    query = for_seller(ReturnRequest, seller_id)
+    """``select(return_requests)`` for the seller with the grid's filters (and tab) applied."""
+    query = table_for_seller(_requests, seller_id)
     if with_tab and params.tab == NEEDS.key:
         query = needs_only(query, params)
     elif with_tab and params.tab != "all":
-        query = query.where(ReturnRequest.tab == params.tab)
+        query = query.where(_requests.c.tab == params.tab)
     if params.shop_id is not None:
-        query = query.where(ReturnRequest.tiktok_shop_id == params.shop_id)
+        query = query.where(_requests.c.tiktok_shop_id == params.shop_id)
     if params.type:
         _, kind, request_types = TYPES[params.type]
         if kind == KIND_CANCELLATION:
-            query = query.where(ReturnRequest.kind == KIND_CANCELLATION)
+            query = query.where(_requests.c.kind == KIND_CANCELLATION)
         else:
-            query = query.where(ReturnRequest.kind == kind, ReturnRequest.request_type.in_(request_types))
+            query = query.where(_requests.c.kind == kind, _requests.c.request_type.in_(request_types))
     if params.reason:
-        query = query.where(ReturnRequest.reason == params.reason)
+        query = query.where(_requests.c.reason == params.reason)
     start, end = params.created_range()
     if start is not None:
-        query = query.where(ReturnRequest.create_time >= start)
+        query = query.where(_requests.c.create_time >= start)
     if end is not None:
-        query = query.where(ReturnRequest.create_time < end)
+        query = query.where(_requests.c.create_time < end)
     if params.needs_action and not (with_tab and params.tab == NEEDS.key):
-        query = query.where(ReturnRequest.needs_action == true())
+        query = query.where(_requests.c.needs_action == true())
     if params.q:
         needle = params.q_folded
         query = query.where(
             or_(
-                ReturnRequest.request_id == params.q,
-                ReturnRequest.order_id == params.q,
-                ReturnRequest.search_text.like(f"%{_escape_like(needle)}%", escape="\\"),
+                _requests.c.request_id == params.q,
+                _requests.c.order_id == params.q,
+                _requests.c.search_text.like(f"%{_escape_like(needle)}%", escape="\\"),
             )
         )
     return query
@@ -134,14 +158,14 @@ def needs_only(query: Select, params: GridParams) -> Select:
     and ``needs_action = true`` on PostgreSQL: both planners then match the partial index
     ``ix_return_requests_seller_needs_deadline``.
     """
-    query = query.where(ReturnRequest.needs_action == true())
+    query = query.where(_requests.c.needs_action == true())
     if params.hidden_shop_ids:
-        query = query.where(ReturnRequest.tiktok_shop_id.not_in(sorted(params.hidden_shop_ids)))
+        query = query.where(_requests.c.tiktok_shop_id.not_in(sorted(params.hidden_shop_ids)))
     return query
 
 
 def _ordered(query: Select, params: GridParams, backwards: bool) -> Select:
-    keys = (*sort_keys(params.sort), ReturnRequest.id)
+    keys = (*sort_keys(params.sort), _requests.c.id)
     if (params.direction == "desc") != backwards:
         return query.order_by(*(key.desc() for key in keys))
     return query.order_by(*(key.asc() for key in keys))
@@ -151,7 +175,7 @@ def ordered_page(query: Select, params: GridParams, cursor: Cursor | None, backw
     """Apply the keyset condition and order; ``backwards`` walks toward the start of the list."""
     forward_desc = (params.direction == "desc") != backwards
     if cursor is not None:
-        position = tuple_(*sort_keys(params.sort), ReturnRequest.id)
+        position = tuple_(*sort_keys(params.sort), _requests.c.id)
         bound = tuple_(*_cursor_keys(cursor), literal(int(cursor.id), BigInteger()))
         query = query.where(position < bound if forward_desc else position > bound)
     return _ordered(query, params, backwards).limit(limit)
@@ -167,7 +191,7 @@ def _cursor_keys(cursor: Cursor) -> tuple[ColumnElement, ...]:
 
 @dataclass
 class Page:
-    rows: list[ReturnRequest]
+    rows: list  # plain rows of GRID_COLUMNS
     next_cursor: Cursor | None
     prev_cursor: Cursor | None
     number: int = 1  # the page shown (a page asked for beyond the last shows the last)
@@ -189,7 +213,7 @@ def cursor_at(seller_id: int, params: GridParams, position: int, total: int) -> 
     offset = from_end if backwards else position - 1
     keys = sort_keys(params.sort)
     query = _ordered(filtered(seller_id, params), params, backwards)
-    query = query.with_only_columns(*keys, ReturnRequest.id).offset(offset).limit(1)
+    query = query.with_only_columns(*keys, _requests.c.id).offset(offset).limit(1)
     found = db.session.execute(query).first()
     return _cursor_of(tuple(found[:-1]), params.sort, found[-1]) if found else None
 
@@ -212,7 +236,7 @@ def fetch_page(seller_id: int, params: GridParams, total: int) -> Page:
         if cursor is None:
             number = 1
     query = ordered_page(filtered(seller_id, params), params, cursor, backwards, params.size + 1)
-    rows = list(db.session.scalars(query))
+    rows = list(db.session.execute(query.with_only_columns(*GRID_COLUMNS)))
     more = len(rows) > params.size
     rows = rows[: params.size]
     if backwards:
@@ -253,32 +277,32 @@ class Counts:
 
 def _counter_rows(seller_id: int) -> list[tuple[int, str, str, int, int, int, int]]:
     """Every counter row of the seller: a few per shop and currency, whatever the number of requests."""
-    query = for_seller(ReturnTabCount, seller_id).with_only_columns(
-        ReturnTabCount.tiktok_shop_id,
-        ReturnTabCount.tab,
-        ReturnTabCount.currency,
-        ReturnTabCount.count,
-        ReturnTabCount.refund_cents,
-        ReturnTabCount.needs_count,
-        ReturnTabCount.needs_refund_cents,
+    query = table_for_seller(_counts, seller_id).with_only_columns(
+        _counts.c.tiktok_shop_id,
+        _counts.c.tab,
+        _counts.c.currency,
+        _counts.c.count,
+        _counts.c.refund_cents,
+        _counts.c.needs_count,
+        _counts.c.needs_refund_cents,
     )
     return [tuple(row) for row in db.session.execute(query)]
 
 
 def _filtered_rows(seller_id: int, params: GridParams) -> list[tuple[int, str, str, int, int, int, int]]:
     """The same shape as the counter rows, counted over the requests that match the row filters."""
-    currency = func.coalesce(ReturnRequest.currency, "")
+    currency = func.coalesce(_requests.c.currency, "")
     query = (
         filtered(seller_id, params, with_tab=False)
         .with_only_columns(
-            ReturnRequest.tiktok_shop_id,
-            ReturnRequest.tab,
+            _requests.c.tiktok_shop_id,
+            _requests.c.tab,
             currency,
-            ReturnRequest.needs_action,
+            _requests.c.needs_action,
             func.count(),
-            func.sum(ReturnRequest.refund_total),
+            func.sum(_requests.c.refund_total),
         )
-        .group_by(ReturnRequest.tiktok_shop_id, ReturnRequest.tab, currency, ReturnRequest.needs_action)
+        .group_by(_requests.c.tiktok_shop_id, _requests.c.tab, currency, _requests.c.needs_action)
     )
     rows = []
     for shop_id, tab, cur, waiting, count, amount in db.session.execute(query):
@@ -326,45 +350,46 @@ def tab_counts(seller_id: int, params: GridParams) -> dict[str, int]:
     return grid_counts(seller_id, params).tabs
 
 
-def line_items_for(seller_id: int, request_pks: Sequence[int]) -> dict[int, list[ReturnLineItem]]:
-    """Line items of many requests in one query, grouped by request."""
-    grouped: dict[int, list[ReturnLineItem]] = defaultdict(list)
+def line_items_for(seller_id: int, request_pks: Sequence[int]) -> dict[int, list]:
+    """Line items of many requests in one query (plain rows), grouped by request."""
+    grouped: dict[int, list] = defaultdict(list)
     if not request_pks:
         return grouped
     query = (
-        for_seller(ReturnLineItem, seller_id)
-        .where(ReturnLineItem.request_pk.in_(list(request_pks)))
-        .order_by(ReturnLineItem.request_pk, ReturnLineItem.id)
+        table_for_seller(_items, seller_id)
+        .with_only_columns(*ITEM_COLUMNS)
+        .where(_items.c.request_pk.in_(list(request_pks)))
+        .order_by(_items.c.request_pk, _items.c.id)
     )
-    for item in db.session.scalars(query):
+    for item in db.session.execute(query):
         grouped[item.request_pk].append(item)
     return grouped
 
 
 def iter_batches(
     seller_id: int, params: GridParams, batch_size: int = 1000
-) -> Iterator[tuple[list[ReturnRequest], dict[int, list[ReturnLineItem]]]]:
+) -> Iterator[tuple[list, dict[int, list]]]:
     """Every request of the current tab and filters, in sort order, in keyset batches (flat memory)."""
     cursor: Cursor | None = None
     base = filtered(seller_id, params)
     while True:
-        rows = list(db.session.scalars(ordered_page(base, params, cursor, False, batch_size)))
+        query = ordered_page(base, params, cursor, False, batch_size).with_only_columns(*GRID_COLUMNS)
+        rows = list(db.session.execute(query))
         if not rows:
             return
         yield rows, line_items_for(seller_id, [row.id for row in rows])
         if len(rows) < batch_size:
             return
-        cursor = row_sort_value(rows[-1], params.sort)
-        db.session.expunge_all()  # the batch is written out: let its objects go
+        cursor = row_sort_value(rows[-1], params.sort)  # plain rows: nothing stays in the session
 
 
 def change_marker(seller_id: int) -> str:
     """A cheap value that changes whenever the seller's requests change (two indexed MAX lookups)."""
     last_change = db.session.scalar(
-        for_seller(ReturnStatusChange, seller_id).with_only_columns(func.max(ReturnStatusChange.id))
+        table_for_seller(_changes, seller_id).with_only_columns(func.max(_changes.c.id))
     )
     last_sync = db.session.scalar(
-        for_seller(ReturnRequest, seller_id).with_only_columns(func.max(ReturnRequest.synced_at))
+        table_for_seller(_requests, seller_id).with_only_columns(func.max(_requests.c.synced_at))
     )
     stamp = last_sync.strftime("%Y%m%d%H%M%S%f") if last_sync is not None else "0"
     return f"{last_change or 0}-{stamp}"
@@ -374,9 +399,9 @@ def reason_choices(seller_id: int) -> list[tuple[str, str]]:
     """(reason key, buyer-facing text) pairs the seller's requests use, for the reason filter: written
     with the requests (``ReturnReason``), so they are there as soon as the first request is."""
     query = (
-        for_seller(ReturnReason, seller_id)
-        .with_only_columns(ReturnReason.reason, ReturnReason.reason_text)
-        .order_by(ReturnReason.reason_text, ReturnReason.reason)
+        table_for_seller(_reasons, seller_id)
+        .with_only_columns(_reasons.c.reason, _reasons.c.reason_text)
+        .order_by(_reasons.c.reason_text, _reasons.c.reason)
         .limit(200)
     )
     return [(key, text or key) for key, text in db.session.execute(query)]
