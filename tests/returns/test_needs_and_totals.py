@@ -36,7 +36,7 @@ def test_the_grid_opens_on_what_waits_for_an_answer_overdue_first(logged_in, fac
     assert row_ids(page) == [overdue.request_id, soon.request_id, later.request_id, no_deadline.request_id]
     assert tab_count(page, "needs") == 4 and tab_count(page, "all") == 5
     assert "Needs your answer" in html
-    assert re.search(r"<strong>4</strong>\s+requests waiting for your answer", html)
+    assert re.search(r"<strong class=\"grid-total\">4</strong>\s+requests waiting for your answer", html)
     assert "Deadline: soonest first" in html  # the sort reads as a seller says it
     # The nine tabs stay as they are, each with its plain explanation.
     for label in ("Aftersale Applying", "Aftersale Seller Reject Receive", "Closed", "Complete"):
