@@ -16,42 +16,43 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
-from connector_app.accounts.preferences import PAGE_SIZES, get_settings
+from connector_app.accounts.preferences import PAGE_SIZES, grid_preferences
 from connector_app.connect.models import DISCONNECTED, TikTokShop
 from connector_app.extensions import db
 from connector_app.panels import collect
 from connector_app.returns import queries as q
-from connector_app.returns.models import ReturnRequest
 from connector_app.returns.params import ORDERS, SORTS, TYPES, GridParams, parse_grid_args
 from connector_app.returns.rows import RowContext, render_rows
 from connector_app.returns.signals import grid_panels, links_for_skus
 from connector_app.returns.tabs import NEEDS, TABS
 from connector_app.templating import seller_clock
-from connector_app.tenancy import for_seller
+from connector_app.tenancy import SELLER, for_seller, seller_param
 from connector_app.timeutil import date_example
+
+# Built once: every grid page runs it (see returns.queries on statements built per shape).
+_SHOPS = (
+    for_seller(TikTokShop, SELLER)
+    .options(joinedload(TikTokShop.authorization))
+    .order_by(TikTokShop.name, TikTokShop.id)
+)
 
 
 def load_shops(seller_id: int) -> list[TikTokShop]:
     """The seller's shops with their authorizations (one statement): rows of a shop that is not
     connected show "Disconnected" and a Reconnect link instead of deadlines and decisions."""
-    query = (
-        for_seller(TikTokShop, seller_id)
-        .options(joinedload(TikTokShop.authorization))
-        .order_by(TikTokShop.name, TikTokShop.id)
-    )
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(_SHOPS, seller_param(seller_id)))
 
 
 def parse_params(
     seller_id: int, shops: list[TikTokShop], args: Mapping[str, str] | None = None
 ) -> GridParams:
     """The grid's view from the URL arguments (``args``, by default the request's)."""
-    settings = get_settings(seller_id)
+    default_shop_id, page_size = grid_preferences(seller_id)
     params = parse_grid_args(
         request.args if args is None else args,
         shop_ids={shop.id for shop in shops},
-        default_shop_id=settings.default_shop_id,
-        default_size=settings.page_size,
+        default_shop_id=default_shop_id,
+        default_size=page_size,
         timezone=getattr(current_user, "timezone", None) or "UTC",
         date_format=getattr(current_user, "date_format", None),
     )
@@ -65,8 +66,7 @@ def matching_request_ids(seller_id: int, view: str, limit: int) -> tuple[list[st
     shops = load_shops(seller_id)
     params = parse_params(seller_id, shops, MultiDict(parse_qsl(view[:4000], keep_blank_values=True)))
     total = q.grid_counts(seller_id, params).get(params.tab, 0)
-    query = q.ordered_page(q.filtered(seller_id, params), params, None, False, limit)
-    ids = list(db.session.scalars(query.with_only_columns(ReturnRequest.__table__.c.request_id)))
+    ids = q.view_request_ids(seller_id, params, limit)
     return ids, max(total, len(ids))
 
 
@@ -87,7 +87,7 @@ def grid_context(seller_id: int, *, with_form_options: bool | None = None) -> di
             f"There is no page {page.beyond:,}: this list has {page.pages:,} page"
             f"{'' if page.pages == 1 else 's'}. Showing the last one."
         )
-    items = q.line_items_for(seller_id, [row.id for row in page.rows])
+    items = q.line_items_for(seller_id, [row.id for row in page.rows], full=False)
     skus = [item.seller_sku for rows in items.values() for item in rows if item.seller_sku]
     listings = links_for_skus(seller_id, skus)
     full_page = with_form_options if with_form_options is not None else not _is_fragment()

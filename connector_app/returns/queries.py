@@ -16,14 +16,15 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Select,
     String,
+    bindparam,
     func,
-    literal,
     literal_column,
     or_,
     true,
@@ -46,7 +47,7 @@ from connector_app.returns.models import (
 )
 from connector_app.returns.params import TYPES, Cursor, GridParams
 from connector_app.returns.tabs import NEEDS, TABS
-from connector_app.tenancy import table_for_seller
+from connector_app.tenancy import SELLER, seller_param, table_for_seller
 
 CENT = Decimal("0.01")
 # Plain Core tables: the grid reads rows, not ORM objects (no identity map, no instance state).
@@ -115,78 +116,146 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def filtered(seller_id: int, params: GridParams, *, with_tab: bool = True) -> Select:
-    """``select(return_requests)`` for the seller with the grid's filters (and tab) applied."""
-    query = table_for_seller(_requests, seller_id)
+# -- statements built once per shape ---------------------------------------------------------------
+# A grid query is built for the *shape* of a view (which filters it has, its sort) with every value a
+# bound parameter, and kept: building a statement and computing its cache key costs several times what
+# SQLite takes to run it, and a view's shape repeats on every page and every seller.
+
+
+@dataclass(frozen=True)
+class Shape:
+    """Which filters a view applies (their values are parameters, see ``_view``)."""
+
+    tab: str  # "needs" | "all" | "tab"
+    hidden_shops: int  # "needs": shops the seller disconnected, left out
+    shop: bool
+    kind: str | None  # type filter: None, "cancellation" or "return"
+    request_types: int  # how many request types the type filter names
+    reason: bool
+    start: bool
+    end: bool
+    waiting: bool  # "only requests waiting for my answer" on a status tab
+    search: bool
+
+
+def _view(seller_id: int, params: GridParams, *, with_tab: bool = True) -> tuple[Shape, dict]:
+    """The shape of the grid's filters and the values of their parameters."""
+    values: dict = seller_param(seller_id)
+    tab = "all"
+    hidden = 0
     if with_tab and params.tab == NEEDS.key:
-        query = needs_only(query, params)
+        tab = "needs"
+        hidden = len(params.hidden_shop_ids)
+        values["hidden_shops"] = sorted(params.hidden_shop_ids)
     elif with_tab and params.tab != "all":
-        query = query.where(_requests.c.tab == params.tab)
+        tab = "tab"
+        values["tab"] = params.tab
     if params.shop_id is not None:
-        query = query.where(_requests.c.tiktok_shop_id == params.shop_id)
+        values["shop"] = params.shop_id
+    kind, types = None, 0
     if params.type:
         _, kind, request_types = TYPES[params.type]
-        if kind == KIND_CANCELLATION:
-            query = query.where(_requests.c.kind == KIND_CANCELLATION)
-        else:
-            query = query.where(_requests.c.kind == kind, _requests.c.request_type.in_(request_types))
+        values["kind"] = kind
+        if kind != KIND_CANCELLATION:
+            types = len(request_types)
+            values["request_types"] = list(request_types)
     if params.reason:
-        query = query.where(_requests.c.reason == params.reason)
+        values["reason"] = params.reason
     start, end = params.created_range()
     if start is not None:
-        query = query.where(_requests.c.create_time >= start)
+        values["start"] = start
     if end is not None:
-        query = query.where(_requests.c.create_time < end)
-    if params.needs_action and not (with_tab and params.tab == NEEDS.key):
-        query = query.where(_requests.c.needs_action == true())
+        values["end"] = end
+    waiting = bool(params.needs_action and tab != "needs")
     if params.q:
-        needle = params.q_folded
+        values.update(q=params.q, like=f"%{_escape_like(params.q_folded)}%")
+    shape = Shape(
+        tab, hidden, params.shop_id is not None, kind, types, bool(params.reason), start is not None,
+        end is not None, waiting, bool(params.q),
+    )  # fmt: skip
+    return shape, values
+
+
+@lru_cache(maxsize=512)
+def _where(shape: Shape) -> Select:
+    """``select(return_requests)`` for a seller (``tenancy.SELLER``) with the shape's filters."""
+    c = _requests.c
+    query = table_for_seller(_requests, SELLER)
+    if shape.tab == "needs":
+        # ``= true()`` is written out (``needs_action = 1`` on SQLite, ``= true`` on PostgreSQL), not
+        # bound: both planners then match the partial index ix_return_requests_seller_needs_deadline.
+        query = query.where(c.needs_action == true())
+        if shape.hidden_shops:
+            query = query.where(c.tiktok_shop_id.not_in(bindparam("hidden_shops", expanding=True)))
+    elif shape.tab == "tab":
+        query = query.where(c.tab == bindparam("tab"))
+    if shape.shop:
+        query = query.where(c.tiktok_shop_id == bindparam("shop"))
+    if shape.kind:
+        query = query.where(c.kind == bindparam("kind"))
+        if shape.request_types:
+            query = query.where(c.request_type.in_(bindparam("request_types", expanding=True)))
+    if shape.reason:
+        query = query.where(c.reason == bindparam("reason"))
+    if shape.start:
+        query = query.where(c.create_time >= bindparam("start", type_=BigInteger()))
+    if shape.end:
+        query = query.where(c.create_time < bindparam("end", type_=BigInteger()))
+    if shape.waiting:
+        query = query.where(c.needs_action == true())
+    if shape.search:
         query = query.where(
             or_(
-                _requests.c.request_id == params.q,
-                _requests.c.order_id == params.q,
-                _requests.c.search_text.like(f"%{_escape_like(needle)}%", escape="\\"),
+                c.request_id == bindparam("q"),
+                c.order_id == bindparam("q"),
+                c.search_text.like(bindparam("like"), escape="\\"),
             )
         )
     return query
 
 
-def needs_only(query: Select, params: GridParams) -> Select:
-    """Requests waiting on the seller, of shops the seller has not disconnected.
-
-    ``needs_action = true()`` (not a bound parameter) is written out as ``needs_action = 1`` on SQLite
-    and ``needs_action = true`` on PostgreSQL: both planners then match the partial index
-    ``ix_return_requests_seller_needs_deadline``.
-    """
-    query = query.where(_requests.c.needs_action == true())
-    if params.hidden_shop_ids:
-        query = query.where(_requests.c.tiktok_shop_id.not_in(sorted(params.hidden_shop_ids)))
-    return query
-
-
-def _ordered(query: Select, params: GridParams, backwards: bool) -> Select:
-    keys = (*sort_keys(params.sort), _requests.c.id)
-    if (params.direction == "desc") != backwards:
+def _ordered(query: Select, sort: str, descending: bool) -> Select:
+    keys = (*sort_keys(sort), _requests.c.id)
+    if descending:
         return query.order_by(*(key.desc() for key in keys))
     return query.order_by(*(key.asc() for key in keys))
 
 
-def ordered_page(query: Select, params: GridParams, cursor: Cursor | None, backwards: bool, limit: int):
-    """Apply the keyset condition and order; ``backwards`` walks toward the start of the list."""
-    forward_desc = (params.direction == "desc") != backwards
+@lru_cache(maxsize=1024)
+def _page_statement(shape: Shape, sort: str, descending: bool, after: bool, columns: str) -> Select:
+    """A page of the shape in that order; ``after``: keyset condition on the parameters ``key``
+    (``group`` too for the amount sort) and ``after_id``. Limit: the parameter ``limit``."""
+    query = _where(shape)
+    if after:
+        keys = (bindparam("group", type_=String()), bindparam("key", type_=Money))
+        if sort != "amount":
+            keys = (bindparam("key", type_=BigInteger()),)
+        position = tuple_(*sort_keys(sort), _requests.c.id)
+        bound = tuple_(*keys, bindparam("after_id", type_=BigInteger()))
+        query = query.where(position < bound if descending else position > bound)
+    selected = GRID_COLUMNS if columns == "grid" else (_requests.c.request_id,)
+    return _ordered(query, sort, descending).with_only_columns(*selected).limit(bindparam("limit"))
+
+
+def _page_rows(shape: Shape, values: dict, params: GridParams, cursor: Cursor | None, backwards: bool,
+               limit: int, columns: str = "grid") -> list:  # fmt: skip
+    """Run the page statement: ``limit`` rows after (or, ``backwards``, before) ``cursor``."""
+    descending = (params.direction == "desc") != backwards
+    statement = _page_statement(shape, params.sort, descending, cursor is not None, columns)
+    values = {**values, "limit": limit}
     if cursor is not None:
-        position = tuple_(*sort_keys(params.sort), _requests.c.id)
-        bound = tuple_(*_cursor_keys(cursor), literal(int(cursor.id), BigInteger()))
-        query = query.where(position < bound if forward_desc else position > bound)
-    return _ordered(query, params, backwards).limit(limit)
+        values["after_id"] = int(cursor.id)
+        if isinstance(cursor.key, Decimal):
+            values.update(key=cursor.key.quantize(CENT), group=cursor.group or "")
+        else:
+            values["key"] = int(cursor.key)
+    return list(db.session.execute(statement, values))
 
 
-def _cursor_keys(cursor: Cursor) -> tuple[ColumnElement, ...]:
-    """A cursor's keys as bound parameters (one cached statement for every page, not one per page)."""
-    if isinstance(cursor.key, Decimal):
-        amount = literal(cursor.key.quantize(CENT), Money)
-        return (literal(cursor.group or "", String()), amount)
-    return (literal(int(cursor.key), BigInteger()),)
+@lru_cache(maxsize=512)
+def _position_statement(shape: Shape, sort: str, descending: bool) -> Select:
+    query = _ordered(_where(shape), sort, descending)
+    return query.with_only_columns(*sort_keys(sort), _requests.c.id).offset(bindparam("offset")).limit(1)
 
 
 @dataclass
@@ -211,10 +280,10 @@ def cursor_at(seller_id: int, params: GridParams, position: int, total: int) -> 
     from_end = total - position  # rows after it
     backwards = from_end < position - 1
     offset = from_end if backwards else position - 1
-    keys = sort_keys(params.sort)
-    query = _ordered(filtered(seller_id, params), params, backwards)
-    query = query.with_only_columns(*keys, _requests.c.id).offset(offset).limit(1)
-    found = db.session.execute(query).first()
+    shape, values = _view(seller_id, params)
+    descending = (params.direction == "desc") != backwards
+    statement = _position_statement(shape, params.sort, descending)
+    found = db.session.execute(statement, {**values, "offset": offset}).first()
     return _cursor_of(tuple(found[:-1]), params.sort, found[-1]) if found else None
 
 
@@ -235,8 +304,8 @@ def fetch_page(seller_id: int, params: GridParams, total: int) -> Page:
         cursor = cursor_at(seller_id, params, (number - 1) * params.size, total)
         if cursor is None:
             number = 1
-    query = ordered_page(filtered(seller_id, params), params, cursor, backwards, params.size + 1)
-    rows = list(db.session.execute(query.with_only_columns(*GRID_COLUMNS)))
+    shape, values = _view(seller_id, params)
+    rows = _page_rows(shape, values, params, cursor, backwards, params.size + 1)
     more = len(rows) > params.size
     rows = rows[: params.size]
     if backwards:
@@ -275,25 +344,27 @@ class Counts:
         return sorted((cur, amount) for cur, amount in self.totals.items() if cur)
 
 
+_COUNTERS = table_for_seller(_counts, SELLER).with_only_columns(
+    _counts.c.tiktok_shop_id,
+    _counts.c.tab,
+    _counts.c.currency,
+    _counts.c.count,
+    _counts.c.refund_cents,
+    _counts.c.needs_count,
+    _counts.c.needs_refund_cents,
+)
+
+
 def _counter_rows(seller_id: int) -> list[tuple[int, str, str, int, int, int, int]]:
     """Every counter row of the seller: a few per shop and currency, whatever the number of requests."""
-    query = table_for_seller(_counts, seller_id).with_only_columns(
-        _counts.c.tiktok_shop_id,
-        _counts.c.tab,
-        _counts.c.currency,
-        _counts.c.count,
-        _counts.c.refund_cents,
-        _counts.c.needs_count,
-        _counts.c.needs_refund_cents,
-    )
-    return [tuple(row) for row in db.session.execute(query)]
+    return [tuple(row) for row in db.session.execute(_COUNTERS, seller_param(seller_id))]
 
 
-def _filtered_rows(seller_id: int, params: GridParams) -> list[tuple[int, str, str, int, int, int, int]]:
-    """The same shape as the counter rows, counted over the requests that match the row filters."""
+@lru_cache(maxsize=256)
+def _filtered_counts_statement(shape: Shape) -> Select:
     currency = func.coalesce(_requests.c.currency, "")
-    query = (
-        filtered(seller_id, params, with_tab=False)
+    return (
+        _where(shape)
         .with_only_columns(
             _requests.c.tiktok_shop_id,
             _requests.c.tab,
@@ -304,8 +375,15 @@ def _filtered_rows(seller_id: int, params: GridParams) -> list[tuple[int, str, s
         )
         .group_by(_requests.c.tiktok_shop_id, _requests.c.tab, currency, _requests.c.needs_action)
     )
+
+
+def _filtered_rows(seller_id: int, params: GridParams) -> list[tuple[int, str, str, int, int, int, int]]:
+    """The same shape as the counter rows, counted over the requests that match the row filters."""
+    shape, values = _view(seller_id, params, with_tab=False)
     rows = []
-    for shop_id, tab, cur, waiting, count, amount in db.session.execute(query):
+    for shop_id, tab, cur, waiting, count, amount in db.session.execute(
+        _filtered_counts_statement(shape), values
+    ):
         cents = int((Decimal(str(amount or 0)) * 100).to_integral_value())
         rows.append(
             (shop_id, tab, cur, int(count), cents, int(count) if waiting else 0, cents if waiting else 0)
@@ -350,20 +428,34 @@ def tab_counts(seller_id: int, params: GridParams) -> dict[str, int]:
     return grid_counts(seller_id, params).tabs
 
 
-def line_items_for(seller_id: int, request_pks: Sequence[int]) -> dict[int, list]:
-    """Line items of many requests in one query (plain rows), grouped by request."""
+def line_items_for(seller_id: int, request_pks: Sequence[int], *, full: bool = True) -> dict[int, list]:
+    """Line items of many requests in one query (plain rows), grouped by request. The grid's rows
+    need less of them (``full=False``: no amounts, which also spares converting them to Decimal)."""
     grouped: dict[int, list] = defaultdict(list)
     if not request_pks:
         return grouped
-    query = (
-        table_for_seller(_items, seller_id)
-        .with_only_columns(*ITEM_COLUMNS)
-        .where(_items.c.request_pk.in_(list(request_pks)))
-        .order_by(_items.c.request_pk, _items.c.id)
-    )
-    for item in db.session.execute(query):
+    values = {**seller_param(seller_id), "pks": list(request_pks)}
+    for item in db.session.execute(_ITEMS if full else _GRID_ITEMS, values):
         grouped[item.request_pk].append(item)
     return grouped
+
+
+def _items_statement(columns) -> Select:
+    return (
+        table_for_seller(_items, SELLER)
+        .with_only_columns(*columns)
+        .where(_items.c.request_pk.in_(bindparam("pks", expanding=True)))
+        .order_by(_items.c.request_pk, _items.c.id)
+    )
+
+
+_ITEMS = _items_statement(ITEM_COLUMNS)
+_GRID_ITEMS = _items_statement(
+    [
+        _items.c[name]
+        for name in ("id", "request_pk", "seller_sku", "sku_name", "product_name", "image_url", "quantity")
+    ]
+)
 
 
 def iter_batches(
@@ -371,10 +463,9 @@ def iter_batches(
 ) -> Iterator[tuple[list, dict[int, list]]]:
     """Every request of the current tab and filters, in sort order, in keyset batches (flat memory)."""
     cursor: Cursor | None = None
-    base = filtered(seller_id, params)
+    shape, values = _view(seller_id, params)
     while True:
-        query = ordered_page(base, params, cursor, False, batch_size).with_only_columns(*GRID_COLUMNS)
-        rows = list(db.session.execute(query))
+        rows = _page_rows(shape, values, params, cursor, False, batch_size)
         if not rows:
             return
         yield rows, line_items_for(seller_id, [row.id for row in rows])
@@ -383,14 +474,14 @@ def iter_batches(
         cursor = row_sort_value(rows[-1], params.sort)  # plain rows: nothing stays in the session
 
 
+_LAST_CHANGE = table_for_seller(_changes, SELLER).with_only_columns(func.max(_changes.c.id))
+_LAST_SYNC = table_for_seller(_requests, SELLER).with_only_columns(func.max(_requests.c.synced_at))
+
+
 def change_marker(seller_id: int) -> str:
     """A cheap value that changes whenever the seller's requests change (two indexed MAX lookups)."""
-    last_change = db.session.scalar(
-        table_for_seller(_changes, seller_id).with_only_columns(func.max(_changes.c.id))
-    )
-    last_sync = db.session.scalar(
-        table_for_seller(_requests, seller_id).with_only_columns(func.max(_requests.c.synced_at))
-    )
+    last_change = db.session.scalar(_LAST_CHANGE, seller_param(seller_id))
+    last_sync = db.session.scalar(_LAST_SYNC, seller_param(seller_id))
     stamp = last_sync.strftime("%Y%m%d%H%M%S%f") if last_sync is not None else "0"
     return f"{last_change or 0}-{stamp}"
 
@@ -398,10 +489,18 @@ def change_marker(seller_id: int) -> str:
 def reason_choices(seller_id: int) -> list[tuple[str, str]]:
     """(reason key, buyer-facing text) pairs the seller's requests use, for the reason filter: written
     with the requests (``ReturnReason``), so they are there as soon as the first request is."""
-    query = (
-        table_for_seller(_reasons, seller_id)
-        .with_only_columns(_reasons.c.reason, _reasons.c.reason_text)
-        .order_by(_reasons.c.reason_text, _reasons.c.reason)
-        .limit(200)
-    )
-    return [(key, text or key) for key, text in db.session.execute(query)]
+    return [(key, text or key) for key, text in db.session.execute(_REASONS, seller_param(seller_id))]
+
+
+_REASONS = (
+    table_for_seller(_reasons, SELLER)
+    .with_only_columns(_reasons.c.reason, _reasons.c.reason_text)
+    .order_by(_reasons.c.reason_text, _reasons.c.reason)
+    .limit(200)
+)
+
+
+def view_request_ids(seller_id: int, params: GridParams, limit: int) -> list[str]:
+    """The request ids of a view, in its order (at most ``limit``): "select all matching"."""
+    shape, values = _view(seller_id, params)
+    return [row.request_id for row in _page_rows(shape, values, params, None, False, limit, "ids")]

@@ -11,6 +11,7 @@ cell for cell (the cards on phones are the same rows, restyled by ``returns.css`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -26,11 +27,15 @@ from connector_app.returns import display
 from connector_app.templating import format_money
 from connector_app.timeutil import utcnow
 
+_SPECIAL = re.compile(r"[&<>\"']")
+
 
 def escape(value: object) -> str:
     """HTML-escape ``value`` (& < > " ' — what markupsafe and Jinja's autoescape escape), as plain text:
-    the whole row becomes one ``Markup`` at the end, instead of one ``Markup`` object per value."""
-    return _html_escape(str(value), quote=True)
+    the whole row becomes one ``Markup`` at the end, instead of one ``Markup`` object per value. Most
+    values (ids, names, dates) have nothing to escape: one regex search says so."""
+    text = value if isinstance(value, str) else str(value)
+    return _html_escape(text, quote=True) if _SPECIAL.search(text) else text
 
 
 NO_SHOP_REASON = "The connector cannot answer this shop’s requests until you reconnect it."

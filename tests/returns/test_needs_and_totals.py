@@ -217,3 +217,16 @@ def test_dates_are_typed_in_the_sellers_date_format(app, logged_in, factories, s
     html = logged_in.get("/returns?tab=all&from=2025-03-09").get_data(as_text=True)
     assert 'value="09/03/2025" placeholder="31/03/2025"' in html
     assert "is not a date" not in logged_in.get("/returns?tab=all&from=09/03/2025").get_data(as_text=True)
+
+
+def test_every_value_a_marketplace_sends_is_escaped_in_the_rows(logged_in, factories, shop):
+    """The grid's rows are written in Python (returns/rows.py): marketplace text never becomes markup."""
+    hostile = '<img src=x onerror="alert(1)">&'
+    item = factories.aftersale(
+        product_name=hostile, sku=hostile, reason_text=hostile, next_action=WAITING, deadline=NOW + 60
+    )
+    factories.returns(shop, [item])
+    html = logged_in.get("/returns?tab=all").get_data(as_text=True)
+    row = re.search(rf'<tr id="row-{item.request_id}".*?</tr>', html, re.S).group(0)
+    assert "<img src=x" not in row and 'onerror="' not in row
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;" in row
