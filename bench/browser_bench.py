@@ -6,8 +6,8 @@ sandbox marketplace), signs a seller up and connects the sandbox's US shop in he
 ``--requests`` requests to that shop directly in the database, then starts a Full resync against a
 marketplace slowed down by ``--latency-ms`` per call, and clicks through the tabs ``--switches`` times.
 Each sample is measured in the page: from the click (``performance.now()`` in a capturing listener)
-to ``htmx:afterSettle`` of the swap that click asked for. Prints p50 and p95 and whether the sync was
-still running when the last switch settled. Goal: p95 <= 150 ms. Exits 1 when it is missed.
+to ``htmx:afterSettle`` of the swap that click asked for. A sync runs during every switch (one that
+finishes is started again). Prints p50 and p95. Goal: p95 <= 150 ms. Exits 1 when it is missed.
 
 ``python -m bench.browser_bench --requests 20000 --switches 20`` is a quick run.
 """
@@ -23,6 +23,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
+from bench.grid_bench import _fresh_database
 from bench.grid_seed import add_requests
 from devtools.stack import Stack, wait_for
 
@@ -90,9 +91,12 @@ def run(args: argparse.Namespace) -> tuple[list[float], bool, bool]:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="browser-bench-") as tmp:
+        database_url = None
+        if args.database_url:  # a fresh database (DROPPED and recreated), as the grid benchmark's
+            database_url = _fresh_database(args.database_url, Path(tmp)).replace("+psycopg", "")
         stack = Stack(
             Path(tmp),
-            database_url=args.database_url,
+            database_url=database_url,
             web_workers=2,
             rq_workers=1,
             sandbox_returns=args.sandbox_returns,
@@ -123,13 +127,18 @@ def run(args: argparse.Namespace) -> tuple[list[float], bool, bool]:
             page.locator(".sync-form").get_by_role("button", name="Full resync").click()
             page.locator("#sync-progress progress").first.wait_for()
             page.evaluate(PROBE)
+            during = 0  # switches that started while a sync of the shop was running
             for n in range(args.switches):
+                if _active_syncs(engine) == 0:  # it finished: start another, so every switch competes
+                    page.locator(".sync-form").get_by_role("button", name="Full resync").click()
+                    wait_for(lambda: _active_syncs(engine) > 0, 30, "the next Full resync to start")
+                during += 1
                 key = TABS[n % len(TABS)]
                 page.locator(f"#returns-tabs a:has(#tab-count-{key})").click()
                 page.wait_for_function("(n) => window.__switches.length >= n", arg=n + 1)
                 page.wait_for_timeout(args.pause_ms)
             samples = page.evaluate("window.__switches")
-            syncing = _active_syncs(engine) > 0
+            syncing = during == args.switches and _active_syncs(engine) > 0
             stack.sandbox_call("DELETE", "/faults")
             browser.close()
             engine.dispose()
@@ -143,7 +152,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--pause-ms", type=int, default=150, help="between two switches, as a person reads")
     p.add_argument("--latency-ms", type=int, default=250, help="added to every marketplace call (the sync)")
     p.add_argument("--sandbox-returns", type=int, default=20_000)
-    p.add_argument("--database-url", help="a PostgreSQL URL for the app (default: SQLite in a temp dir)")
+    p.add_argument(
+        "--database-url", help="a PostgreSQL URL for the app, DROPPED and recreated (default: SQLite)"
+    )
     return p
 
 
@@ -160,9 +171,8 @@ def main(argv: list[str] | None = None) -> int:
         f"  p95 {p95:6.1f} ms  [{'ok' if p95 <= GOAL_P95_MS else 'MISSED':6}] goal <= {GOAL_P95_MS:.0f} ms"
         f"   p50 {p50:.1f} ms   over {len(samples)} switches, {args.requests:,}-request seller"
     )
-    print(
-        f"            a sync was {'still running' if syncing else 'NOT running any more'} at the last switch"
-    )
+    during = "running during every switch" if syncing else "NOT running during every switch"
+    print(f"            a sync was {during} (a Full resync, restarted whenever it finished)")
     return 0 if ok else 1
 
 

@@ -189,8 +189,8 @@ def _row(row, ctx: RowContext, now: int, shops: dict, back: str) -> str:
         f'<tr id="row-{request_id}" data-version="{escape(row.status)}-{row.update_time}" class="{classes}">'
         f'<td class="col-select"><input type="checkbox" name="request_ids" value="{request_id}"'
         f' form="bulk-form" data-row-select aria-label="Select request {request_id}"{disabled}></td>'
-        f'<td class="col-request"><a href="{detail}{back}" class="request-link" hx-get="{detail}"'
-        f' hx-target="#returns-drawer-body" hx-swap="innerHTML" hx-push-url="false">{request_id}</a>'
+        f'<td class="col-request"><a href="{detail}{back}" class="request-link" data-drawer="{detail}">'
+        f"{request_id}</a>"
         f"{_type_cell(row.kind, row.request_type)}"
         f'<span class="request-reason">{escape(row.reason_text or row.reason or "")}</span>'
         f'<span class="request-order">Order {escape(row.order_id)}</span></td>'

@@ -364,6 +364,13 @@ def see_in_tab(page: Page, request_id: str, status: str) -> None:
 def webhook_changes_open_grid(page: Page, stack: Stack, shop_id: str) -> None:
     page.goto("/returns?tab=all")
     page.evaluate("window.__journeyNoReload = true")
+    # The seller points at a row in the middle of the list; the change moves a row to the top (the list
+    # is by last update), yet the row under the pointer must stay where it is.
+    pointed = page.locator("#returns-grid tbody tr").nth(6)
+    pointed.scroll_into_view_if_needed()
+    pointed.hover()
+    pointed_id = pointed.get_attribute("id")
+    top_before = pointed.bounding_box()["y"]
     changed = stack.sandbox_call("POST", "/advance", json={"count": 1, "shop_id": shop_id})["changed"][0]
 
     def delivered() -> bool:
@@ -380,6 +387,11 @@ def webhook_changes_open_grid(page: Page, stack: Stack, shop_id: str) -> None:
     expect(row.locator(f".badge[data-status='{changed['status']}']")).to_be_visible(timeout=30_000)
     expect(row).to_have_class(re.compile(r"\brow-changed\b"))  # the live refresh shows what changed
     assert page.evaluate("window.__journeyNoReload === true"), "the page reloaded"
+    if changed["id"] not in pointed_id:
+        top_after = page.locator(f"#{pointed_id}").bounding_box()["y"]
+        assert abs(top_after - top_before) <= 2, (
+            f"the row under the pointer moved {top_after - top_before} px"
+        )
 
 
 def change_setting(page: Page) -> None:

@@ -52,16 +52,17 @@
   document.addEventListener("click", function (event) {
     var closer = event.target.closest && event.target.closest("[data-drawer-close]");
     if (closer && drawer() && drawer().contains(closer)) { event.preventDefault(); closeDrawer(); return; }
-    if (event.target === drawer()) { closeDrawer(); } // a click on the backdrop
-  });
-
-  document.addEventListener("htmx:beforeRequest", function (event) {
-    var target = event.detail.target;
-    if (target && target.id === "returns-drawer-body") {
-      trigger = event.detail.elt;
-      var row = trigger.closest && trigger.closest("tr");
-      triggerRow = row ? row.id : null;
-    }
+    if (event.target === drawer()) { closeDrawer(); return; } // a click on the backdrop
+    // A request of the list opens in the drawer (one listener for every row: a page swap then has no
+    // per-row htmx wiring to set up). A click with a modifier opens the full page as usual.
+    var link = event.target.closest && event.target.closest("a[data-drawer]");
+    if (!link || !window.htmx || !drawer() || event.button !== 0 ||
+        event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) { return; }
+    event.preventDefault();
+    trigger = link;
+    var row = link.closest("tr");
+    triggerRow = row ? row.id : null;
+    window.htmx.ajax("GET", link.getAttribute("data-drawer"), { target: "#returns-drawer-body", swap: "innerHTML" });
   });
 
   // -- the grid: live refresh, selection ---------------------------------------------------------
