@@ -17,6 +17,7 @@ FEATURES = (
     "actions",
     "listings",
     "settings",
+    "insights",
     "webhooks",
     "health",
 )

@@ -4,8 +4,22 @@ from connector_app.accounts.models import LoginSession, Seller
 from connector_app.accounts.preferences import SellerSettings
 from connector_app.actions.models import ActionAudit, BulkAction
 from connector_app.connect.models import EtsyConnection, TikTokAuthorization, TikTokShop
+from connector_app.insights.models import (
+    InsightReasonWeek,
+    InsightSkuRunning,
+    InsightSkuWeek,
+    InsightSlice,
+    InsightState,
+    InsightTurnWeek,
+)
 from connector_app.listings.models import EtsyListing, EtsyListingSku, ListingRefresh, RestockRecord
-from connector_app.returns.models import ReturnLineItem, ReturnRequest, ReturnStatusChange, ReturnTabCount
+from connector_app.returns.models import (
+    ReturnLineItem,
+    ReturnRequest,
+    ReturnStatusChange,
+    ReturnTabCount,
+    SellerTurn,
+)
 from connector_app.sync.models import SyncRun
 from connector_app.transactions import JobOutbox
 from connector_app.webhooks.models import WebhookEvent
@@ -19,6 +33,12 @@ __all__ = [
     "ListingRefresh",
     "RestockRecord",
     "EtsyConnection",
+    "InsightReasonWeek",
+    "InsightSkuRunning",
+    "InsightSkuWeek",
+    "InsightSlice",
+    "InsightState",
+    "InsightTurnWeek",
     "LoginSession",
     "ReturnLineItem",
     "ReturnRequest",
@@ -26,6 +46,7 @@ __all__ = [
     "ReturnTabCount",
     "Seller",
     "SellerSettings",
+    "SellerTurn",
     "SyncRun",
     "TikTokAuthorization",
     "TikTokShop",

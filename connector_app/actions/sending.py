@@ -6,7 +6,8 @@ Runs only in the ``run_bulk`` job (never on a web request thread), inside a ``jo
    key that was generated when the confirmation form was rendered, COMMITTED before anything is sent.
 2. ``send`` calls TikTok with that key as its ``idempotency_key`` query parameter, so a retry after a
    lost answer or a crash (the row is still ``pending``) cannot act twice: TikTok replays its first
-   answer. It then re-fetches the request and upserts it (``source="action"``). A refusal by TikTok is
+   answer. On success the seller's turn is recorded as answered here (``returns.turns.record_answer``);
+   it then re-fetches the request and upserts it (``source="action"``). A refusal by TikTok is
    recorded on the audit row and changes nothing else. The job step commits; the job then calls
    ``notify_requests_changed``.
 """
@@ -25,6 +26,7 @@ from connector_app.extensions import db
 from connector_app.marketplaces.errors import MarketplaceError, RequestRefused
 from connector_app.returns.models import KIND_CANCELLATION, ReturnRequest
 from connector_app.returns.services import upsert_requests
+from connector_app.returns.turns import record_answer
 from connector_app.timeutil import ensure_aware, utcnow
 
 log = logging.getLogger(__name__)
@@ -107,6 +109,7 @@ def send(audit: ActionAudit) -> Outcome:
         audit.state, audit.message = FAILED, exc.seller_message()
     else:
         audit.state, audit.message = SUCCEEDED, None
+        record_answer(audit.seller_id, request.id, audit.decision, audit.created_at)
         try:
             outcome.changed_pks = refetch(request)
         except MarketplaceError as exc:  # the decision stands; the next sync brings the new status

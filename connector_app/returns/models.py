@@ -173,6 +173,90 @@ class ReturnStatusChange(SellerOwned, db.Model):
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+# How a seller turn ended (``SellerTurn.outcome``).
+ANSWERED_HERE = "answered_here"  # a decision sent through this app succeeded
+CHANGED_ELSEWHERE = "changed_elsewhere"  # moved on before the deadline: answered on TikTok, or withdrawn
+DECIDED_BY_TIKTOK = "decided_by_tiktok"  # moved on after the deadline with no answer from the seller
+TURN_OUTCOMES = (ANSWERED_HERE, CHANGED_ELSEWHERE, DECIDED_BY_TIKTOK)
+
+
+class SellerTurn(SellerOwned, db.Model):
+    """One period in which a request waited on the seller (a ``SELLER_RESPOND_*`` next action).
+
+    Written only by ``returns.turns`` (called by ``upsert_requests`` and by the action path when a
+    decision succeeds); read by features above returns (alerts, insights), which returns never imports.
+
+    Times named ``*_at`` as integers are TikTok's (unix seconds): ``started_at`` is the ``update_time``
+    of the first snapshot in which the request waited, ``ended_at`` that of the snapshot in which it no
+    longer did (or waited for another action). ``first_deadline`` is ``respond_by`` when the turn
+    began, ``deadline`` the one in force now (TikTok may move it) or when it ended. The datetimes are
+    the app's own clock: when the turn was recorded, closed, answered through the app, and last
+    changed in any way (``updated_at``: readers catch up on what changed since they last looked).
+    A request has at most one open turn (``ended_at IS NULL``).
+    """
+
+    __tablename__ = "seller_turns"
+    __table_args__ = (
+        # At most one open turn per request (also how a write finds it).
+        Index(
+            "uq_seller_turns_open_request",
+            "request_pk",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+        # Every turn of a request (history, and the cascade when a request is deleted).
+        Index("ix_seller_turns_request", "request_pk", "id"),
+        # "What is waiting and due soon", across all sellers: a range of open turns by deadline.
+        Index(
+            "ix_seller_turns_open_deadline",
+            "deadline",
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+        # One seller's waiting requests by deadline (digests, lists).
+        Index(
+            "ix_seller_turns_open_seller_deadline",
+            "seller_id",
+            "deadline",
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+        # Per-seller aggregation by week (of the start).
+        Index("ix_seller_turns_seller_started", "seller_id", "started_at"),
+        # What changed since a reader last looked (opened, deadline moved, ended, answered).
+        Index("ix_seller_turns_updated", "updated_at"),
+    )
+    seller_id_indexed = False  # ix_seller_turns_seller_started starts with it
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    request_pk: Mapped[int] = mapped_column(ForeignKey("return_requests.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(64))  # the SELLER_RESPOND_* action waited for
+    start_status: Mapped[str] = mapped_column(String(64))  # the request's status when the turn began
+    started_at: Mapped[int] = mapped_column(BigInteger)
+    first_deadline: Mapped[int | None] = mapped_column(BigInteger)
+    deadline: Mapped[int | None] = mapped_column(BigInteger)
+    ended_at: Mapped[int | None] = mapped_column(BigInteger)
+    outcome: Mapped[str | None] = mapped_column(String(24))  # one of TURN_OUTCOMES once ended
+    end_status: Mapped[str | None] = mapped_column(String(64))  # the status the request moved to
+    # The refund at stake when the turn ended (for DECIDED_BY_TIKTOK: what TikTok's decision cost).
+    currency: Mapped[str | None] = mapped_column(String(3))
+    refund_total: Mapped[Decimal | None] = mapped_column(Money)
+    answer: Mapped[str | None] = mapped_column(String(40))  # the decision sent through this app
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    opened_by: Mapped[str] = mapped_column(String(16))  # sync | webhook | action
+    closed_by: Mapped[str | None] = mapped_column(String(16))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    closed_recorded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    request = relationship("ReturnRequest")
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_at is None
+
+
 class ReturnTabCount(SellerOwned, db.Model):
     """A shop's requests in one tab and currency: how many, their refunds (in cents), and how many of them
     wait for the seller's answer (with their refunds). Kept in step by ``returns.services`` upserts, so

@@ -2,7 +2,8 @@
 
 ``upsert_requests`` maps one page of marketplace data into rows: idempotent (the same page twice changes
 nothing), never moves a request back in time (an older snapshot than the stored one is ignored),
-records a status-history row on every status change, and keeps ``ReturnTabCount`` in step in the same
+records a status-history row on every status change, keeps ``ReturnTabCount`` in step and records the
+seller's turns (``returns.turns``: when a request starts or stops waiting on the seller) in the same
 transaction. The caller commits (one commit per page or per request).
 """
 
@@ -31,6 +32,7 @@ from connector_app.returns.models import (
 )
 from connector_app.returns.search import search_text
 from connector_app.returns.tabs import OTHER, TABS, tab_for_status
+from connector_app.returns.turns import TurnPlan
 from connector_app.timeutil import utcnow
 
 SELLER_ACTION_PREFIX = "SELLER_RESPOND"
@@ -226,7 +228,7 @@ def stored_rows_query(shop: TikTokShop | ShopKey, request_ids: Iterable[str]):
     return (
         select(table.c.id, table.c.kind, table.c.request_id, table.c.status, table.c.tab)
         .add_columns(table.c.update_time, table.c.fingerprint, table.c.currency, table.c.refund_total)
-        .add_columns(table.c.needs_action)
+        .add_columns(table.c.needs_action, table.c.next_action, table.c.respond_by)  # the seller's turn
         .where(
             table.c.seller_id == shop.seller_id,
             table.c.tiktok_shop_id == shop.id,
@@ -245,8 +247,9 @@ def upsert_requests(
     A page costs a handful of statements whatever its size: one SELECT of the stored digests (rows
     locked FOR UPDATE on PostgreSQL, so a concurrent sync and webhook serialize per request), one
     executemany INSERT for new requests (and a SELECT of their ids), one executemany UPDATE for
-    changed ones, one INSERT each for their line items and status-history rows, and two statements
-    for the tab counts that moved.
+    changed ones, one INSERT each for their line items and status-history rows, two statements
+    for the tab counts that moved, and up to three for the seller turns that opened, ended or had
+    their deadline moved.
     ``shop`` is a TikTokShop or anything else with its ``id`` and ``seller_id`` (a job that already
     knows both need not reload the shop for every page).
     """
@@ -268,6 +271,7 @@ def upsert_requests(
     changed_rows: list[dict] = []
     replaced_lines: dict[int, list[dict]] = {}
     history: list[dict] = []
+    turns = TurnPlan(shop.seller_id, source, now)
     for key, item in latest.items():
         fields = _request_fields(item)
         lines = _line_fields(item)
@@ -294,6 +298,7 @@ def upsert_requests(
             result.unchanged += 1  # nothing new, or an older snapshot: never go back in time
             continue
         changed_rows.append({"id": row.id, **fields, "fingerprint": digest, "synced_at": now})
+        turns.changed_request(row.id, row, fields)
         replaced_lines[row.id] = lines
         if fields["status"] != row.status:
             history.append(_change(shop.seller_id, row.id, row.status, fields, source, now))
@@ -319,6 +324,7 @@ def upsert_requests(
             line_rows += [{**line, "seller_id": shop.seller_id, "request_pk": pk} for line in new_lines[key]]
             history.append(_change(shop.seller_id, pk, None, values, source, now))
             result.status_changed.append(pk)
+            turns.new_request(pk, values)
         result.created = len(new_rows)
     if changed_rows:
         db.session.execute(update(ReturnRequest), changed_rows)
@@ -330,6 +336,7 @@ def upsert_requests(
         db.session.execute(insert(ReturnLineItem.__table__), line_rows)
     if history:
         db.session.execute(insert(ReturnStatusChange.__table__), history)
+    turns.write()
     _apply_count_deltas(shop, deltas)
     _remember_reasons(shop.seller_id, new_rows + changed_rows)
     _expire_loaded(set(replaced_lines))

@@ -10,7 +10,7 @@ currency, the reason filter's options as rows, and a folded (accent- and case-in
 - return_requests.search_text is rewritten folded, with the tracking number (Python, in batches).
 
 Revision ID: e4f5a6b7c8d9
-Revises: c7a41e2f9d13
+Revises: e7a1c9d4b2f6
 Create Date: 2026-12-03 10:00:00
 
 """
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 
 revision = 'e4f5a6b7c8d9'
-down_revision = 'c7a41e2f9d13'
+down_revision = 'e7a1c9d4b2f6'
 branch_labels = None
 depends_on = None
 

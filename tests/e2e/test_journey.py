@@ -6,7 +6,8 @@ consent pages → Sync Returns with a live progress bar → the grid opens on "N
 tab's count equals the marketplace's → back/forward, search, filter → open a request in the dialog
 (focus in and back out), reject one with a reason and approve another, the whole request updating when
 TikTok answers → approve two requests together after a confirmation → a TikTok webhook of each app (a
-GB and a US shop) changes and highlights a row in the open grid without a reload → the grid on a
+GB and a US shop) changes and highlights a row in the open grid without a reload → insights equal the
+marketplace's requests and refunds (per currency), used with the keyboard and at 390 px → the grid on a
 390 px phone → change a setting → log out. axe-core checks every page of the product it visits (no
 serious or critical violation). Screenshots of the main screens go to ``build/screenshots/``
 (git-ignored); ``make screenshots`` sets ``SCREENSHOT_DIR=docs/screenshots`` to refresh the README's.
@@ -16,12 +17,15 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import requests
 from playwright.sync_api import Page, expect
 
+from connector_app.insights.reasons import REFUNDED_STATUSES
 from connector_app.returns.tabs import TABS, tab_for_status
 from devtools.stack import Stack, wait_for
 from tests.e2e.conftest import AXE
@@ -394,6 +398,64 @@ def webhook_changes_open_grid(page: Page, stack: Stack, shop_id: str) -> None:
         )
 
 
+def sandbox_requests(stack: Stack, shop_ids: list[str]) -> list[dict]:
+    found = []
+    for shop_id in shop_ids:
+        after = "0"
+        while after:
+            page = stack.sandbox_call("GET", f"/requests?shop_id={shop_id}&after={after}")
+            found += page["requests"]
+            after = page["next_after"]
+    return found
+
+
+def see_insights(page: Page, stack: Stack, shop_ids: list[str]) -> None:
+    """The figures arrive from the refresh job a few seconds after the last change; then they equal
+    what the marketplace holds: every request opened in the last 26 weeks, refunds per currency."""
+    page.get_by_role("link", name="Insights", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/insights$"))
+
+    def counted() -> bool:
+        page.reload()
+        freshness = page.locator(".insights-freshness")
+        return "Counted up to" in freshness.inner_text() and "Newer changes" not in freshness.inner_text()
+
+    wait_for(counted, 90, "the insights figures to include every change", interval=1.0)
+    page.get_by_role("link", name="Last 26 weeks").click()  # htmx: the body is swapped, the URL follows
+    expect(page).to_have_url(re.compile(r"/insights\?period=26w$"))
+    monday = datetime.now(UTC).date() - timedelta(days=datetime.now(UTC).weekday())
+    start = datetime.combine(monday - timedelta(weeks=25), datetime.min.time(), UTC).timestamp()
+    opened = [r for r in sandbox_requests(stack, shop_ids) if r["create_time"] >= start]
+    assert opened
+    cards = page.locator(".insights-cards .card")
+    expect(cards.nth(0).locator(".card-figure")).to_have_text(f"{len(opened):,}")
+    refunded: dict[str, Decimal] = {}
+    for r in opened:
+        if r["status"] in REFUNDED_STATUSES and r["refund_total"] is not None:
+            refunded[r["currency"]] = refunded.get(r["currency"], Decimal("0")) + Decimal(
+                str(r["refund_total"])
+            )
+    for currency, amount in refunded.items():  # one amount per currency, never added together
+        expect(cards.nth(1)).to_contain_text(f"{amount.quantize(Decimal('0.01')):,} {currency}")
+    expect(page.locator("#products .products-table tbody tr").first).to_be_visible()
+    expect(page.locator("#products")).to_contain_text("orders are not synced for this period")
+    shot(page, "insights", height=1400)
+    # Keyboard: a period is a link, the grouping a select; both work without a mouse.
+    page.get_by_role("link", name="Last 4 weeks").focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"period=4w"))
+    page.locator("#insights-grain").focus()
+    page.keyboard.press("ArrowDown")
+    expect(page).to_have_url(re.compile(r"by=month"))
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/insights?period=26w")
+    expect(page.locator("#chart-requests")).to_be_visible()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    clip = {"x": 0, "y": 0, "width": 390, "height": 1800}
+    page.screenshot(path=str(SCREENSHOTS / "insights-mobile.png"), full_page=True, clip=clip)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
 def change_setting(page: Page) -> None:
     page.get_by_role("link", name="Settings", exact=True).click()
     expect(page).to_have_url(re.compile(r"/settings"))
@@ -453,6 +515,8 @@ def test_seller_journey(page: Page, stack: Stack, browser, a11y) -> None:
     for path in ("/actions", "/sync", "/listings"):  # the pages the grid links to
         page.goto(path)
         a11y.check(page)
+    see_insights(page, stack, [s["id"] for s in shops + us_shops])
+    a11y.check(page, "(insights)")
     on_a_phone(browser, stack, a11y)
     change_setting(page)
     a11y.check(page, "(settings)")

@@ -11,7 +11,7 @@ from connector_app.config import TestConfig
 from connector_app.extensions import db
 from tests.core.test_migrations import _fresh_database_url
 
-BEFORE = "c7a41e2f9d13"
+BEFORE = "e7a1c9d4b2f6"  # the revision before the grid's
 REQUEST = (
     "INSERT INTO return_requests (id, seller_id, tiktok_shop_id, request_id, kind, request_type, order_id,"
     " status, tab, reason, reason_text, currency, refund_total, tracking_number, needs_action, create_time,"

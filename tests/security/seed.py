@@ -17,6 +17,7 @@ from sqlalchemy import select
 from connector_app.accounts.preferences import SellerSettings
 from connector_app.actions.models import FINISHED, SUCCEEDED, ActionAudit, BulkAction
 from connector_app.extensions import db
+from connector_app.insights.summaries import refresh as refresh_insights
 from connector_app.listings.models import DONE, EtsyListing, EtsyListingSku, ListingRefresh, RestockRecord
 from connector_app.returns.models import ReturnRequest
 from connector_app.sync.models import SUCCEEDED as RUN_SUCCEEDED
@@ -46,8 +47,9 @@ class SeededSeller:
 
 def seed_seller(factories, tag: str) -> SeededSeller:
     """Seller ``tag`` with an Etsy connection, a TikTok shop, a return and a cancellation (with status
-    history and tab counts), a finished sync run, a webhook event, an action audit in a bulk job,
-    listings with a SKU, a listings refresh, a restock record and settings."""
+    history, tab counts and seller turns), a finished sync run, a webhook event, an action audit in a
+    bulk job, listings with a SKU, a listings refresh, a restock record, settings and the insights
+    summaries of it all."""
     app: Flask = factories.app
     seller = factories.seller(email=f"{tag}.owner@{tag}-secret.example")
     etsy = factories.etsy_connection(seller, shop_name=f"{tag.title()}EtsyAtelier")
@@ -139,6 +141,8 @@ def seed_seller(factories, tag: str) -> SeededSeller:
                 listing_id=listing.listing_id, state=DONE, stock_before=2, stock_target=3,
             )
         )  # fmt: skip
+        db.session.commit()
+        refresh_insights(seller.id)  # the insights page's summaries (products, reasons, turns ...)
         db.session.commit()
     needles = [
         seller.email,

@@ -40,6 +40,7 @@ KNOWN_PARAMS = [
     "tab", "q", "shop", "type", "reason", "from", "to", "action", "sort", "dir", "size", "after",
     "before", "page", "since", "run", "back", "full", "request_ids", "idempotency_key", "region",
     "cancel", "next", "decision", "comment", "reject_reason", "code", "state", "shop_id", "error",
+    "period", "by", "table",
 ]  # fmt: skip
 
 WEIRD_VALUES = [
@@ -82,7 +83,15 @@ def fuzzed(app, client, auth, factories):
     me = seed_seller(factories, "fuzz")
     assert auth.login(me.email, PASSWORD).status_code == 302
     own_ids = [me.return_id, me.cancel_id, me.run_id, me.bulk_id, str(me.shop_pk), me.shop_id]
-    pages = ["/returns", f"/returns/{me.return_id}", "/settings", "/sync", "/connect", "/listings"]
+    pages = [
+        "/returns",
+        f"/returns/{me.return_id}",
+        "/settings",
+        "/sync",
+        "/connect",
+        "/listings",
+        "/insights",
+    ]
     pages += [f"/actions/{me.return_id}/{slug}" for slug in DECISIONS_BY_SLUG]
     pages += [f"/actions/{me.cancel_id}/{slug}" for slug in DECISIONS_BY_SLUG]
     if not _SCRAPED_NAMES:  # the pages' field names are the same for every route's run: scrape once
@@ -252,7 +261,13 @@ def test_hostile_numbers_and_ids_are_4xx_or_ignored_never_500(logged_in, value):
 
     raw = value if value.startswith("%") else quote(value, safe="")
     for name in ("page", "shop", "size", "after", "run"):
-        for path in ("/returns", "/returns/export.csv", "/sync/progress"):
+        for path in (
+            "/returns",
+            "/returns/export.csv",
+            "/sync/progress",
+            "/insights",
+            "/insights/export.csv",
+        ):
             url = f"{path}?{name}={raw}"
             assert logged_in.get(url).status_code < 500, url
     for route in ID_ROUTES:

@@ -68,6 +68,7 @@ def extra_params(a: SeededSeller) -> dict[str, object]:
         "default_shop": a.shop_pk,
         f"interval_{a.shop_pk}": "5",
         "full": "1",
+        "table": "products",  # /insights/export.csv: A's shop in ``shop``, B's own figures only
     }
 
 
