@@ -7,15 +7,16 @@ never mix the two.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
-from flask import Flask, make_response, render_template, request
+from flask import Flask, g, has_request_context, make_response, render_template, request
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
 from connector_app.panels import collect, page_chrome
-from connector_app.timeutil import ensure_aware, localize, utcnow
+from connector_app.timeutil import date_only, ensure_aware, localize, utcnow, zone
 
 
 def is_htmx() -> bool:
@@ -43,13 +44,32 @@ def _seller_tz() -> str:
     return getattr(current_user, "timezone", None) or "UTC"
 
 
+def seller_clock() -> tuple[ZoneInfo, str]:
+    """The seller's timezone and date format, looked up once per request (a page formats many times)."""
+    cached = g.get("seller_clock") if has_request_context() else None
+    if cached is None:
+        cached = (zone(_seller_tz()), getattr(current_user, "date_format", None) or "%Y-%m-%d %H:%M")
+        if has_request_context():
+            g.seller_clock = cached
+    return cached
+
+
 def format_datetime(value: datetime | int | None, fmt: str | None = None) -> str:
     """A UTC moment shown in the seller's timezone and date format."""
     if value is None or value == "":
         return "—"
-    local = localize(value, _seller_tz())
-    pattern = fmt or getattr(current_user, "date_format", None) or "%Y-%m-%d %H:%M"
-    return local.strftime(pattern)
+    tz, pattern = seller_clock()
+    moment = (
+        datetime.fromtimestamp(value, tz) if isinstance(value, int) else ensure_aware(value).astimezone(tz)
+    )
+    return moment.strftime(fmt or pattern)
+
+
+def format_date(value: date | None) -> str:
+    """A day in the seller's date format (without the time): the grid's date filters."""
+    if value is None:
+        return ""
+    return value.strftime(date_only(getattr(current_user, "date_format", None)))
 
 
 def format_money(amount: Decimal | None, currency: str | None = None) -> str:
@@ -80,13 +100,31 @@ def time_left(deadline: datetime | int | None) -> str:
     return f"overdue by {text}" if overdue else f"{text} left"
 
 
+def time_ago(moment: datetime | int | None) -> str:
+    """'just now' / '12 min ago' / '3 h ago' / '2 d ago' — how fresh something is."""
+    if moment is None:
+        return "never"
+    if isinstance(moment, int):
+        moment = localize(moment, "UTC")
+    seconds = max(0, int((utcnow() - ensure_aware(moment)).total_seconds()))
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    if seconds < 86400:
+        return f"{seconds // 3600} h ago"
+    return f"{seconds // 86400} d ago"
+
+
 def init_app(app: Flask) -> None:
     from connector_app import safe_urls
 
     safe_urls.init_app(app)
     app.jinja_env.filters["localtime"] = format_datetime
+    app.jinja_env.filters["localdate"] = format_date
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["time_left"] = time_left
+    app.jinja_env.filters["ago"] = time_ago
     app.jinja_env.globals["app_name"] = "Returns Connector"
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -1,7 +1,8 @@
 """Multi-tenancy: the ONE place that scopes queries to a seller.
 
 Every seller-owned model mixes in :class:`SellerOwned`; views and jobs read through
-:func:`for_seller` / :func:`get_for_seller_or_404` and never filter on ``seller_id`` themselves.
+:func:`for_seller` / :func:`get_for_seller_or_404` (or :func:`table_for_seller` for plain rows) and
+never filter on ``seller_id`` themselves.
 Another seller's object is a 404, never a 403: we do not confirm that it exists.
 """
 
@@ -11,7 +12,7 @@ from typing import TypeVar
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import ForeignKey, Select, select
+from sqlalchemy import ForeignKey, Integer, Select, Table, bindparam, select
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from connector_app.extensions import db
@@ -37,6 +38,16 @@ class SellerOwned:
         )
 
 
+# A statement built once and run for any seller (a hot page's queries: building and hashing a statement
+# costs more than running it) names its seller with this parameter; see ``seller_param``.
+SELLER = bindparam("tenancy_seller_id", type_=Integer)
+
+
+def seller_param(seller=None) -> dict[str, int]:
+    """The parameter value of ``SELLER`` for a statement built with it."""
+    return {SELLER.key: _seller_id(seller)}
+
+
 def _seller_id(seller) -> int:
     if seller is None:
         seller = current_user
@@ -47,8 +58,20 @@ def _seller_id(seller) -> int:
 
 
 def for_seller(model: type[M], seller=None) -> Select:
-    """``select(model)`` restricted to one seller (the logged-in seller by default)."""
+    """``select(model)`` restricted to one seller (the logged-in seller by default; ``SELLER``: built
+    once, run with ``seller_param``)."""
+    if seller is SELLER:
+        return select(model).where(model.seller_id == SELLER)
     return select(model).where(model.seller_id == _seller_id(seller))
+
+
+def table_for_seller(table: Table, seller=None) -> Select:
+    """``select(table)`` restricted to one seller — the same rule for reads of plain rows (Core, no ORM
+    objects), which hot pages use to skip the ORM's per-object work. ``seller`` may be ``SELLER``: the
+    statement is then built once and run with ``seller_param(seller)``."""
+    if seller is SELLER:
+        return select(table).where(table.c.seller_id == SELLER)
+    return select(table).where(table.c.seller_id == _seller_id(seller))
 
 
 def get_for_seller(model: type[M], seller=None, **criteria) -> M | None:

@@ -49,6 +49,10 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_call_log(app: Flask) -> None:
+    @app.template_filter("clock_time")
+    def _clock_time(seconds: int) -> str:
+        return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(int(seconds)))
+
     @app.before_request
     def _start_timer() -> None:
         g.sandbox_started = time.perf_counter()

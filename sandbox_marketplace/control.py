@@ -107,7 +107,10 @@ def deliveries(limit: int = 100) -> list[dict[str, Any]]:
 
 @bp.get("/")
 def page() -> str:
-    return render_template("sandbox/state.html", state=state_data())
+    from .control_page import FORM_TOKEN
+
+    done = (request.args.get("done") or "")[:300]
+    return render_template("sandbox/state.html", state=state_data(), token=FORM_TOKEN, done=done)
 
 
 @bp.get("/state")
@@ -295,4 +298,5 @@ def image(sku: str) -> Response:
     return Response(svg, mimetype="image/svg+xml")
 
 
-from . import control_auth  # noqa: E402,F401 - registers the authorization helpers on ``bp``
+# The authorization helpers and the state page's forms register their routes on ``bp``.
+from . import control_auth, control_page  # noqa: E402,F401

@@ -53,7 +53,15 @@ class Faults:
             return dict(self.config)
 
     def active(self) -> dict[str, Any]:
-        return {k: v for k, v in self.snapshot().items() if v not in (None, 0, 0.0) and k != "retry_after"}
+        """The settings that change anything now: non-default values, and a fault's companion setting
+        (``retry_after``, ``timeout_seconds``) only while that fault is on."""
+        config = self.snapshot()
+        companions = {"retry_after": "rate_429", "timeout_seconds": "rate_timeout"}
+        return {
+            k: v
+            for k, v in config.items()
+            if v != FAULT_KEYS[k] and v not in (None, 0, 0.0) or (k in companions and config[companions[k]])
+        }
 
     def draw(self) -> str | None:
         """Sleep the configured latency, then pick this call's fault (None = answer normally)."""

@@ -97,8 +97,9 @@ def sync(web: Browserless) -> None:
 
 
 def tab_counts(web: Browserless) -> dict[str, int]:
-    found = re.findall(r'id="tab-count-(\w+)">([\d,]+)<', web.get("/returns").text)
-    return {key: int(value.replace(",", "")) for key, value in found}
+    """The nine status tabs' counts ("Needs your answer" is not one of TikTok's statuses)."""
+    found = re.findall(r'id="tab-count-(\w+)">([\d,]+)<', web.get("/returns", tab="all").text)
+    return {key: int(value.replace(",", "")) for key, value in found if key != "needs"}
 
 
 def respond(web: Browserless, stack: Stack, shops: list[dict], verb: str, skip: set[str]) -> str:
@@ -150,7 +151,7 @@ def _status_if_moved(stack: Stack, shop_id: str, request_id: str) -> str | None:
 
 def row_status(web: Browserless, request_id: str, tab: str) -> str | None:
     html = web.get("/returns", tab=tab, q=request_id).text
-    match = re.search(r'<tbody>.*?class="badge [^"]*" title="([A-Z_]+)"', html, re.S)
+    match = re.search(r'<tbody>.*?class="badge [^"]*" data-status="([A-Z_]+)"', html, re.S)
     return match.group(1) if match and f">{request_id}<" in html else None
 
 

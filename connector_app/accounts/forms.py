@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 MIN_PASSWORD = 10
 
 
 class SignupForm(FlaskForm):
+    # The browser's timezone (app.js fills it in): every date starts out in the seller's own time.
+    timezone = HiddenField(validators=[Optional(), Length(max=64)])
+
     email = EmailField(
         "Email",
         validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],

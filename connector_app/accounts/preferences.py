@@ -7,7 +7,7 @@ seller saves); writers use ``settings_for_update``. The per-shop sync interval i
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, event
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, bindparam, event, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from connector_app.extensions import db
@@ -42,6 +42,19 @@ def get_settings(seller_id: int) -> SellerSettings:
     return db.session.get(SellerSettings, seller_id) or SellerSettings(
         seller_id=seller_id, restock_on_complete=False, page_size=50
     )
+
+
+_GRID_PREFERENCES = select(
+    SellerSettings.__table__.c.default_shop_id, SellerSettings.__table__.c.page_size
+).where(
+    SellerSettings.__table__.c.seller_id == bindparam("seller_id")
+)  # built once: every returns page reads it
+
+
+def grid_preferences(seller_id: int) -> tuple[int | None, int]:
+    """(default shop id, page size) of the returns grid: one small read, no ORM object."""
+    row = db.session.execute(_GRID_PREFERENCES, {"seller_id": seller_id}).first()
+    return (row.default_shop_id, row.page_size) if row is not None else (None, 50)
 
 
 def settings_for_update(seller_id: int) -> SellerSettings:

@@ -93,7 +93,7 @@ def signup():
     form = SignupForm()
     if form.validate_on_submit():
         try:
-            seller = services.create_seller(form.email.data, form.password.data)
+            seller = services.create_seller(form.email.data, form.password.data, form.timezone.data)
         except services.EmailTaken:
             form.email.errors.append("An account with this email already exists. Log in instead?")
         else:

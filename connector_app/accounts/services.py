@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from zoneinfo import available_timezones
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -53,11 +54,22 @@ def get_seller(seller_id: int) -> Seller | None:
     return db.session.get(Seller, seller_id)
 
 
-def create_seller(email: str, password: str) -> Seller:
+def known_timezone(name: str | None) -> str | None:
+    """``name`` if it is an IANA timezone this machine knows (a browser's guess), else None."""
+    if not name or len(name) > 64 or name not in available_timezones():
+        return None
+    return name
+
+
+def create_seller(email: str, password: str, timezone: str | None = None) -> Seller:
+    """A new seller; ``timezone`` (the browser's) becomes theirs when it is a known zone, else UTC."""
     if find_by_email(email) is not None:
         raise EmailTaken(email)
     seller = Seller(
-        email=email.strip(), email_key=normalize_email(email), password_hash=_hasher().hash(password)
+        email=email.strip(),
+        email_key=normalize_email(email),
+        password_hash=_hasher().hash(password),
+        timezone=known_timezone(timezone) or "UTC",
     )
     db.session.add(seller)
     db.session.flush()

@@ -26,6 +26,24 @@ class RespondForm(FlaskForm):
     )
 
 
+class BulkSelectionForm(FlaskForm):
+    """The toolbar: the ticked rows (``request_ids``) or a whole grid view (``scope=matching`` and its
+    URL arguments in ``view``), and what to do with them (``verb``)."""
+
+    verb = HiddenField(validators=[Optional()])
+    scope = HiddenField(validators=[Optional()])
+    view = HiddenField(validators=[Optional(), Length(max=4000)])
+
+
 class BulkForm(FlaskForm):
+    """The confirmation: each request with the decision it was shown with (``items``:
+    "<request id>:<DECISION>"), and for a rejection TikTok's reason and a comment."""
+
     idempotency_key = HiddenField(validators=[DataRequired(), KEY])
     tab = HiddenField(validators=[Optional(), Length(max=32)])
+    reject_reason = RadioField("Reason", validate_choice=False, choices=[], validators=[Optional()])
+    comment = TextAreaField(
+        "Comment for the buyers (optional)",
+        validators=[Optional(), Length(max=500, message="Keep the comment under 500 characters.")],
+        description="Sent with every rejection. Up to 500 characters.",
+    )

@@ -18,10 +18,14 @@ _OUTCOME = {
 }
 
 
-def respond_panel(_sender, *, request: ReturnRequest, **_) -> Panel:
-    """``detail_panels``: the respond panel with the request's decisions so far."""
+def respond_panel(_sender, *, request: ReturnRequest, decided: bool = False, **_) -> Panel:
+    """``detail_panels``: the respond panel with the request's decisions so far; ``decided``: the page
+    is read again because a decision just finished, so its outcome is shown at the top."""
     queries.shop_of(request)
-    context = {"return_request": request, "history": queries.history_for(request)}
+    history = queries.history_for(request)
+    context = {"return_request": request, "history": history}
+    if decided and history and history[0].state != PENDING:
+        context["audit"] = history[0]
     return Panel("actions/_panel.html", context, order=10)
 
 

@@ -47,6 +47,20 @@ def with_requests(seller_id: int, audits: list[ActionAudit]) -> list[ActionAudit
     return audits
 
 
+def requests_with_shops(seller_id: int, request_ids: list[str]) -> list[ReturnRequest]:
+    """The seller's requests by TikTok id, with their shops and authorizations (whether each shop is
+    connected decides what may be sent), in one query."""
+    if not request_ids:
+        return []
+    return list(
+        db.session.scalars(
+            for_seller(ReturnRequest, seller_id)
+            .where(ReturnRequest.request_id.in_(request_ids))
+            .options(joinedload(ReturnRequest.shop).joinedload(TikTokShop.authorization))
+        ).unique()
+    )
+
+
 def shop_of(request: ReturnRequest):
     """The request's shop with its authorization (whether it is connected decides the buttons),
     loaded here so the panel's template runs no query."""

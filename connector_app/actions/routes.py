@@ -18,6 +18,7 @@ from connector_app.actions.forms import RespondForm, new_idempotency_key
 from connector_app.actions.models import FINISHED, ActionAudit, BulkAction
 from connector_app.extensions import db
 from connector_app.forms import choice_labels, choices
+from connector_app.inputs import parse_key
 from connector_app.returns.models import ReturnRequest
 from connector_app.templating import is_htmx, render_page
 from connector_app.tenancy import for_seller, get_for_seller_or_404
@@ -28,14 +29,21 @@ HISTORY_LIMIT = 100
 @bp.get("")
 @login_required
 def index():
-    """The seller's action log: who decided what, when, and what TikTok answered."""
+    """The seller's action log: who decided what, when, and what TikTok answered (``?request=`` one
+    request's decisions)."""
+    query = for_seller(ActionAudit)
+    request_id = request.args.get("request")
+    if request_id:
+        if parse_key(request_id) is None:
+            abort(404)
+        query = query.where(ActionAudit.request_id == request_id)
     audits = db.session.scalars(
-        for_seller(ActionAudit)
-        .order_by(ActionAudit.created_at.desc(), ActionAudit.id.desc())
-        .limit(HISTORY_LIMIT)
+        query.order_by(ActionAudit.created_at.desc(), ActionAudit.id.desc()).limit(HISTORY_LIMIT)
     ).all()
     queries.with_requests(current_user.id, list(audits))
-    return render_page("actions/index.html", audits=audits, limit=HISTORY_LIMIT)
+    return render_page(
+        "actions/index.html", audits=audits, limit=HISTORY_LIMIT, request_id=request_id or None
+    )
 
 
 def panel_context(return_request: ReturnRequest, **extra) -> dict:
@@ -120,9 +128,15 @@ def show_job(job: BulkAction, *, repeated: bool = False):
         )
         body = render_page("actions/panel.html", "panel", **context)
     else:
-        body = render_page("actions/bulk.html", "progress", bulk=job, finished=finished, waiting=waiting)
+        verb = "reject" if any(a.decision.startswith("REJECT") for a in job.results) else "approve"
+        body = render_page(
+            "actions/bulk.html", "progress", bulk=job, bulk_verb=verb, finished=finished, waiting=waiting
+        )
     response = make_response(body)
     if finished and is_htmx():
         response.status_code = 286
-        response.headers["HX-Trigger"] = "returns-changed"
+        # The grid reloads its rows; a request's page reads the whole request again (header, badges,
+        # deadline, buttons, timeline) once its decision is done.
+        events = "returns-changed, request-decided" if audit is not None else "returns-changed"
+        response.headers["HX-Trigger"] = events
     return response

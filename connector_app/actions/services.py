@@ -18,7 +18,8 @@ from datetime import timedelta
 
 from sqlalchemy.dialects import postgresql, sqlite
 
-from connector_app.actions.decisions import Decision, approve_decision_for
+from connector_app.actions import queries
+from connector_app.actions.decisions import DECISIONS_BY_SLUG, Decision, allowed_decisions
 from connector_app.actions.models import (
     FAILED,
     FINAL_STATES,
@@ -42,7 +43,7 @@ from connector_app.transactions import enqueue_after_commit
 
 JOB = "connector_app.actions.jobs.run_bulk"
 JOB_TIMEOUT = 30 * 60
-MAX_BULK = 200
+MAX_BULK = 500
 # A bulk job not finished within this long no longer blocks the seller from starting another.
 ONE_BULK_AT_A_TIME_FOR = timedelta(minutes=15)
 _COUNTERS = {SUCCEEDED: "succeeded", REFUSED: "refused", FAILED: "failed", SKIPPED: "skipped"}
@@ -110,17 +111,30 @@ def claim(
     return audit, created
 
 
-def record_skip(request: ReturnRequest, idempotency_key: str, actor: str, *, bulk_id: str) -> ActionAudit:
-    """A bulk row with nothing to approve: reported, never sent."""
+CHANGED_SINCE_CONFIRMED = (
+    "Not sent: the request changed since you confirmed, and TikTok no longer waits for this decision."
+)
+
+
+def record_skip(
+    request: ReturnRequest,
+    idempotency_key: str,
+    actor: str,
+    *,
+    bulk_id: str,
+    decision: str = "APPROVE",
+    message: str = CHANGED_SINCE_CONFIRMED,
+) -> ActionAudit:
+    """A bulk row that is not sent (it changed since the seller confirmed): reported, never sent."""
     audit = ActionAudit(
         seller_id=request.seller_id,
         idempotency_key=idempotency_key,
         request_pk=request.id,
         request_id=request.request_id,
-        decision="APPROVE",
+        decision=decision,
         actor=actor,
         state=SKIPPED,
-        message="Nothing to approve: TikTok is not waiting for your answer on this request.",
+        message=message,
         status_before=request.status,
         bulk_id=bulk_id,
         attempts=0,
@@ -231,24 +245,39 @@ def running_bulk(seller_id: int) -> BulkAction | None:
     ).first()
 
 
-def start_bulk(seller_id: int, actor: str, key: str, request_ids: list[str], tab: str | None) -> Started:
-    """Claim an approval for each selected request (a skip where TikTok waits for none) and queue the job.
+@dataclass(frozen=True)
+class BulkChoice:
+    """What the seller confirmed for a bulk job: each request and the decision it was shown with."""
 
-    Raises ``BulkRefused`` (nothing or too much selected), ``LookupError`` (an id that is not one of
-    the seller's requests: never say which) and ``KeyConflict`` (another seller's key).
+    items: list[tuple[str, str]]  # (request id, decision name)
+    reject_reason: str | None = None
+    reject_reason_text: str | None = None
+    comment: str | None = None
+
+
+def start_bulk(seller_id: int, actor: str, key: str, choice: BulkChoice, tab: str | None) -> Started:
+    """Claim the confirmed decision of each request and queue the job (after commit).
+
+    Each request gets exactly the decision the confirmation showed; one that TikTok no longer waits
+    for (the request moved on, its shop was disconnected) is recorded as skipped, never sent. Raises
+    ``BulkRefused`` (nothing or too much chosen, an unknown decision), ``LookupError`` (an id that is not
+    one of the seller's requests: never say which) and ``KeyConflict`` (another seller's key).
     """
     existing = get_for_seller(BulkAction, seller_id, id=key)
     if existing is not None:
         return Started(existing, repeated=True)
-    request_ids = list(dict.fromkeys(request_ids))
-    if not request_ids:
+    items = list(dict(choice.items).items())  # one decision per request, first wins
+    if not items:
         raise BulkRefused("Select at least one request first (tick the boxes in the list).")
-    if len(request_ids) > MAX_BULK:
+    if len(items) > MAX_BULK:
         raise BulkRefused(f"Select at most {MAX_BULK} requests at a time.")
-    rows = db.session.scalars(
-        for_seller(ReturnRequest, seller_id).where(ReturnRequest.request_id.in_(request_ids))
-    ).all()
-    if len({r.request_id for r in rows}) != len(request_ids):
+    decisions = {request_id: DECISIONS_BY_SLUG.get(name.lower()) for request_id, name in items}
+    if None in decisions.values():
+        raise BulkRefused("This confirmation is not valid any more; select the requests again.")
+    if any(d.is_reject for d in decisions.values()) and not choice.reject_reason:
+        raise BulkRefused("Choose one of TikTok's reasons for rejecting these requests.")
+    rows = queries.requests_with_shops(seller_id, list(decisions))
+    if len(rows) != len(decisions):
         raise LookupError("not the seller's requests")
     running = running_bulk(seller_id)
     if running is not None:  # one bulk job per seller at a time: show the one still running
@@ -259,12 +288,23 @@ def start_bulk(seller_id: int, actor: str, key: str, request_ids: list[str], tab
         raise KeyConflict(key)
     if not created:  # the same form, submitted twice at once
         return Started(job, repeated=True)
-    for row in sorted(rows, key=lambda r: request_ids.index(r.request_id)):
-        decision = approve_decision_for(row.next_action)
-        if decision is None:
-            record_skip(row, f"{key}-{row.id}", actor, bulk_id=key)
-        else:
-            claim(row, decision, f"{key}-{row.id}", actor, bulk_id=key)
+    order = list(decisions)
+    for row in sorted(rows, key=lambda r: order.index(r.request_id)):
+        decision = decisions[row.request_id]
+        if decision not in allowed_decisions(row):
+            record_skip(row, f"{key}-{row.id}", actor, bulk_id=key, decision=decision.name)
+            continue
+        reject = decision.is_reject
+        claim(
+            row,
+            decision,
+            f"{key}-{row.id}",
+            actor,
+            reject_reason=choice.reject_reason if reject else None,
+            reject_reason_text=choice.reject_reason_text if reject else None,
+            comment=choice.comment if reject else None,
+            bulk_id=key,
+        )
     _enqueue(job)
     return Started(job, repeated=False)
 

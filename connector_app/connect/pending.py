@@ -1,6 +1,8 @@
-"""A TikTok authorization waiting for the seller to choose which of its shops to connect.
+"""Connections waiting for the seller's word: a TikTok authorization waiting for the seller to choose
+which of its shops to connect, and an Etsy sign-in to a different shop than the connected one, waiting
+for the seller to confirm the switch.
 
-Nothing is written to the database before the seller's choice: the tokens and the shop list are kept
+Nothing is written to the database before the seller's choice: the tokens (and the shop list) are kept
 for a few minutes in Redis, encrypted with the token key, under a random id held in the session.
 """
 
@@ -13,6 +15,7 @@ from dataclasses import asdict, dataclass
 from flask import session
 
 from connector_app.extensions import rq, token_cipher
+from connector_app.marketplaces.etsy import EtsyMe, EtsyShop, EtsyTokenSet
 from connector_app.marketplaces.tiktok import Shop, TokenSet
 
 TTL_SECONDS = 15 * 60
@@ -109,3 +112,54 @@ def take_install() -> PendingInstall | None:
     if ident:
         rq.connection.delete(_install_key(ident))
     return install
+
+
+# -- Etsy: switching the account to another Etsy shop ----------------------------------------------
+# The seller signed in to Etsy as a different shop than the one connected: nothing is swapped before
+# the seller confirms. The new shop's tokens wait in Redis (encrypted) for a few minutes meanwhile.
+
+ETSY_SWITCH_KEY = "connect_etsy_switch"
+
+
+@dataclass(frozen=True)
+class PendingEtsySwitch:
+    tokens: EtsyTokenSet
+    me: EtsyMe
+    shop: EtsyShop
+    scopes: str
+
+
+def _etsy_key(seller_id: int, ident: str) -> str:
+    return f"connector:connect:etsy-switch:{seller_id}:{ident}"
+
+
+def hold_etsy_switch(seller_id: int, pending: PendingEtsySwitch) -> None:
+    ident = secrets.token_urlsafe(16)
+    body = {
+        "tokens": asdict(pending.tokens),
+        "me": asdict(pending.me),
+        "shop": asdict(pending.shop),
+        "scopes": pending.scopes,
+    }
+    rq.connection.set(_etsy_key(seller_id, ident), token_cipher.encrypt(json.dumps(body)), ex=TTL_SECONDS)
+    session[ETSY_SWITCH_KEY] = ident
+
+
+def load_etsy_switch(seller_id: int) -> PendingEtsySwitch | None:
+    ident = session.get(ETSY_SWITCH_KEY)
+    raw = rq.connection.get(_etsy_key(seller_id, ident)) if ident else None
+    if raw is None:
+        return None
+    body = json.loads(token_cipher.decrypt(raw))
+    return PendingEtsySwitch(
+        tokens=EtsyTokenSet(**body["tokens"]),
+        me=EtsyMe(**body["me"]),
+        shop=EtsyShop(**body["shop"]),
+        scopes=body["scopes"],
+    )
+
+
+def drop_etsy_switch(seller_id: int) -> None:
+    ident = session.pop(ETSY_SWITCH_KEY, None)
+    if ident:
+        rq.connection.delete(_etsy_key(seller_id, ident))

@@ -9,8 +9,10 @@ from flask_login import current_user, login_required
 from connector_app.connect import bp, services
 from connector_app.connect.forms import REGIONS, ConfirmForm
 from connector_app.connect.guide import build_guide
-from connector_app.connect.models import DISCONNECTED, EtsyConnection, TikTokShop
+from connector_app.connect.models import CONNECTED, DISCONNECTED, EtsyConnection, TikTokShop
+from connector_app.connect.signals import etsy_step_panels
 from connector_app.extensions import db
+from connector_app.panels import collect
 from connector_app.templating import render_page
 from connector_app.tenancy import get_for_seller_or_404
 
@@ -29,7 +31,13 @@ def fail(step: str, message: str, retry_url: str):
 def index():
     guide = build_guide(current_user.id)
     failure = session.pop(FAILURE_KEY, None)
-    return render_page("connect/index.html", guide=guide, failure=failure, regions=REGIONS)
+    connected = next((c for c in guide.etsy if c.status == CONNECTED), None)
+    etsy_panels = (
+        collect(etsy_step_panels, seller_id=current_user.id, connection=connected) if connected else {}
+    )
+    return render_page(
+        "connect/index.html", guide=guide, failure=failure, regions=REGIONS, etsy_panels=etsy_panels
+    )
 
 
 def _confirm_or_act(template: str, action, done: str, **context):

@@ -67,6 +67,28 @@ def _clear_tokens(row: EtsyConnection | TikTokAuthorization) -> None:
     row.refresh_token_expires_at = None
 
 
+def current_etsy_connection(seller_id: int) -> EtsyConnection | None:
+    """The seller's Etsy connection that is not disconnected (connected or needing reconnection)."""
+    return db.session.scalars(
+        for_seller(EtsyConnection, seller_id)
+        .where(EtsyConnection.status != DISCONNECTED)
+        .order_by(EtsyConnection.id)
+        .limit(1)
+    ).first()
+
+
+def other_etsy_connection(seller_id: int, shop: EtsyShop) -> EtsyConnection | None:
+    """The seller's current Etsy connection when it is another shop than ``shop`` (switching would
+    replace it), else None. ``StoreClaimed`` when ``shop`` belongs to another account."""
+    owner = db.session.scalar(
+        select(EtsyConnection.seller_id).where(EtsyConnection.etsy_shop_id == shop.shop_id)
+    )
+    if owner is not None and owner != seller_id:
+        raise StoreClaimed(CLAIMED.format(name=f"The Etsy shop {shop.shop_name}"))
+    current = current_etsy_connection(seller_id)
+    return current if current is not None and current.etsy_shop_id != shop.shop_id else None
+
+
 def save_etsy_connection(
     seller_id: int, tokens: EtsyTokenSet, me: EtsyMe, shop: EtsyShop, scopes: str
 ) -> EtsySaved:
@@ -168,6 +190,7 @@ def save_tiktok_connection(
     for item in shops:
         shop = db.session.scalar(for_seller(TikTokShop, seller_id).where(TikTokShop.shop_id == item.id))
         shop = shop or TikTokShop(seller_id=seller_id, shop_id=item.id)
+        was_connected = shop.status == CONNECTED and shop.authorization_id is not None
         shop.authorization = authorization
         shop.name = item.name or f"Shop {item.id}"
         shop.region = item.region or "?"
@@ -176,7 +199,8 @@ def save_tiktok_connection(
         shop.code = item.code or None
         shop.status = CONNECTED
         shop.status_reason = None
-        shop.connected_at = now
+        if not was_connected:  # a renewed connection keeps its "connected since"
+            shop.connected_at = now
         db.session.add(shop)
         db.session.flush()
         shop_connected.send(shop)  # tab counters, the first sync: other features' business

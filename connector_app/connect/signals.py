@@ -18,6 +18,8 @@ with ``enqueue_after_commit``.
   must not write through the session then, which may be rolled back or hold SQLite's lock).
 - ``authorization_expiring(seller_id=…, committed=False)``: TikTok said an authorization ends soon
   (webhook type 7).
+- ``etsy_step_panels(seller_id, connection)``: the Stores page asks what to show under the connected
+  Etsy shop (listings answers: its listings and how many TikTok SKUs match them), as panels.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ etsy_connected = _signals.signal("etsy-connected")
 guide_sync_step = _signals.signal("guide-sync-step")
 connection_lost = _signals.signal("connection-lost")
 authorization_expiring = _signals.signal("authorization-expiring")
+etsy_step_panels = _signals.signal("etsy-step-panels")
 
 
 @dataclass

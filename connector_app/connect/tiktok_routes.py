@@ -78,10 +78,24 @@ def _authorized_shops(tokens: TokenSet, group: str) -> list[Shop]:
     return client.get_authorized_shops()
 
 
+def _names(shops) -> str:
+    labels = [s.label for s in shops]
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
 def _connect(tokens: TokenSet, group: str, shops: list[Shop]):
+    before = services.connected_shop_ids(current_user.id)
     connected = services.save_tiktok_connection(current_user.id, tokens, group, shops)
-    names = ", ".join(s.label for s in connected)
-    flash(f"Connected your TikTok Shop {names}. Its returns start syncing in a moment.", "success")
+    new = [s for s in connected if s.shop_id not in before]
+    renewed = [s for s in connected if s.shop_id in before]
+    parts = []
+    if new:
+        shop_word = "TikTok Shop" if len(new) == 1 else "TikTok Shops"
+        whose = "Its" if len(new) == 1 else "Their"
+        parts.append(f"Connected your {shop_word} {_names(new)}. {whose} returns are syncing now.")
+    if renewed:
+        parts.append(f"Renewed the connection of {_names(renewed)}.")
+    flash(" ".join(parts), "success")
     return redirect(url_for("connect.index"))
 
 
@@ -154,9 +168,11 @@ def connect_authorized(get_tokens: Callable[[], TokenSet], group: str, retry: st
     return redirect(url_for("connect.tiktok_choose"))
 
 
-def _choice_form(held: pending.PendingAuthorization, claimed: set[str], formdata=None) -> ShopChoiceForm:
+def _choice_form(held: pending.PendingAuthorization, hidden: set[str], formdata=None) -> ShopChoiceForm:
+    """The shops to choose from: the authorization's shops that are neither another account's nor
+    already connected to this one (those stay connected, whatever is ticked)."""
     form = ShopChoiceForm() if formdata is None else ShopChoiceForm(formdata=formdata)
-    form.shops.choices = choices((s.id, f"{s.name} ({s.region})") for s in held.shops if s.id not in claimed)
+    form.shops.choices = choices((s.id, f"{s.name} ({s.region})") for s in held.shops if s.id not in hidden)
     return form
 
 
@@ -167,13 +183,19 @@ def tiktok_choose():
     if held is None:
         return fail("tiktok", PENDING_LOST, _retry_url())
     claimed = services.claimed_shop_ids(current_user.id, [s.id for s in held.shops])
-    form = _choice_form(held, claimed)
+    mine = services.connected_shop_ids(current_user.id) & {s.id for s in held.shops}
+    form = _choice_form(held, claimed | mine)
     if request.method == "POST" and request.form.get("cancel"):
         pending.drop(current_user.id)
         flash("Nothing was connected.", "info")
         return redirect(url_for("connect.index"))
+    if not form.shops.choices and mine:  # nothing new to choose: renew the connected shops
+        shops = [s for s in held.shops if s.id in mine]
+        pending.drop(current_user.id)
+        return _connect(held.tokens, held.region_group, shops)
     if form.validate_on_submit():
-        shops = [s for s in held.shops if s.id in set(form.shops.data)]
+        # The chosen new shops, and the already connected ones of this authorization (renewed).
+        shops = [s for s in held.shops if s.id in set(form.shops.data) | mine]
         try:
             response = _connect(held.tokens, held.region_group, shops)
         except services.ConnectFailed as exc:
@@ -184,12 +206,15 @@ def tiktok_choose():
             return fail("tiktok", services.CLAIMED.format(name="This TikTok Shop"), _retry_url())
         pending.drop(current_user.id)
         return response
-    if request.method == "GET":
-        mine = services.connected_shop_ids(current_user.id)
-        form.shops.data = [s.id for s in held.shops if s.id in mine] or [c.value for c in form.shops.choices]
+    if request.method == "GET":  # the shops of the region the seller chose, else every new one
+        region = (session.get(REGION_KEY) or {}).get("region")
+        offered = [c.value for c in form.shops.choices]
+        in_region = [s.id for s in held.shops if s.id in offered and s.region == region]
+        form.shops.data = in_region or offered
     return render_page(
         "connect/choose_shops.html",
         form=form,
         held=held,
         claimed=[s for s in held.shops if s.id in claimed],
+        already=[s for s in held.shops if s.id in mine],
     )

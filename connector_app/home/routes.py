@@ -22,3 +22,9 @@ def index():
     if etsy is None or shop is None:
         return redirect(url_for("connect.index"))
     return redirect(url_for("returns.index"))
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico on pages that name no icon (error pages, downloads)."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)

@@ -16,7 +16,7 @@ from connector_app.connect.models import CONNECTED, EtsyConnection
 from connector_app.extensions import db, rq
 from connector_app.listings import restock
 from connector_app.listings.models import CLAIMED, SENDING, ListingRefresh, RestockedRequest, RestockRecord
-from connector_app.listings.services import refresh_listings, refresh_state
+from connector_app.listings.services import forget_listings, refresh_listings, refresh_state
 from connector_app.marketplaces.errors import MarketplaceError
 from connector_app.returns.models import ReturnRequest
 from connector_app.tenancy import get_for_seller
@@ -81,9 +81,12 @@ def enqueue_refresh(connection: EtsyConnection, *, cooldown: int = 0) -> str:
     return QUEUED
 
 
-def on_etsy_connected(connection: EtsyConnection, **_) -> None:
+def on_etsy_connected(connection: EtsyConnection, replaced: EtsyConnection | None = None, **_) -> None:
     """``connect.signals.etsy_connected``: fetch the new shop's listings now (SKU links, restocking)
-    instead of at the next periodic sweep."""
+    instead of at the next periodic sweep; a replaced shop's listings leave the cache at once (in the
+    same unit of work as the switch), so nothing links to or restocks the old shop any more."""
+    if replaced is not None and replaced.id != connection.id:
+        forget_listings(replaced)
     enqueue_refresh(connection)
 
 

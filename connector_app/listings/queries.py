@@ -4,11 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sqlalchemy import bindparam
+
 from connector_app.extensions import db
 from connector_app.listings.models import EtsyListing, EtsyListingSku
-from connector_app.tenancy import for_seller
+from connector_app.tenancy import SELLER, seller_param, table_for_seller
 
 ETSY_LISTING_URL = "https://www.etsy.com/listing/{}"
+
+
+# Built once (every grid page runs it): the seller is the ``SELLER`` parameter, the SKUs ``skus``.
+_SKUS, _LISTINGS = EtsyListingSku.__table__, EtsyListing.__table__
+_LISTING_URLS = (
+    table_for_seller(_SKUS, SELLER)
+    .join(_LISTINGS, _LISTINGS.c.id == _SKUS.c.listing_pk)
+    .where(_SKUS.c.sku.in_(bindparam("skus", expanding=True)), _LISTINGS.c.seller_id == SELLER)
+    .with_only_columns(_SKUS.c.sku, _LISTINGS.c.listing_id, _LISTINGS.c.url, _LISTINGS.c.state)
+    .order_by(_SKUS.c.sku, (_LISTINGS.c.state == "active").desc(), _LISTINGS.c.id)
+)
 
 
 def listing_urls(seller_id: int, skus: Iterable[str]) -> dict[str, str]:
@@ -16,15 +29,9 @@ def listing_urls(seller_id: int, skus: Iterable[str]) -> dict[str, str]:
     wanted = sorted({sku for sku in skus if sku})
     if not wanted:
         return {}
-    query = (
-        for_seller(EtsyListingSku, seller_id)
-        .join(EtsyListing, EtsyListing.id == EtsyListingSku.listing_pk)
-        .where(EtsyListingSku.sku.in_(wanted), EtsyListing.seller_id == seller_id)
-        .with_only_columns(EtsyListingSku.sku, EtsyListing.listing_id, EtsyListing.url, EtsyListing.state)
-        .order_by(EtsyListingSku.sku, (EtsyListing.state == "active").desc(), EtsyListing.id)
-    )
     urls: dict[str, str] = {}
-    for sku, listing_id, url, _state in db.session.execute(query):
+    values = {**seller_param(seller_id), "skus": wanted}
+    for sku, listing_id, url, _state in db.session.execute(_LISTING_URLS, values):
         urls.setdefault(sku, url or ETSY_LISTING_URL.format(listing_id))
     return urls
 

@@ -13,7 +13,7 @@ from connector_app.listings.models import EtsyListing, ListingRefresh
 from connector_app.listings.tasks import etsy_tasks_for
 from connector_app.returns.models import ReturnRequest
 from connector_app.templating import is_htmx, render_page
-from connector_app.tenancy import for_seller, get_for_seller_or_404
+from connector_app.tenancy import for_seller, get_for_seller, get_for_seller_or_404
 
 PAGE_LIMIT = 500
 
@@ -21,16 +21,20 @@ PAGE_LIMIT = 500
 @bp.get("")
 @login_required
 def index():
-    listings = db.session.scalars(
-        for_seller(EtsyListing)
-        .options(selectinload(EtsyListing.skus))
-        .order_by(EtsyListing.title, EtsyListing.id)
-        .limit(PAGE_LIMIT)
-    ).all()
-    refreshes = db.session.scalars(for_seller(ListingRefresh)).all()
+    """The connected Etsy shop's listings (none while no Etsy shop is connected)."""
     connection = services.connected_etsy(current_user.id)
+    listings, refresh = [], None
+    if connection is not None:
+        listings = db.session.scalars(
+            for_seller(EtsyListing)
+            .where(EtsyListing.etsy_connection_id == connection.id)
+            .options(selectinload(EtsyListing.skus))
+            .order_by(EtsyListing.title, EtsyListing.id)
+            .limit(PAGE_LIMIT)
+        ).all()
+        refresh = get_for_seller(ListingRefresh, current_user.id, etsy_connection_id=connection.id)
     return render_page(
-        "listings/index.html", listings=listings, refreshes=refreshes, connection=connection, limit=PAGE_LIMIT
+        "listings/index.html", listings=listings, refresh=refresh, connection=connection, limit=PAGE_LIMIT
     )
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import case, distinct, func, select
 from sqlalchemy.orm import selectinload
 
 from connector_app.connect.clients import etsy_client_for
@@ -12,6 +13,7 @@ from connector_app.connect.models import CONNECTED, EtsyConnection
 from connector_app.extensions import db
 from connector_app.listings.models import EtsyListing, EtsyListingSku, ListingRefresh
 from connector_app.marketplaces.etsy.types import Listing
+from connector_app.returns.models import ReturnLineItem
 from connector_app.tenancy import for_seller, get_for_seller
 from connector_app.timeutil import utcnow
 
@@ -44,6 +46,45 @@ def connected_etsy(seller_id: int) -> EtsyConnection | None:
         .order_by(EtsyConnection.id)
         .limit(1)
     ).first()
+
+
+def forget_listings(connection: EtsyConnection) -> int:
+    """Remove a replaced Etsy shop's listings (and when they were fetched) from the cache, so no SKU
+    links to it or restocks it any more. Flushes; returns how many listings went."""
+    listings = db.session.scalars(
+        for_seller(EtsyListing, connection.seller_id).where(EtsyListing.etsy_connection_id == connection.id)
+    ).all()
+    for listing in listings:
+        db.session.delete(listing)
+    refresh = get_for_seller(ListingRefresh, connection.seller_id, etsy_connection_id=connection.id)
+    if refresh is not None:
+        db.session.delete(refresh)
+    db.session.flush()
+    return len(listings)
+
+
+@dataclass(frozen=True)
+class SkuMatch:
+    """How many distinct SKUs of the seller's TikTok requests match the cached Etsy listings."""
+
+    matched: int
+    total: int
+
+
+def sku_match(seller_id: int) -> SkuMatch:
+    """One statement over the request items' SKUs (index on seller, SKU) and the listings' SKUs."""
+    listed = for_seller(EtsyListingSku, seller_id).with_only_columns(EtsyListingSku.sku).distinct().subquery()
+    query = (
+        for_seller(ReturnLineItem, seller_id)
+        .outerjoin(listed, listed.c.sku == ReturnLineItem.seller_sku)
+        .where(ReturnLineItem.seller_sku.is_not(None), ReturnLineItem.seller_sku != "")
+        .with_only_columns(
+            func.count(distinct(ReturnLineItem.seller_sku)),
+            func.count(distinct(case((listed.c.sku.is_not(None), ReturnLineItem.seller_sku)))),
+        )
+    )
+    total, matched = db.session.execute(query).one()
+    return SkuMatch(int(matched or 0), int(total or 0))
 
 
 def refresh_state(connection: EtsyConnection) -> ListingRefresh:

@@ -7,11 +7,21 @@ from datetime import datetime
 
 from connector_app.accounts.preferences import get_settings
 from connector_app.extensions import db
-from connector_app.listings.models import CHECK, DONE, NO_MATCH, EtsyListing, RestockedRequest, RestockRecord
+from connector_app.listings.models import (
+    CHECK,
+    DONE,
+    NO_MATCH,
+    EtsyListing,
+    ListingRefresh,
+    RestockedRequest,
+    RestockRecord,
+)
 from connector_app.listings.restock import COMPLETE_STATUS, RESTOCK_TYPE, records_for, returned_quantities
-from connector_app.listings.services import listings_for_skus
+from connector_app.listings.services import listings_for_skus, sku_match
 from connector_app.panels import Panel
 from connector_app.returns.models import KIND_CANCELLATION, ReturnRequest
+from connector_app.returns.tabs import tab_for_status
+from connector_app.tenancy import get_for_seller
 
 
 @dataclass
@@ -54,6 +64,16 @@ def etsy_tasks_for(request: ReturnRequest) -> EtsyTasks:
     tasks.restocked_at = restocked.restocked_at if restocked is not None else None
     if tasks.records:
         return tasks
+    tab = tab_for_status(request.status)
+    if tab == "reject_application":
+        tasks.restock_note = (
+            "The return was rejected, so nothing comes back for now: leave your Etsy stock as it is. "
+            "If the buyer's appeal succeeds, the return goes ahead and this note changes."
+        )
+        return tasks
+    if tab == "closed":
+        tasks.restock_note = "The return was withdrawn or closed: nothing comes back; Etsy stock stays."
+        return tasks
     items = ", ".join(f"{q} × SKU {sku}" for sku, q in sorted(quantities.items())) or "the returned item"
     if not tasks.restock_on:
         tasks.restock_note = (
@@ -72,3 +92,14 @@ def etsy_tasks_panel(_sender, *, request: ReturnRequest, **_) -> Panel:
     return Panel(
         "listings/_etsy_tasks.html", {"rr": request, "et": etsy_tasks_for(request)}, slot="etsy", order=20
     )
+
+
+def stores_panel(_sender, *, seller_id: int, connection, **_) -> Panel:
+    """``connect.signals.etsy_step_panels`` answer: the connected Etsy shop's listings on the Stores
+    page — how many, when fetched, and how many of the SKUs in the seller's TikTok requests match."""
+    refresh = get_for_seller(ListingRefresh, seller_id, etsy_connection_id=connection.id)
+    context = {
+        "refresh": refresh,
+        "match": sku_match(seller_id) if refresh and refresh.refreshed_at else None,
+    }
+    return Panel("listings/_stores_panel.html", context)

@@ -25,10 +25,12 @@ def init_app(app: Flask) -> None:
     shop_connected.connect(_on_shop_connected, weak=False)
 
     for name in (
+        "arbitration_help",
         "arbitration_label",
         "deadline_state",
         "next_action_label",
         "status_badge",
+        "status_help",
         "status_label",
         "type_label",
     ):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from connector_app.returns.models import KIND_CANCELLATION, ReturnRequest
-from connector_app.returns.tabs import TAB_OF_STATUS, status_label
+from connector_app.returns.tabs import TAB_OF_STATUS, status_help, status_label
 from connector_app.timeutil import utcnow
 
 URGENT_SECONDS = 24 * 3600
@@ -18,6 +18,12 @@ ARBITRATION_LABELS = {
     "SUPPORT_BUYER": "Arbitration: buyer supported",
     "SUPPORT_SELLER": "Arbitration: seller supported",
     "CLOSED": "Arbitration closed",
+}
+ARBITRATION_HELP = {
+    "IN_PROGRESS": "The buyer appealed: TikTok's platform team decides this request now, not you.",
+    "SUPPORT_BUYER": "TikTok's platform team decided the appeal in the buyer's favour.",
+    "SUPPORT_SELLER": "TikTok's platform team decided the appeal in your favour.",
+    "CLOSED": "The appeal is closed.",
 }
 NEXT_ACTION_LABELS = {
     "SELLER_RESPOND_REFUND": "Approve or reject the refund",
@@ -50,6 +56,12 @@ def arbitration_label(value: str | None) -> str:
     return ARBITRATION_LABELS.get(value, f"Arbitration: {value.replace('_', ' ').lower()}")
 
 
+def arbitration_help(value: str | None) -> str:
+    if not value:
+        return ""
+    return ARBITRATION_HELP.get(value, "TikTok's platform team is involved in this request.")
+
+
 def status_badge(status: str | None) -> str:
     """The CSS class of a status badge; statuses the mapping does not know get the plain badge."""
     return _TAB_BADGES.get(TAB_OF_STATUS.get(status or "", ""), "badge-unknown")
@@ -72,10 +84,12 @@ def deadline_state(respond_by: int | None) -> str | None:
 
 
 __all__ = [
+    "arbitration_help",
     "arbitration_label",
     "deadline_state",
     "next_action_label",
     "status_badge",
+    "status_help",
     "status_label",
     "type_label",
 ]

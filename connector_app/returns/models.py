@@ -37,6 +37,12 @@ Money = Numeric(14, 2)
 NO_DEADLINE = 4611686018427387904  # 2**62
 DEADLINE_SORT_SQL = f"coalesce(respond_by, {NO_DEADLINE})"
 AMOUNT_SORT_SQL = "coalesce(refund_total, 0)"
+# Amounts are only compared within a currency: the amount sort orders by currency, then amount.
+CURRENCY_SORT_SQL = "coalesce(currency, '')"
+# The "Needs your answer" view reads a partial index of the requests waiting on the seller. The
+# predicate is written as each database's planner matches it against the query's (see queries.NEEDS).
+NEEDS_WHERE_SQLITE = "needs_action = 1"
+NEEDS_WHERE_POSTGRESQL = "needs_action"
 
 KIND_RETURN = "return"
 KIND_CANCELLATION = "cancellation"
@@ -56,8 +62,30 @@ class ReturnRequest(SellerOwned, db.Model):
         # Grid sorts by deadline and amount (keyset on the sort key, then id), with and without a tab.
         Index("ix_return_requests_seller_deadline", "seller_id", text(DEADLINE_SORT_SQL), "id"),
         Index("ix_return_requests_seller_tab_deadline", "seller_id", "tab", text(DEADLINE_SORT_SQL), "id"),
-        Index("ix_return_requests_seller_amount", "seller_id", text(AMOUNT_SORT_SQL), "id"),
-        Index("ix_return_requests_seller_tab_amount", "seller_id", "tab", text(AMOUNT_SORT_SQL), "id"),
+        Index(
+            "ix_return_requests_seller_currency_amount",
+            "seller_id",
+            text(CURRENCY_SORT_SQL),
+            text(AMOUNT_SORT_SQL),
+            "id",
+        ),
+        Index(
+            "ix_return_requests_seller_tab_currency_amount",
+            "seller_id",
+            "tab",
+            text(CURRENCY_SORT_SQL),
+            text(AMOUNT_SORT_SQL),
+            "id",
+        ),
+        # "Needs your answer": only the requests waiting on the seller, by deadline.
+        Index(
+            "ix_return_requests_seller_needs_deadline",
+            "seller_id",
+            text(DEADLINE_SORT_SQL),
+            "id",
+            sqlite_where=text(NEEDS_WHERE_SQLITE),
+            postgresql_where=text(NEEDS_WHERE_POSTGRESQL),
+        ),
         # The live-refresh marker (latest synced_at of a seller) and the reason filter's options.
         Index("ix_return_requests_seller_synced", "seller_id", "synced_at"),
         Index("ix_return_requests_seller_reason", "seller_id", "reason"),
@@ -93,10 +121,8 @@ class ReturnRequest(SellerOwned, db.Model):
     needs_action: Mapped[bool] = mapped_column(Boolean, default=False)
     create_time: Mapped[int] = mapped_column(BigInteger)
     update_time: Mapped[int] = mapped_column(BigInteger)
-    search_text: Mapped[str] = mapped_column(Text, default="")
-    fingerprint: Mapped[str | None] = mapped_column(
-        String(40)
-    )  # digest of the stored content  # lower-cased ids, SKUs, product names
+    search_text: Mapped[str] = mapped_column(Text, default="")  # folded ids, tracking, SKUs (search.py)
+    fingerprint: Mapped[str | None] = mapped_column(String(40))  # digest of the stored content
     first_synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -232,7 +258,11 @@ class SellerTurn(SellerOwned, db.Model):
 
 
 class ReturnTabCount(SellerOwned, db.Model):
-    """How many requests a shop has in each tab; kept in step by ``returns.services`` upserts."""
+    """A shop's requests in one tab and currency: how many, their refunds (in cents), and how many of them
+    wait for the seller's answer (with their refunds). Kept in step by ``returns.services`` upserts, so
+    the grid's counts, refund totals and "Needs your answer" count are one read of a few rows per shop.
+    ``currency`` is "" for requests without a refund amount.
+    """
 
     __tablename__ = "return_tab_counts"
 
@@ -240,4 +270,20 @@ class ReturnTabCount(SellerOwned, db.Model):
         ForeignKey("tiktok_shops.id", ondelete="CASCADE"), primary_key=True
     )
     tab: Mapped[str] = mapped_column(String(32), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True, default="")
     count: Mapped[int] = mapped_column(Integer, default=0)
+    refund_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    needs_count: Mapped[int] = mapped_column(Integer, default=0)
+    needs_refund_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ReturnReason(SellerOwned, db.Model):
+    """A return reason the seller's requests use (the reason filter's options), written with the requests."""
+
+    __tablename__ = "return_reasons"
+    __table_args__ = (UniqueConstraint("seller_id", "reason", name="uq_return_reasons_seller_reason"),)
+    seller_id_indexed = False  # the unique constraint starts with it
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    reason: Mapped[str] = mapped_column(String(255))
+    reason_text: Mapped[str | None] = mapped_column(Text)

@@ -15,14 +15,27 @@ from decimal import Decimal, InvalidOperation
 
 from connector_app.accounts.preferences import PAGE_SIZES
 from connector_app.inputs import parse_id, parse_int
-from connector_app.returns.tabs import TABS_BY_KEY
-from connector_app.timeutil import zone
+from connector_app.returns.search import fold
+from connector_app.returns.tabs import NEEDS, VIEWS_BY_KEY
+from connector_app.timeutil import date_example, parse_day, zone
 
 MAX_SEARCH = 100
 MAX_PAGE = 1_000_000
+DEFAULT_TAB = NEEDS.key  # the grid opens on what waits for the seller's answer
 DEFAULT_SORT = "updated"
-SORTS = {"updated": "Last update", "requested": "Request date", "amount": "Amount", "deadline": "Deadline"}
+SORTS = {"updated": "Last update", "requested": "Request date", "amount": "Refund", "deadline": "Deadline"}
 DEFAULT_DIRECTION = {"updated": "desc", "requested": "desc", "amount": "desc", "deadline": "asc"}
+# The "Sort by" choices: each sort with the words its directions mean to a seller.
+ORDERS: tuple[tuple[str, str, str], ...] = (
+    ("deadline", "asc", "Deadline: soonest first"),
+    ("deadline", "desc", "Deadline: latest first"),
+    ("updated", "desc", "Last update: newest first"),
+    ("updated", "asc", "Last update: oldest first"),
+    ("requested", "desc", "Requested: newest first"),
+    ("requested", "asc", "Requested: oldest first"),
+    ("amount", "desc", "Refund: largest first (per currency)"),
+    ("amount", "asc", "Refund: smallest first (per currency)"),
+)
 # type filter value -> (kind, request_types)
 TYPES = {
     "refund": ("Refund only", "return", ("REFUND",)),
@@ -33,23 +46,31 @@ TYPES = {
 ALL_SHOPS = "all"
 MAX_KEY = 2**63  # cursor keys and ids are 64-bit integers in the database
 MAX_AMOUNT = Decimal(10) ** 12  # Numeric(14, 2)
-_CURSOR = re.compile(r"^(-?\d{1,20}(?:\.\d{1,4})?)~(\d{1,19})$", re.ASCII)
+_CURSOR = re.compile(r"^(?:([A-Za-z]{0,3}):)?(-?\d{1,20}(?:\.\d{1,4})?)~(\d{1,19})$", re.ASCII)
+
+
+def default_sort(tab: str) -> str:
+    """Needs your answer: soonest deadline first (overdue first). Every other tab: latest change first."""
+    return "deadline" if tab == NEEDS.key else DEFAULT_SORT
 
 
 @dataclass(frozen=True)
 class Cursor:
-    """A keyset position: the sort key and the id of the last (or first) row of a page."""
+    """A keyset position: the sort key and the id of the last (or first) row of a page; for the amount
+    sort also the currency (``group``), since amounts are ordered within their currency."""
 
     key: int | Decimal
     id: int
+    group: str | None = None
 
     def encode(self) -> str:
-        return f"{self.key}~{self.id}"
+        prefix = f"{self.group}:" if self.group is not None else ""
+        return f"{prefix}{self.key}~{self.id}"
 
 
 @dataclass
 class GridParams:
-    tab: str = "all"
+    tab: str = DEFAULT_TAB
     q: str = ""
     shop_id: int | None = None
     shop_arg: str | None = None  # as given in the URL ("all", an id, or None = the default shop)
@@ -67,11 +88,27 @@ class GridParams:
     page: int = 1
     timezone: str = "UTC"
     messages: list[str] = field(default_factory=list)
+    # Shops whose requests the "Needs your answer" view leaves out (disconnected by the seller).
+    hidden_shop_ids: frozenset[int] = frozenset()
+
+    @property
+    def jump(self) -> bool:
+        """A page number without a cursor (a "go to page" or "last page" link): found by position."""
+        return self.page > 1 and self.after is None and self.before is None
+
+    @property
+    def q_folded(self) -> str:
+        return fold(self.q)
+
+    @property
+    def order(self) -> str:
+        return f"{self.sort}-{self.direction}"
 
     @property
     def has_row_filters(self) -> bool:
         """Filters that the per-shop tab counts cannot answer (they need a COUNT on the filtered set)."""
-        return bool(self.q or self.type or self.reason or self.date_from or self.date_to or self.needs_action)
+        waiting_filter = self.needs_action and self.tab != NEEDS.key  # the needs view is that already
+        return bool(self.q or self.type or self.reason or self.date_from or self.date_to or waiting_filter)
 
     @property
     def has_filters(self) -> bool:
@@ -92,7 +129,7 @@ class GridParams:
         """The URL arguments that reproduce this view (defaults left out), with ``overrides`` applied."""
         view = replace(self, messages=[], **{k: v for k, v in overrides.items() if k != "cursor"})
         args: dict[str, str] = {}
-        if view.tab != "all":
+        if view.tab != DEFAULT_TAB:
             args["tab"] = view.tab
         if view.q:
             args["q"] = view.q
@@ -108,7 +145,7 @@ class GridParams:
             args["to"] = view.date_to.isoformat()
         if view.needs_action:
             args["action"] = "1"
-        if view.sort != DEFAULT_SORT or view.direction != DEFAULT_DIRECTION[view.sort]:
+        if view.sort != default_sort(view.tab) or view.direction != DEFAULT_DIRECTION[view.sort]:
             args["sort"] = view.sort
             args["dir"] = view.direction
         if view.size != view.default_size:
@@ -117,7 +154,7 @@ class GridParams:
             args["after"] = view.after.encode()
         if view.before:
             args["before"] = view.before.encode()
-        if (view.after or view.before) and view.page > 1:
+        if view.page > 1:
             args["page"] = str(view.page)
         return args
 
@@ -125,35 +162,49 @@ class GridParams:
         """Arguments for page 1 of this view with ``overrides`` (changing a filter restarts paging)."""
         return self.query_args(after=None, before=None, page=1, **overrides)
 
+    def tab_args(self, tab: str) -> dict[str, str]:
+        """Page 1 of another tab, in that tab's own default order unless the seller chose one."""
+        chose = self.sort != default_sort(self.tab) or self.direction != DEFAULT_DIRECTION[self.sort]
+        if chose:
+            return self.first_page_args(tab=tab)
+        sort = default_sort(tab)
+        return self.first_page_args(tab=tab, sort=sort, direction=DEFAULT_DIRECTION[sort])
+
+    def page_args(self, page: int) -> dict[str, str]:
+        """A page by its number (found by position: "last page", "go to page")."""
+        return self.query_args(after=None, before=None, page=page)
+
 
 def _printable(text: str | None) -> str:
     """Drop control characters (NUL cannot even be sent to PostgreSQL)."""
     return "".join(ch for ch in (text or "") if ch.isprintable() or ch == " ")
 
 
-def _parse_date(raw: str, label: str, messages: list[str]) -> date | None:
-    if not raw:
+def _parse_date(raw: str, label: str, messages: list[str], date_format: str | None) -> date | None:
+    """A day in the seller's date format (as the filter shows it) or ISO (as links carry it)."""
+    if not raw.strip():
         return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        messages.append(f"The {label} date “{raw[:20]}” is not a date (use YYYY-MM-DD); it was ignored.")
-        return None
+    day = parse_day(raw[:40], date_format)
+    if day is None:
+        example = date_example(date_format)
+        text = raw[:20]
+        messages.append(f"The {label} date “{text}” is not a date (write it like {example}); it was ignored.")
+    return day
 
 
 def _parse_cursor(raw: str, sort: str, messages: list[str]) -> Cursor | None:
     if not raw:
         return None
     match = _CURSOR.match(raw)
-    if match:
-        key_text, ident = match.groups()
+    if match and (match.group(1) is not None) == (sort == "amount"):
+        group, key_text, ident = match.groups()
         try:
             key: int | Decimal = Decimal(key_text) if sort == "amount" else int(key_text)
         except (ValueError, InvalidOperation):
             key = MAX_KEY
         limit = MAX_AMOUNT if sort == "amount" else MAX_KEY
         if abs(key) < limit and int(ident) < MAX_KEY:
-            return Cursor(key, int(ident))
+            return Cursor(key, int(ident), group.upper() if group is not None else None)
     messages.append("That page link is no longer valid; showing the first page.")
     return None
 
@@ -165,16 +216,17 @@ def parse_grid_args(
     default_shop_id: int | None,
     default_size: int,
     timezone: str,
+    date_format: str | None = None,
 ) -> GridParams:
     """Read the grid's query string. Never raises: invalid values are dropped with a message."""
     messages: list[str] = []
     default_size = default_size if default_size in PAGE_SIZES else PAGE_SIZES[0]
     params = GridParams(timezone=timezone, size=default_size, default_size=default_size, messages=messages)
 
-    tab = args.get("tab", "all") or "all"
-    if tab not in TABS_BY_KEY:
-        messages.append(f"There is no “{tab[:40]}” tab; showing All.")
-        tab = "all"
+    tab = args.get("tab") or DEFAULT_TAB
+    if tab not in VIEWS_BY_KEY:
+        messages.append(f"There is no “{tab[:40]}” tab; showing {VIEWS_BY_KEY[DEFAULT_TAB].label}.")
+        tab = DEFAULT_TAB
     params.tab = tab
 
     q = " ".join(_printable(args.get("q")).split())
@@ -203,20 +255,25 @@ def parse_grid_args(
     reason = _printable(args.get("reason")).strip()
     params.reason = reason[:255] or None
 
-    params.date_from = _parse_date(args.get("from", ""), "from", messages)
-    params.date_to = _parse_date(args.get("to", ""), "to", messages)
+    params.date_from = _parse_date(args.get("from", ""), "from", messages, date_format)
+    params.date_to = _parse_date(args.get("to", ""), "to", messages, date_format)
     if params.date_from and params.date_to and params.date_from > params.date_to:
         messages.append("The “from” date is after the “to” date; the dates were swapped.")
         params.date_from, params.date_to = params.date_to, params.date_from
 
     params.needs_action = args.get("action") in ("1", "on", "true", "yes")
 
-    sort = args.get("sort") or DEFAULT_SORT
+    sort_arg, dir_arg = args.get("sort"), args.get("dir")
+    order = args.get("order") or ""
+    if order:  # the filter form's one "Sort by" choice: "<sort>-<direction>"
+        sort_arg, _, dir_arg = order.partition("-")
+    sort = sort_arg or default_sort(tab)
     if sort not in SORTS:
-        messages.append(f"Cannot sort by “{sort[:40]}”; sorted by last update.")
-        sort = DEFAULT_SORT
+        fallback = default_sort(tab)
+        messages.append(f"Cannot sort by “{sort[:40]}”; sorted by {SORTS[fallback].lower()}.")
+        sort = fallback
     params.sort = sort
-    direction = args.get("dir") or DEFAULT_DIRECTION[sort]
+    direction = dir_arg or DEFAULT_DIRECTION[sort]
     if direction not in ("asc", "desc"):
         messages.append("The sort direction must be asc or desc.")
         direction = DEFAULT_DIRECTION[sort]
@@ -237,5 +294,5 @@ def parse_grid_args(
         messages.append("That page number is not valid; showing the first page.")
         params.after = params.before = None
         page = 1
-    params.page = page if (params.after or params.before) else 1
+    params.page = page
     return params

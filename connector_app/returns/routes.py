@@ -11,8 +11,6 @@ from __future__ import annotations
 from flask import Response, render_template, request, stream_with_context, url_for
 from flask_login import current_user, login_required
 
-from connector_app.connect.models import TikTokShop
-from connector_app.extensions import db
 from connector_app.panels import collect
 from connector_app.returns import bp
 from connector_app.returns import queries as q
@@ -22,7 +20,7 @@ from connector_app.returns.models import ReturnRequest
 from connector_app.returns.signals import detail_panels, links_for_skus
 from connector_app.returns.timeline import build_timeline
 from connector_app.templating import is_htmx, render_page
-from connector_app.tenancy import for_seller, get_for_seller_or_404
+from connector_app.tenancy import get_for_seller_or_404
 from connector_app.timeutil import utcnow
 
 
@@ -74,16 +72,18 @@ def _load(request_id: str) -> ReturnRequest:
 def detail(request_id: str):
     row = _load(request_id)
     items = q.line_items_for(current_user.id, [row.id]).get(row.id, [])
-    shops = db.session.scalars(for_seller(TikTokShop)).all()
+    shop = row.shop
+    if shop is not None:
+        shop.authorization  # noqa: B018 - whether it is connected decides the header; loaded in the view
+    decided = request.args.get("decided") == "1"  # re-read after the seller's decision finished
     response = render_page(
         "returns/detail.html",
         "panel",
         row=row,
         items=items,
         listings=links_for_skus(current_user.id, [i.seller_sku for i in items if i.seller_sku]),
-        shop=row.shop,
-        several_shops=len(shops) > 1,
-        panels=collect(detail_panels, request=row),
+        shop=shop,
+        panels=collect(detail_panels, request=row, decided=decided),
         back_url=request.args.get("back") if _local(request.args.get("back")) else url_for(".index"),
         fragment=is_htmx(),
     )

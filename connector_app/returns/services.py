@@ -11,23 +11,28 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import case, delete, insert, select, update
+from sqlalchemy import bindparam, case, delete, func, insert, select, update
 
 from connector_app.connect.models import TikTokShop
 from connector_app.dbutil import insert_ignore
 from connector_app.extensions import db
 from connector_app.marketplaces.tiktok.types import AftersaleRequest
 from connector_app.observability.metrics import observe_rows_written
-from connector_app.returns.models import ReturnLineItem, ReturnRequest, ReturnStatusChange, ReturnTabCount
+from connector_app.returns.models import (
+    ReturnLineItem,
+    ReturnReason,
+    ReturnRequest,
+    ReturnStatusChange,
+    ReturnTabCount,
+)
+from connector_app.returns.search import search_text
 from connector_app.returns.tabs import OTHER, TABS, tab_for_status
 from connector_app.returns.turns import TurnPlan
-from connector_app.tenancy import for_seller
 from connector_app.timeutil import utcnow
 
 SELLER_ACTION_PREFIX = "SELLER_RESPOND"
@@ -55,9 +60,9 @@ def _request_fields(item: AftersaleRequest) -> dict:
     deadlines = [a.deadline for a in actions if a.deadline]
     first = min(actions, key=lambda a: a.deadline or 2**62) if actions else None
     refund = item.refund
-    search_parts = [item.request_id, item.order_id]
+    search_parts = [item.request_id, item.order_id, item.tracking_number]
     for line in item.line_items:
-        search_parts += [line.seller_sku or "", line.product_name or "", line.sku_name or ""]
+        search_parts += [line.seller_sku, line.product_name, line.sku_name]
     return {
         "request_type": item.request_type or "",
         "order_id": item.order_id or "",
@@ -81,7 +86,7 @@ def _request_fields(item: AftersaleRequest) -> dict:
         "needs_action": bool(actions),
         "create_time": int(item.create_time or 0),
         "update_time": int(item.update_time or 0),
-        "search_text": " ".join(p for p in search_parts if p).lower()[:4000],
+        "search_text": search_text(search_parts),
     }
 
 
@@ -115,25 +120,96 @@ def _fingerprint(fields: dict, lines: list[dict]) -> str:
     return hashlib.sha1(canonical.encode(), usedforsecurity=False).hexdigest()
 
 
-def ensure_tab_counts(shop: TikTokShop | ShopKey, tabs: Iterable[str] | None = None) -> None:
-    """Create the shop's count rows (all tabs, or just ``tabs``) that do not exist yet."""
-    keys = list(tabs) if tabs is not None else [tab.key for tab in TABS if tab.key != "all"] + [OTHER]
-    rows = [{"seller_id": shop.seller_id, "tiktok_shop_id": shop.id, "tab": key, "count": 0} for key in keys]
-    insert_ignore(ReturnTabCount.__table__, rows, ["tiktok_shop_id", "tab"])
+def ensure_tab_counts(
+    shop: TikTokShop | ShopKey, keys: Iterable[str | tuple[str, str]] | None = None
+) -> None:
+    """Create the shop's count rows that do not exist yet: every tab (no currency), or ``keys`` — tabs
+    or (tab, currency) pairs."""
+    if keys is None:
+        keys = [tab.key for tab in TABS if tab.key != "all"] + [OTHER]
+    pairs = {key if isinstance(key, tuple) else (key, "") for key in keys}
+    rows = [
+        {"seller_id": shop.seller_id, "tiktok_shop_id": shop.id, "tab": tab, "currency": currency}
+        for tab, currency in sorted(pairs)
+    ]
+    insert_ignore(ReturnTabCount.__table__, rows, ["tiktok_shop_id", "tab", "currency"])
 
 
-def _apply_count_deltas(shop: TikTokShop | ShopKey, deltas: Counter) -> None:
-    """Move the shop's tab counts by ``deltas``: two statements, however many tabs moved."""
-    deltas = Counter({tab: d for tab, d in deltas.items() if d})
-    if not deltas:
+class Totals(NamedTuple):
+    """What one request adds to its (tab, currency) counter row."""
+
+    count: int
+    cents: int
+    needs: int
+    needs_cents: int
+
+
+def _cents(amount: Decimal | float | None) -> int:
+    return int((Decimal(str(amount)) * 100).to_integral_value()) if amount is not None else 0
+
+
+def _contribution(values: Mapping) -> tuple[tuple[str, str], Totals]:
+    """The counter key of a request (stored row or new field values) and what it adds to that row."""
+    cents = _cents(values["refund_total"])
+    needs = 1 if values["needs_action"] else 0
+    return (values["tab"], values["currency"] or ""), Totals(1, cents, needs, cents * needs)
+
+
+def _move(deltas: dict, key: tuple[str, str], totals: Totals, sign: int) -> None:
+    current = deltas.get(key, Totals(0, 0, 0, 0))
+    deltas[key] = Totals(*(a + sign * b for a, b in zip(current, totals, strict=True)))
+
+
+def _apply_count_deltas(shop: TikTokShop | ShopKey, deltas: dict[tuple[str, str], Totals]) -> None:
+    """Move the shop's counters by ``deltas``: two statements, however many rows moved."""
+    moved = {key: totals for key, totals in deltas.items() if any(totals)}
+    if not moved:
         return
-    ensure_tab_counts(shop, deltas)
+    ensure_tab_counts(shop, moved)
     table = ReturnTabCount.__table__
-    db.session.execute(
+    statement = (
         table.update()
-        .where(table.c.tiktok_shop_id == shop.id, table.c.tab.in_(deltas))
-        .values(count=table.c.count + case(dict(deltas), value=table.c.tab, else_=0))
+        .where(
+            table.c.tiktok_shop_id == bindparam("shop"),
+            table.c.tab == bindparam("key_tab"),
+            table.c.currency == bindparam("key_currency"),
+        )
+        .values(
+            count=table.c.count + bindparam("d_count"),
+            refund_cents=table.c.refund_cents + bindparam("d_cents"),
+            needs_count=table.c.needs_count + bindparam("d_needs"),
+            needs_refund_cents=table.c.needs_refund_cents + bindparam("d_needs_cents"),
+        )
     )
+    db.session.execute(
+        statement,
+        [
+            {
+                "shop": shop.id,
+                "key_tab": tab,
+                "key_currency": currency,
+                "d_count": t.count,
+                "d_cents": t.cents,
+                "d_needs": t.needs,
+                "d_needs_cents": t.needs_cents,
+            }
+            for (tab, currency), t in sorted(moved.items())
+        ],
+    )
+
+
+def _remember_reasons(seller_id: int, rows: list[dict]) -> None:
+    """The reason filter's options: every reason a written request carries (one statement, if any)."""
+    reasons = {row["reason"]: row.get("reason_text") for row in rows if row.get("reason")}
+    if reasons:
+        insert_ignore(
+            ReturnReason.__table__,
+            [
+                {"seller_id": seller_id, "reason": reason[:255], "reason_text": text}
+                for reason, text in sorted(reasons.items())
+            ],
+            ["seller_id", "reason"],
+        )
 
 
 class ShopKey(NamedTuple):
@@ -151,7 +227,7 @@ def stored_rows_query(shop: TikTokShop | ShopKey, request_ids: Iterable[str]):
     table = ReturnRequest.__table__
     return (
         select(table.c.id, table.c.kind, table.c.request_id, table.c.status, table.c.tab)
-        .add_columns(table.c.update_time, table.c.fingerprint)
+        .add_columns(table.c.update_time, table.c.fingerprint, table.c.currency, table.c.refund_total)
         .add_columns(table.c.needs_action, table.c.next_action, table.c.respond_by)  # the seller's turn
         .where(
             table.c.seller_id == shop.seller_id,
@@ -189,7 +265,7 @@ def upsert_requests(
     query = stored_rows_query(shop, {rid for _, rid in latest})
     existing = {(row.kind, row.request_id): row for row in db.session.execute(query)}
     now = utcnow()
-    deltas: Counter = Counter()
+    deltas: dict[tuple[str, str], Totals] = {}
     new_rows: list[dict] = []
     new_lines: dict[tuple[str, str], list[dict]] = {}
     changed_rows: list[dict] = []
@@ -216,7 +292,7 @@ def upsert_requests(
                 }
             )
             new_lines[key] = lines
-            deltas[fields["tab"]] += 1
+            _move(deltas, *_contribution(fields), 1)
             continue
         if fields["update_time"] < row.update_time or digest == row.fingerprint:
             result.unchanged += 1  # nothing new, or an older snapshot: never go back in time
@@ -227,9 +303,8 @@ def upsert_requests(
         if fields["status"] != row.status:
             history.append(_change(shop.seller_id, row.id, row.status, fields, source, now))
             result.status_changed.append(row.id)
-        if fields["tab"] != row.tab:
-            deltas[row.tab] -= 1
-            deltas[fields["tab"]] += 1
+        _move(deltas, *_contribution(row._mapping), -1)
+        _move(deltas, *_contribution(fields), 1)
     line_rows: list[dict] = []
     if new_rows:
         # One executemany INSERT (pipelined by psycopg, native on SQLite), then the new ids in one
@@ -263,6 +338,7 @@ def upsert_requests(
         db.session.execute(insert(ReturnStatusChange.__table__), history)
     turns.write()
     _apply_count_deltas(shop, deltas)
+    _remember_reasons(shop.seller_id, new_rows + changed_rows)
     _expire_loaded(set(replaced_lines))
     observe_rows_written(source, result.created, result.updated)  # counted when the caller commits
     return result
@@ -289,20 +365,37 @@ def _expire_loaded(pks: set[int]) -> None:
             db.session.expire(obj)
 
 
-def recount_tabs(shop: TikTokShop) -> None:
-    """Rebuild a shop's tab counts from its rows (repair tool; normal writes keep them in step)."""
-    from sqlalchemy import func
-
-    ensure_tab_counts(shop)
-    counts = dict(
-        db.session.execute(
-            select(ReturnRequest.tab, func.count())
-            .where(ReturnRequest.seller_id == shop.seller_id, ReturnRequest.tiktok_shop_id == shop.id)
-            .group_by(ReturnRequest.tab)
-        ).all()
+def counter_rows_from_requests(shop_key: TikTokShop | ShopKey) -> list[dict]:
+    """A shop's counter rows computed from its requests (one GROUP BY): what the upserts keep in step."""
+    table = ReturnRequest.__table__
+    cents = func.coalesce(func.round(table.c.refund_total * 100), 0)
+    needs = case((table.c.needs_action.is_(True), 1), else_=0)
+    currency = func.coalesce(table.c.currency, "")
+    query = (
+        select(table.c.tab, currency, func.count(), func.sum(cents), func.sum(needs), func.sum(cents * needs))
+        .where(table.c.seller_id == shop_key.seller_id, table.c.tiktok_shop_id == shop_key.id)
+        .group_by(table.c.tab, currency)
     )
-    for row in db.session.scalars(
-        for_seller(ReturnTabCount, shop.seller_id).where(ReturnTabCount.tiktok_shop_id == shop.id)
-    ):
-        row.count = counts.get(row.tab, 0)
+    return [
+        {
+            "seller_id": shop_key.seller_id,
+            "tiktok_shop_id": shop_key.id,
+            "tab": tab,
+            "currency": cur,
+            "count": int(count),
+            "refund_cents": int(total or 0),
+            "needs_count": int(waiting or 0),
+            "needs_refund_cents": int(waiting_cents or 0),
+        }
+        for tab, cur, count, total, waiting, waiting_cents in db.session.execute(query)
+    ]
+
+
+def recount_tabs(shop: TikTokShop) -> None:
+    """Rebuild a shop's counters from its rows (repair tool; normal writes keep them in step)."""
+    rows = counter_rows_from_requests(shop)
+    db.session.execute(delete(ReturnTabCount).where(ReturnTabCount.tiktok_shop_id == shop.id))
+    if rows:
+        db.session.execute(insert(ReturnTabCount.__table__), rows)
+    ensure_tab_counts(shop)
     db.session.flush()

@@ -33,9 +33,14 @@ def indicator_panel(_sender, *, seller_id: int):
 
 def grid_controls_panel(_sender, *, seller_id: int, **_):
     from connector_app.panels import Panel
-    from connector_app.sync.services import connected_shops
+    from connector_app.sync.services import shops_with_last_sync
 
-    context = {"sync_shops": connected_shops(seller_id), "active": _active_runs(seller_id)}
+    shops = shops_with_last_sync(seller_id)
+    context = {
+        "sync_shops": [shop for shop, _state in shops if shop.is_connected],
+        "last_synced": shops,  # every shop not disconnected, with when it last synced
+        "active": _active_runs(seller_id),
+    }
     return Panel("sync/_grid_controls.html", context, slot="controls")
 
 
@@ -46,9 +51,17 @@ def guide_answer(_sender, *, seller_id: int):
 
 
 def on_shop_connected(shop) -> None:
-    from connector_app.sync.schedule import schedule_first_sync
+    """A shop was connected: its first sync is queued now (when the connection commits), not at the
+    scheduler's next check, and the schedule takes over from there."""
+    from contextlib import suppress
+
+    from connector_app.sync.schedule import claim_scheduled_slot, schedule_first_sync
+    from connector_app.sync.services import SyncUnavailable, start_sync
 
     schedule_first_sync(shop)
+    if shop.is_connected and claim_scheduled_slot(shop):
+        with suppress(SyncUnavailable):  # a run of the shop is starting already
+            start_sync(shop, trigger="schedule")
 
 
 def on_shop_disconnected(shop, **_) -> None:

@@ -81,7 +81,7 @@ def start():
             flash(f"A sync of {label} is already running; showing its progress.", "info")
         else:
             kind = "Full resync" if run.kind == services.FULL else "Sync"
-            flash(f"{kind} of {label} started. The grid updates when it finishes.", "success")
+            flash(f"{kind} of {label} started: the progress bar below shows how far it is.", "success")
     return redirect(url_for("returns.index"))
 
 

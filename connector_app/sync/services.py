@@ -21,9 +21,9 @@ from flask import current_app
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
-from connector_app.connect.models import CONNECTED, TikTokAuthorization, TikTokShop
+from connector_app.connect.models import CONNECTED, DISCONNECTED, TikTokAuthorization, TikTokShop
 from connector_app.connect.signals import GuideSyncStep
 from connector_app.dbutil import insert_ignore
 from connector_app.extensions import db, rq
@@ -34,6 +34,7 @@ from connector_app.sync.models import (
     FAILED,
     QUEUED,
     SUCCEEDED,
+    ShopSyncState,
     SyncRun,
 )
 from connector_app.tenancy import for_seller
@@ -65,6 +66,20 @@ def connected_shops(seller_id: int) -> list[TikTokShop]:
         .order_by(TikTokShop.name, TikTokShop.id)
     )
     return list(db.session.scalars(query))
+
+
+def shops_with_last_sync(seller_id: int) -> list[tuple[TikTokShop, ShopSyncState | None]]:
+    """The seller's shops that are not disconnected, each with its sync state (when it last synced),
+    authorizations loaded (whether a shop can sync): one query, for the grid's Sync Returns controls."""
+    query = (
+        for_seller(TikTokShop, seller_id)
+        .outerjoin(ShopSyncState, ShopSyncState.tiktok_shop_id == TikTokShop.id)
+        .add_columns(ShopSyncState)
+        .options(joinedload(TikTokShop.authorization))
+        .where(TikTokShop.status != DISCONNECTED)
+        .order_by(TikTokShop.name, TikTokShop.id)
+    )
+    return [(shop, state) for shop, state in db.session.execute(query).unique()]
 
 
 def active_runs(seller_id: int) -> list[SyncRun]:

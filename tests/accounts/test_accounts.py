@@ -20,6 +20,23 @@ def test_signup_creates_account_logs_in_and_sends_seller_to_connect(client, auth
         assert "a long enough password" not in seller.password_hash
 
 
+@pytest.mark.parametrize(
+    ("sent", "kept"), [("Europe/Berlin", "Europe/Berlin"), ("Mars/Olympus", "UTC"), ("", "UTC")]
+)
+def test_signup_takes_the_browsers_timezone_when_it_is_a_real_one(client, app, sent, kept):
+    page = client.get("/signup").get_data(as_text=True)
+    assert 'name="timezone"' in page and "data-browser-timezone" in page
+    form = {
+        "email": "tz@example.com",
+        "password": "a long enough password",
+        "confirm": "a long enough password",
+    }
+    response = client.post_form("/signup", {**form, "timezone": sent})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Seller.timezone)) == kept
+
+
 def test_signup_rejects_duplicate_email_case_insensitively(client, auth):
     auth.signup("seller@example.com", "a long enough password")
     auth.logout()

@@ -14,7 +14,8 @@ ROUTES = [
     ("POST", "/actions/{rid}/approve_return", {"idempotency_key": "k" * 24}),
     ("GET", "/actions/{rid}/reject_return", None),
     ("POST", "/actions/{rid}/reject_return", {"idempotency_key": "k" * 24, "reject_reason": "x"}),
-    ("POST", "/actions/bulk", {"idempotency_key": "k" * 24, "request_ids": ["{rid}"]}),
+    ("POST", "/actions/bulk/confirm", {"verb": "approve", "request_ids": ["{rid}"]}),
+    ("POST", "/actions/bulk", {"idempotency_key": "k" * 24, "items": ["{rid}:APPROVE_RETURN"]}),
     ("GET", "/actions/bulk/{job}", None),
 ]
 

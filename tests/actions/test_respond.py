@@ -75,7 +75,7 @@ def test_every_approval_is_sent_and_the_request_moves_on(
     assert run_jobs(app) == 1
     finished = logged_in.htmx("GET", f"/actions/bulk/{key}")
     assert finished.status_code == 286  # htmx stops polling
-    assert finished.headers["HX-Trigger"] == "returns-changed"
+    assert finished.headers["HX-Trigger"] == "returns-changed, request-decided"
     assert "done" in finished.get_data(as_text=True) and 'id="action-panel"' in finished.get_data(
         as_text=True
     )
@@ -155,7 +155,7 @@ def test_tiktoks_refusal_is_explained_and_changes_nothing_locally(app, logged_in
     page = logged_in.get(response.headers["Location"]).get_data(as_text=True)
     assert response.status_code == 303
     assert "TikTok did not accept" in page and "has moved on since this page was loaded" in page
-    assert "Nothing was changed; the request is now “awaiting buyer ship”" in page
+    assert "Nothing was changed; the request is now “waiting for the buyer to ship”" in page
     assert "36009004" not in page and "25011012" not in page, "no raw TikTok codes"
     after = stored(app, item["id"])  # re-read: the approval made in Seller Center is shown
     assert (before.status, after.status, after.needs_action) == (

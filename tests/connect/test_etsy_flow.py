@@ -189,15 +189,28 @@ def test_reconnecting_relinks_the_same_shop(app, logged_in, seller, factories, m
     assert connection.access_token == "4242.fresh"
 
 
-def test_connecting_another_shop_replaces_the_first(app, logged_in, seller, factories, mocked):
+def test_signing_in_as_another_shop_asks_before_switching(app, logged_in, seller, factories, mocked):
     factories.etsy_connection(seller, etsy_shop_id="111", shop_name="First shop")
     mocked.post(ETSY_TOKEN, json=etsy_tokens())
     stub_etsy_api(mocked)
     page = _finish(logged_in, start_etsy(logged_in))
-    assert "First shop was disconnected: an account works with one Etsy shop." in page
+    assert "Switch to the Etsy shop Harbor &amp; Pine?" in page
+    assert "First shop is disconnected and its listings are removed from the connector." in page
+    [first] = _connections(app)  # nothing swapped yet
+    assert (first.shop_name, first.status) == ("First shop", CONNECTED)
+
+    kept = logged_in.post_form("/connect/etsy/switch", {"confirm": "no"}, follow_redirects=True)
+    assert "Kept First shop connected; nothing was changed." in guide_text(kept)
+    assert [c.shop_name for c in _connections(app)] == ["First shop"]
+    again = logged_in.post_form("/connect/etsy/switch", {"confirm": "yes"}, follow_redirects=True)
+    assert "no longer waiting; nothing was changed" in guide_text(again)  # used once
+
+    _finish(logged_in, start_etsy(logged_in))
+    switched = logged_in.post_form("/connect/etsy/switch", {"confirm": "yes"}, follow_redirects=True)
+    assert "Switched to your Etsy shop Harbor &amp; Pine. First shop is disconnected" in guide_text(switched)
     first, second = _connections(app)
     assert (first.status, first.access_token) == (DISCONNECTED, None)
-    assert second.status == CONNECTED
+    assert (second.shop_name, second.status) == ("Harbor & Pine", CONNECTED)
 
 
 def test_shop_of_another_account_cannot_be_claimed(app, logged_in, factories, mocked):

@@ -3,6 +3,7 @@ token exchange through Authlib → Get Authorized Shops → (choice) — and eve
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from connector_app.connect.models import CONNECTED, TikTokAuthorization, TikTokShop
 from connector_app.extensions import db
 from connector_app.returns.models import ReturnTabCount
-from connector_app.sync.models import ShopSyncState
+from connector_app.sync.models import ShopSyncState, SyncRun
 from connector_app.timeutil import ensure_aware
 from tests.connect.helpers import (
     TIKTOK_SHOPS,
@@ -100,9 +101,12 @@ def test_connects_a_single_shop(app, logged_in, seller, mocked):
         "GB",
     )
     assert (shop.cipher, shop.status, shop.authorization_id) == ("ROW_cipher_1", CONNECTED, authorization.id)
-    with app.app_context():  # the sync feature scheduled its first sync at once
+    with app.app_context():  # the sync feature queued its first sync at once, then the next one
         next_sync_at = db.session.get(ShopSyncState, shop.id).next_sync_at
-    assert next_sync_at is not None and abs(ensure_aware(next_sync_at).timestamp() - time.time()) < 60
+        [first_run] = db.session.scalars(select(SyncRun)).all()
+    assert (first_run.tiktok_shop_id, first_run.state, first_run.kind) == (shop.id, "queued", "full")
+    assert next_sync_at is not None
+    assert abs(ensure_aware(next_sync_at).timestamp() - time.time() - 15 * 60) < 60  # every 15 minutes
     assert counts > 0  # the grid's tab counters exist from the start
     assert (authorization.open_id, authorization.region_group, authorization.status) == (
         "open-abc",
@@ -128,13 +132,41 @@ def test_several_shops_the_seller_chooses(app, logged_in, mocked):
         {"shops": ["7494726673780100001", "7494726673780100003"]},
         follow_redirects=True,
     )
-    assert "Connected your TikTok Shop Pine Shop 1 (GB), Pine Shop 3 (DE)." in guide_text(response)
+    assert (
+        "Connected your TikTok Shops Pine Shop 1 (GB) and Pine Shop 3 (DE). Their returns are syncing now."
+        in (guide_text(response))
+    )
     shops, [authorization], _ = _rows(app)
     assert [s.name for s in shops] == ["Pine Shop 1", "Pine Shop 3"]
     assert {s.authorization_id for s in shops} == {authorization.id}
     # the choice is used up
     response = logged_in.get("/connect/tiktok/shops", follow_redirects=True)
     assert "The shop choice took too long" in guide_text(response)
+
+
+def test_a_second_connection_offers_only_the_new_shops_and_keeps_the_connected_ones(app, logged_in, mocked):
+    """The seller connected the GB shop, then comes back for the DE one through the same TikTok account."""
+    stub_tiktok(mocked, [tiktok_shop_data(1)])
+    _callback(logged_in, start_tiktok(logged_in))
+    [gb], _, _ = _rows(app)
+    stub_tiktok(mocked, [tiktok_shop_data(1), tiktok_shop_data(2, "FR"), tiktok_shop_data(3, "DE")])
+    page = guide_text(_callback(logged_in, start_tiktok(logged_in, region="DE")))
+    assert "Already connected, and renewed whatever you tick here:" in page and "Pine Shop 1 (GB)" in page
+    assert 'value="7494726673780100001"' not in page  # not offered again, so not "unticked" either
+    assert re.search(r'checked[^>]*value="7494726673780100003"|value="7494726673780100003"[^>]*checked', page)
+    assert not re.search(
+        r'checked[^>]*value="7494726673780100002"|value="7494726673780100002"[^>]*checked', page
+    )
+
+    response = logged_in.post_form(
+        "/connect/tiktok/shops", {"shops": ["7494726673780100003"]}, follow_redirects=True
+    )
+    text = guide_text(response)
+    assert "Connected your TikTok Shop Pine Shop 3 (DE). Its returns are syncing now." in text
+    assert "Renewed the connection of Pine Shop 1 (GB)." in text
+    shops, _, _ = _rows(app)
+    again = next(s for s in shops if s.shop_id == gb.shop_id)
+    assert again.connected_at == gb.connected_at  # "connected since" is kept
 
 
 def test_choosing_no_shop_asks_again(app, logged_in, mocked):

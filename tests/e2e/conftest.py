@@ -9,6 +9,7 @@ missing Chromium fails the run.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,13 @@ import pytest
 from devtools.stack import Stack
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+ROOT = Path(__file__).resolve().parents[2]
+# axe-core from npm (pinned in package.json, installed by `make install`), injected into every page.
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+BLOCKING = ("serious", "critical")
+AXE_RUN = """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations.map(v => ({
+  id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(" ")),
+}))"""
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -68,11 +76,48 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+class Accessibility:
+    """axe-core on every page of the product the journey visits (and on the states htmx makes: the
+    request dialog, the bulk confirmation): a serious or critical violation fails the journey."""
+
+    def __init__(self, web_url: str) -> None:
+        self.web_url = web_url
+        self.visited: set[str] = set()
+        self.audited: set[str] = set()
+
+    @staticmethod
+    def _path(url: str) -> str:
+        """The page a URL shows: no query, and one request or store is as good as another."""
+        return re.sub(r"/\d{4,}", "/<id>", url.split("?", 1)[0].split("#", 1)[0])
+
+    def visit(self, frame) -> None:
+        if frame.parent_frame is None and frame.url.startswith(self.web_url):
+            self.visited.add(self._path(frame.url[len(self.web_url) :]) or "/")
+
+    def check(self, page, what: str = "") -> None:
+        """Run axe on the page as it is now; fail on serious or critical violations."""
+        page.wait_for_load_state("load")
+        result = page.evaluate(AXE_RUN)
+        blocking = [v for v in result if v["impact"] in BLOCKING]
+        where = f"{page.url} {what}".strip()
+        assert not blocking, f"accessibility violations on {where}:\n" + "\n".join(
+            f"  {v['impact']}: {v['id']} — {v['help']} at {v['nodes']}" for v in blocking
+        )
+        self.audited.add(self._path(page.url[len(self.web_url) :]) or "/")
+
+
 @pytest.fixture
-def page(request, browser, stack):
+def a11y(stack):
+    return Accessibility(stack.web_url)
+
+
+@pytest.fixture
+def page(request, browser, stack, a11y):
     context = browser.new_context(viewport=VIEWPORT, base_url=stack.web_url)
     context.set_default_timeout(20_000)
+    context.add_init_script(path=str(AXE))
     page = context.new_page()
+    page.on("framenavigated", a11y.visit)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on(

@@ -57,3 +57,19 @@ def shops_of(sandbox_url: str, seller: str) -> list[dict[str, Any]]:
     response = requests.get(f"{sandbox_url}/_sandbox/state", timeout=30)
     response.raise_for_status()
     return [shop for shop in response.json()["shops"] if shop["seller"] == seller]
+
+
+def waiting_count(sandbox_url: str, shop_ids: Iterable[str]) -> int:
+    """How many requests of these shops TikTok waits on the seller for (the "Needs your answer" count)."""
+    total = 0
+    for shop_id in shop_ids:
+        after = "0"
+        while after:
+            response = requests.get(
+                f"{sandbox_url}/_sandbox/requests", params={"shop_id": shop_id, "after": after}, timeout=30
+            )
+            response.raise_for_status()
+            page = response.json()
+            total += sum(1 for r in page["requests"] if (r["next_action"] or "").startswith("SELLER_RESPOND"))
+            after = page["next_after"]
+    return total

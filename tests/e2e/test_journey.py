@@ -1,14 +1,18 @@
 """A seller's whole first session in a real browser, against a real stack (web, worker, cron, queue, sandbox).
 
-Sign up → connect Etsy, two TikTok shops (GB and DE) of a global-market seller and a US shop of a US seller
-— two different TikTok apps, the global and the US Partner Center's — through the sandbox's consent pages →
-Sync Returns with a live progress bar → every tab's count equals the marketplace's → back/forward, search,
-filter → the bell counts the alerts the sync raised, the notifications page filters and opens one, alert
-settings save → open a request, reject one with a reason and approve another → a TikTok webhook of each app
-(a GB and a US shop) changes a row in the open grid without a reload → insights equal the marketplace's
-requests and refunds (per currency), used with the keyboard and at 390 px → change a setting → log out.
-Screenshots of the main screens go to ``build/screenshots/`` (git-ignored); ``make screenshots`` sets
-``SCREENSHOT_DIR=docs/screenshots`` to refresh the ones the README shows.
+Sign up → connect Etsy, two TikTok shops (GB and DE) of a global-market seller and a US shop of a US
+seller — two different TikTok apps, the global and the US Partner Center's — through the sandbox's
+consent pages → Sync Returns with a live progress bar → the grid opens on "Needs your answer", every
+tab's count equals the marketplace's → back/forward, search, filter → open a request in the dialog
+(focus in and back out), the bell counts the alerts the sync raised, the notifications page
+filters and opens one, alert settings save → reject one with a reason and approve another, the
+whole request updating when TikTok answers → approve two requests together after a confirmation → a
+TikTok webhook of each app (a
+GB and a US shop) changes and highlights a row in the open grid without a reload → insights equal the
+marketplace's requests and refunds (per currency), used with the keyboard and at 390 px → the grid on a
+390 px phone → change a setting → log out. axe-core checks every page of the product it visits (no
+serious or critical violation). Screenshots of the main screens go to ``build/screenshots/``
+(git-ignored); ``make screenshots`` sets ``SCREENSHOT_DIR=docs/screenshots`` to refresh the README's.
 """
 
 from __future__ import annotations
@@ -26,7 +30,14 @@ from playwright.sync_api import Page, expect
 from connector_app.insights.reasons import REFUNDED_STATUSES
 from connector_app.returns.tabs import TABS, tab_for_status
 from devtools.stack import Stack, wait_for
-from tests.e2e.marketplace import expected_tab_counts, sandbox_counts, sandbox_request, shops_of
+from tests.e2e.conftest import AXE
+from tests.e2e.marketplace import (
+    expected_tab_counts,
+    sandbox_counts,
+    sandbox_request,
+    shops_of,
+    waiting_count,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -54,9 +65,12 @@ def tab_url(key: str) -> re.Pattern[str]:
     return re.compile(rf"/returns\?([^#]*&)?tab={key}(&|$)")
 
 
-def sign_up(page: Page) -> None:
+def sign_up(page: Page, a11y) -> None:
     page.goto("/")
+    a11y.check(page, "(landing)")
     page.get_by_role("button", name="Create an account").click()
+    expect(page).to_have_url(re.compile(r"/signup"))
+    a11y.check(page, "(sign up)")
     page.get_by_label("Email").fill(EMAIL)
     page.locator("input[name=password]").fill(PASSWORD)
     page.locator("input[name=confirm]").fill(PASSWORD)
@@ -74,7 +88,7 @@ def connect_etsy(page: Page, stack: Stack) -> None:
     expect(page.locator("#step-etsy")).to_contain_text("Connected as")
 
 
-def connect_tiktok(page: Page, stack: Stack) -> None:
+def connect_tiktok(page: Page, stack: Stack, a11y) -> None:
     step = page.locator("#step-tiktok")
     step.locator("select[name=region]").select_option("GB")
     step.get_by_role("button", name="Continue to TikTok Shop").click()
@@ -83,6 +97,7 @@ def connect_tiktok(page: Page, stack: Stack) -> None:
     page.get_by_role("button", name="Approve").click()
     # Two shops under one authorization: the connector asks which ones to manage.
     expect(page.get_by_role("heading", name="Which shops should the connector manage?")).to_be_visible()
+    a11y.check(page, "(shop choice)")
     boxes = page.locator("input[name=shops]")
     expect(boxes).to_have_count(2)
     for i in range(2):
@@ -137,6 +152,26 @@ def wait_for_idle_sync(page: Page) -> None:
     expect(page.locator("#sync-progress progress")).to_have_count(0, timeout=SYNC_TIMEOUT_MS)
 
 
+def opens_on_needs_your_answer(page: Page, waiting: int, a11y) -> None:
+    """The grid opens on what waits for an answer, soonest deadline first; nothing scrolls sideways."""
+    page.goto("/returns")
+    expect(page.locator("#returns-tabs a[aria-current=page]")).to_contain_text("Needs your answer")
+    expect(page.locator("#tab-count-needs")).to_have_text(f"{waiting:,}")
+    expect(page.locator("#returns-filters select[name=order]")).to_have_value("deadline-asc")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280, (
+        "the grid scrolls sideways at 1280 px"
+    )
+    for selector in ("#returns-tabs", ".col-deadline", ".col-status", "details.account-menu summary"):
+        box = page.locator(selector).first.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 1280, f"{selector} is cut off at 1280 px"
+    a11y.check(page, "(Needs your answer)")
+    shot(page, "needs", height=1100)
+    page.keyboard.press("Tab")  # the first stop is the skip link, which lands on the requests
+    expect(page.locator(".skip-link")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#returns-grid")).to_be_focused()
+
+
 def check_every_tab(page: Page, expected: dict[str, int]) -> None:
     for tab in TABS:
         page.locator(f"#returns-tabs a:has(#tab-count-{tab.key})").click()
@@ -146,7 +181,7 @@ def check_every_tab(page: Page, expected: dict[str, int]) -> None:
         active = page.locator("#returns-tabs a[aria-current=page]")
         expect(active).to_contain_text(tab.label)
         expect(page.locator(f"#tab-count-{tab.key}")).to_have_text(f"{expected[tab.key]:,}")
-        expect(page.locator("#returns-grid .grid-summary strong")).to_have_text(f"{expected[tab.key]:,}")
+        expect(page.locator("#returns-grid .grid-summary .grid-total")).to_have_text(f"{expected[tab.key]:,}")
         rows = page.locator("#returns-grid tbody tr")
         if expected[tab.key] == 0:
             expect(rows).to_have_count(0)
@@ -186,7 +221,7 @@ def search_and_filter(page: Page) -> None:
     expect(page).not_to_have_url(re.compile(r"type=cancellation"))
 
 
-def see_alerts(page: Page) -> None:
+def see_alerts(page: Page, a11y) -> None:
     """The sync found requests waiting: the bell counts the alerts on every page; the notifications page
     lists them, filters them, opens one (marked read, on to its request); alert settings save."""
     count = page.locator("#notification-bell .bell-count")
@@ -201,6 +236,7 @@ def see_alerts(page: Page) -> None:
     unread = page.locator(".notification.unread")
     expect(unread.first).to_be_visible()
     before = count.inner_text()
+    a11y.check(page, "(notifications)")
     shot(page, "notifications")
     mobile(page, "notifications-mobile")
     page.locator("#filter-kind").select_option("deadline_near")
@@ -219,6 +255,7 @@ def see_alerts(page: Page) -> None:
     settings.get_by_role("button", name="Save alert settings").click()
     expect(page.locator("#alert-settings [role=status]")).to_contain_text("Alert settings saved.")
     expect(page.locator("input[name=thresholds][value='12']")).to_be_checked()
+    a11y.check(page, "(alert settings)")
     shot(page, "alert-settings", height=1300)
     mobile(page, "alert-settings-mobile")
 
@@ -231,7 +268,7 @@ def mobile(page: Page, name: str) -> None:
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
-def respond(page: Page, stack: Stack, verb: str, taken: set[str]) -> tuple[str, str]:
+def respond(page: Page, stack: Stack, verb: str, taken: set[str], a11y) -> tuple[str, str]:
     """Open a request waiting for the seller that offers ``verb`` (Approve/Reject) and send it."""
     page.goto("/returns?tab=applying&action=1")
     links = page.locator("#returns-grid tbody tr .request-link")
@@ -247,19 +284,32 @@ def respond(page: Page, stack: Stack, verb: str, taken: set[str]) -> tuple[str, 
     else:
         raise AssertionError(f"no request in Aftersale Applying offers {verb}")
     if verb == "Reject":
+        a11y.check(page, "(a request)")
         shot(page, "detail", height=1200)
+    before = page.locator("#request-detail .request-detail-status .badge").first.get_attribute("data-status")
     decision.first.click()
     panel = page.locator("#action-panel.confirm-step")
     expect(panel).to_be_visible()
     if verb == "Reject":
         panel.locator("input[name=reject_reason]").first.check()
         panel.locator("textarea[name=comment], input[name=comment]").first.fill("Item arrived used.")
+        a11y.check(page, "(the reject confirmation)")
     panel.get_by_role("button", name=re.compile(rf"^Yes, {verb.lower()}")).click()
     expect(page.locator("#action-panel")).not_to_have_class(re.compile("confirm-step"))
     shop_id = shop_id_of(page, stack, request_id)
     status = wait_for(
         lambda: _moved(stack, shop_id, request_id), 30, f"the sandbox to record the {verb} of {request_id}"
     )
+    # Once TikTok answered, the whole request reads again, with no reload: header, badge, deadline,
+    # buttons and the timeline, which records the seller's own decision.
+    badge = page.locator("#request-detail .request-detail-status .badge").first
+    expect(badge).to_have_attribute("data-status", status, timeout=30_000)
+    assert before != status
+    expect(page.locator("#request-detail .detail-next-action")).to_have_count(0)
+    expect(page.locator("#action-panel .decision-list")).to_have_count(0)
+    expect(page.locator("#timeline")).to_contain_text(f"{EMAIL} (in this app)", timeout=30_000)
+    if verb == "Reject":
+        expect(page.locator("#timeline")).to_contain_text("Comment: “Item arrived used.”")
     return request_id, status
 
 
@@ -278,6 +328,82 @@ def shop_id_of(page: Page, stack: Stack, request_id: str) -> str:
     raise AssertionError(f"request {request_id} is in none of the connected shops")
 
 
+def drawer_takes_and_returns_focus(page: Page, a11y) -> None:
+    page.goto("/returns?tab=all")
+    link = page.locator("#returns-grid .request-link").first
+    link.focus()
+    page.keyboard.press("Enter")
+    dialog = page.locator("dialog#returns-drawer[open]")
+    expect(dialog).to_be_visible()
+    expect(page.locator("#request-title")).to_be_focused()
+    a11y.check(page, "(the request dialog)")
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    expect(page.locator("#returns-grid .request-link").first).to_be_focused()
+
+
+def approve_two_together(page: Page, a11y) -> None:
+    """Bulk: tick two requests, read what each gets and the refunds, then confirm."""
+    page.goto("/returns")
+    boxes = page.locator("#returns-grid input[data-row-select]:not([disabled])")
+    expect(boxes.first).to_be_visible()
+    ids = [boxes.nth(i).get_attribute("value") for i in range(2)]
+    for i in range(2):
+        boxes.nth(i).check()
+    page.locator("#bulk-form button[value=approve]").click()
+    confirm = page.locator("#bulk-confirm")
+    expect(confirm).to_contain_text("Approve 2 requests?")
+    expect(confirm.locator(".bulk-totals strong").first).to_be_visible()
+    for request_id in ids:
+        expect(confirm.locator(f"input[name=items][value^='{request_id}:APPROVE']")).to_have_count(1)
+    a11y.check(page, "(the bulk confirmation)")
+    shot(page, "bulk-confirm", height=1100)
+    confirm.get_by_role("button", name="Yes, approve 2 requests").click()
+    expect(page.locator("#bulk-progress")).to_contain_text("Approved 2 of 2", timeout=30_000)
+
+
+def on_a_phone(browser, stack: Stack, a11y) -> None:
+    """390 px: a collapsed menu, folded filters, one card per request, the request full screen."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=stack.web_url)
+    context.add_init_script(path=str(AXE))
+    phone = context.new_page()
+    phone.goto("/login")
+    phone.get_by_label("Email").fill(EMAIL)
+    phone.locator("input[name=password]").fill(PASSWORD)
+    phone.locator("form button[type=submit]").click()
+    phone.goto("/returns")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390, (
+        "the grid scrolls sideways at 390 px"
+    )
+    menu = phone.get_by_role("button", name="Menu")
+    expect(menu).to_be_visible()
+    expect(phone.locator(".nav-links")).to_be_hidden()
+    expect(phone.locator("#filter-panel")).not_to_have_attribute("open", "")
+    expect(phone.locator("#returns-table thead")).to_be_hidden()
+    card = phone.locator("#returns-grid tbody tr").first
+    for cell in (".col-status .badge", ".col-amount", ".col-deadline .deadline-chip"):
+        expect(card.locator(cell).first).to_be_visible()
+    a11y.check(phone, "(390 px)")
+    shot_phone(phone, "grid-phone")
+    menu.click()
+    expect(phone.locator(".nav-links")).to_be_visible()
+    expect(phone.locator("details.account-menu summary")).to_be_visible()
+    menu.click()
+    card.locator(".request-link").click()
+    body = phone.locator("#returns-drawer-body")
+    expect(body).to_be_visible()
+    width = body.bounding_box()["width"]
+    assert width >= 380, f"the request is {width} px wide on a 390 px phone"
+    expect(phone.locator("button[data-drawer-close]")).to_be_in_viewport()
+    shot_phone(phone, "detail-phone")
+    context.close()
+
+
+def shot_phone(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
 def see_in_tab(page: Page, request_id: str, status: str) -> None:
     tab = tab_for_status(status)
     page.goto(f"/returns?tab=applying&q={request_id}")
@@ -285,12 +411,19 @@ def see_in_tab(page: Page, request_id: str, status: str) -> None:
     page.goto(f"/returns?tab={tab}&q={request_id}")
     row = page.locator("#returns-grid tbody tr")
     expect(row).to_have_count(1)
-    expect(row.locator(f".badge[title='{status}']")).to_be_visible()
+    expect(row.locator(f".badge[data-status='{status}']")).to_be_visible()
 
 
 def webhook_changes_open_grid(page: Page, stack: Stack, shop_id: str) -> None:
     page.goto("/returns?tab=all")
     page.evaluate("window.__journeyNoReload = true")
+    # The seller points at a row in the middle of the list; the change moves a row to the top (the list
+    # is by last update), yet the row under the pointer must stay where it is.
+    pointed = page.locator("#returns-grid tbody tr").nth(6)
+    pointed.scroll_into_view_if_needed()
+    pointed.hover()
+    pointed_id = pointed.get_attribute("id")
+    top_before = pointed.bounding_box()["y"]
     changed = stack.sandbox_call("POST", "/advance", json={"count": 1, "shop_id": shop_id})["changed"][0]
 
     def delivered() -> bool:
@@ -304,8 +437,14 @@ def webhook_changes_open_grid(page: Page, stack: Stack, shop_id: str) -> None:
     row = page.locator(
         "#returns-grid tbody tr", has=page.locator(f".request-link:text-is('{changed['id']}')")
     )
-    expect(row.locator(f".badge[title='{changed['status']}']")).to_be_visible(timeout=30_000)
+    expect(row.locator(f".badge[data-status='{changed['status']}']")).to_be_visible(timeout=30_000)
+    expect(row).to_have_class(re.compile(r"\brow-changed\b"))  # the live refresh shows what changed
     assert page.evaluate("window.__journeyNoReload === true"), "the page reloaded"
+    if changed["id"] not in pointed_id:
+        top_after = page.locator(f"#{pointed_id}").bounding_box()["y"]
+        assert abs(top_after - top_before) <= 2, (
+            f"the row under the pointer moved {top_after - top_before} px"
+        )
 
 
 def sandbox_requests(stack: Stack, shop_ids: list[str]) -> list[dict]:
@@ -387,38 +526,56 @@ def log_out(page: Page, stack: Stack) -> None:
     expect(page).to_have_url(re.compile(r"/login"))
 
 
-def test_seller_journey(page: Page, stack: Stack) -> None:
-    sign_up(page)
+def test_seller_journey(page: Page, stack: Stack, browser, a11y) -> None:
+    sign_up(page, a11y)
+    a11y.check(page, "(guide)")
     connect_etsy(page, stack)
     shot(page, "guide")
-    connect_tiktok(page, stack)
+    connect_tiktok(page, stack, a11y)
     connect_us_shop(page, stack)
     shops = shops_of(stack.sandbox_url, SELLER)
     us_shops = shops_of(stack.sandbox_url, US_SELLER)
     assert len(shops) == 2 and len(us_shops) == 1
     shot(page, "guide-two-apps")
 
+    a11y.check(page, "(stores)")
+
     run_sync(page, stack)
     # Every shop synced, whichever app authorized it: the counts cover all three.
-    expected = expected_tab_counts(sandbox_counts(stack.sandbox_url, [s["id"] for s in shops + us_shops]))
+    shop_ids = [s["id"] for s in shops + us_shops]
+    expected = expected_tab_counts(sandbox_counts(stack.sandbox_url, shop_ids))
     assert expected["all"] > 0
+    opens_on_needs_your_answer(page, waiting_count(stack.sandbox_url, shop_ids), a11y)
     check_every_tab(page, expected)
+    a11y.check(page, "(a status tab)")
     back_and_forward(page)
     search_and_filter(page)
-    see_alerts(page)
+    drawer_takes_and_returns_focus(page, a11y)
+    see_alerts(page, a11y)
 
-    rejected, rejected_status = respond(page, stack, "Reject", set())
-    approved, approved_status = respond(page, stack, "Approve", {rejected})
+    rejected, rejected_status = respond(page, stack, "Reject", set(), a11y)
+    approved, approved_status = respond(page, stack, "Approve", {rejected}, a11y)
     see_in_tab(page, rejected, rejected_status)
     see_in_tab(page, approved, approved_status)
+    approve_two_together(page, a11y)
 
     gb = next(s for s in shops if s["region"] == "GB")
     webhook_changes_open_grid(page, stack, gb["id"])  # signed by the global app
     webhook_changes_open_grid(page, stack, us_shops[0]["id"])  # signed by the US app
+    for path in ("/actions", "/sync", "/listings"):  # the pages the grid links to
+        page.goto(path)
+        a11y.check(page)
     see_insights(page, stack, [s["id"] for s in shops + us_shops])
+    a11y.check(page, "(insights)")
+    on_a_phone(browser, stack, a11y)
     change_setting(page)
+    a11y.check(page, "(settings)")
     log_out(page, stack)
+    a11y.check(page, "(log in)")
     # Images and scripts the seller would miss; htmx's empty style attribute (hash of "") is harmless.
     blocked = [e for e in page.console_errors if "violates" in e and "inline style" not in e]
     assert not blocked, "\n".join(blocked)
+    # Every page of the product the journey opened was checked by axe-core.
+    unchecked = a11y.visited - a11y.audited
+    assert not unchecked, f"pages visited but not checked for accessibility: {sorted(unchecked)}"
     assert requests.get(f"{stack.web_url}/healthz", timeout=10).status_code == 200

@@ -113,3 +113,57 @@ def test_the_listings_page_shows_the_cache(app, logged_in, seller, etsy_shop):
     assert response.status_code == 302
     with app.app_context():
         assert len(rq.queue.job_ids) == 1
+
+
+def test_switching_etsy_shops_drops_the_old_listings_and_stores_says_how_many_skus_match(
+    app, logged_in, factories, seller, etsy_shop
+):
+    from connector_app.connect import services as connect_services
+    from connector_app.connect.models import EtsyConnection
+    from connector_app.marketplaces.etsy import EtsyMe, EtsyShop, EtsyTokenSet
+
+    shop = factories.tiktok_shop(seller)
+    factories.returns(shop, [factories.aftersale(sku=sku) for sku in ("MUG-B", "SCARF-1", "NEW-1")])
+    with responses.RequestsMock() as rsps:
+        stub_shop(rsps, [_listing("11", "Blue mug", ["MUG-B"])], {"11": {"MUG-B": 2}})
+        with app.app_context():
+            jobs.refresh_listings_job(seller.id, etsy_shop.id)
+    stores = logged_in.get("/connect").get_data(as_text=True)
+    assert "1 of 3 SKUs in your TikTok requests match these listings" in stores
+    assert 'href="/listings"' in stores  # the listings are reachable from Stores
+
+    with app.app_context():  # the seller confirmed the switch to another Etsy shop
+        tokens = EtsyTokenSet("9.acc", "9.ref", 2_000_000_000, "9")
+        connect_services.save_etsy_connection(
+            seller.id, tokens, EtsyMe("9", "4200"), EtsyShop("4200", "New shop", "USD", ""), scopes="x"
+        )
+        db.session.commit()
+        assert db.session.scalars(select(EtsyListing)).all() == []  # nothing links to the old shop
+        assert db.session.scalars(select(ListingRefresh)).all() == []
+        new = db.session.scalar(select(EtsyConnection).where(EtsyConnection.etsy_shop_id == "4200"))
+    assert "Fetching this shop's listings from Etsy" in logged_in.get("/connect").get_data(as_text=True)
+    assert "Blue mug" not in logged_in.get("/listings").get_data(as_text=True)
+
+    with responses.RequestsMock() as rsps:
+        rsps.add(
+            responses.GET,
+            f"{API}/shops/4200/listings",
+            json={"count": 1, "results": [_listing("21", "Hat", ["HAT"])]},
+        )
+        rsps.add(responses.GET, f"{API}/shops/4200/listings", json={"count": 0, "results": []})
+        rsps.add(responses.GET, f"{API}/shops/4200/listings", json={"count": 0, "results": []})
+        rsps.add(responses.GET, f"{API}/listings/21/inventory", json={"products": []})
+        with app.app_context():
+            jobs.refresh_listings_job(seller.id, new.id)
+    stores = logged_in.get("/connect").get_data(as_text=True)
+    assert "None of the 3 SKUs in your TikTok requests match this shop's listings." in stores
+
+
+def test_the_listings_page_shows_nothing_of_a_disconnected_shop(app, logged_in, seller, etsy_shop):
+    with responses.RequestsMock() as rsps:
+        stub_shop(rsps, [_listing("11", "Blue mug", ["MUG-B"])], {"11": {"MUG-B": 2}})
+        with app.app_context():
+            jobs.refresh_listings_job(seller.id, etsy_shop.id)
+    logged_in.post_form(f"/connect/etsy/{etsy_shop.id}/disconnect", {"confirm": "yes"})
+    page = logged_in.get("/listings").get_data(as_text=True)
+    assert "No Etsy shop is connected" in page and "Blue mug" not in page

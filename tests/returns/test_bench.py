@@ -25,8 +25,12 @@ def test_grid_benchmark_runs_on_a_tiny_data_set():
     assert run.returncode in (0, 1), run.output
     assert "seeded 1,200 requests over 4 sellers" in run.output
     figures = re.findall(r"^\s+(\d+\.\d+)x\s+\[", run.output, flags=re.M)
-    assert len(figures) == 5 and all(float(f) > 0 for f in figures), run.output
+    assert len(figures) == 6 and all(float(f) > 0 for f in figures), run.output
     assert "800 rows" in run.output  # every request of the big seller was exported
+    # The baseline is what the app itself ran for each page, replayed bare — for a tab and for the
+    # "Needs your answer" view.
+    assert re.search(r"tab switch \('complete', htmx fragment\) / the app's own \d+ statements", run.output)
+    assert re.search(r'"Needs your answer" \(htmx fragment\) / the app\'s own \d+ statements', run.output)
 
 
 def test_bench_entry_point_refuses_an_unknown_benchmark():

@@ -38,10 +38,10 @@ def test_csv_has_the_grids_rows_and_columns_for_the_current_tab_and_filters(logg
     assert [row[0] for row in rows[1:]] == row_ids(logged_in.get(f"/returns?{query}"))
     first = dict(zip(rows[0], rows[1], strict=True))
     assert first["Type"] == "Return and refund" and first["Refund amount"] == "25.00"
-    assert first["Currency"] == "USD" and first["Status"] == "Return or refund request pending"
+    assert first["Currency"] == "USD" and first["Status"] == "Refund or return requested"
     assert "1 × Ceramic mug [SKU-" in first["Items"]
 
-    searched = _csv(logged_in.get("/returns/export.csv?q=sku-x"))
+    searched = _csv(logged_in.get("/returns/export.csv?tab=all&q=sku-x"))
     assert [row[0] for row in searched[1:]] == [items[-1].request_id]
 
 
@@ -54,7 +54,7 @@ def test_csv_export_streams_every_row_past_one_batch(app, logged_in, factories, 
     )
     items = [factories.aftersale(update_time=NOW - (n // 3)) for n in range(30)]
     factories.returns(shop, items)
-    response = logged_in.get("/returns/export.csv")
+    response = logged_in.get("/returns/export.csv?tab=all")
     chunks = list(response.response)
     assert len(chunks) >= 5  # one chunk per keyset batch, not one big string
     text = b"".join(chunks).decode("utf-8").lstrip("\ufeff")
@@ -64,7 +64,7 @@ def test_csv_export_streams_every_row_past_one_batch(app, logged_in, factories, 
 
 def test_csv_neutralises_spreadsheet_formulas(logged_in, factories, shop):
     factories.returns(shop, [factories.aftersale(product_name="=HYPERLINK(1)", reason_text="+cmd")])
-    row = _csv(logged_in.get("/returns/export.csv"))[1]
+    row = _csv(logged_in.get("/returns/export.csv?tab=all"))[1]
     assert row[COLUMNS.index("Items")] == "1 × =HYPERLINK(1) [SKU-1]"  # starts with the quantity: inert
     assert row[COLUMNS.index("Reason")] == "'+cmd"
 
@@ -127,7 +127,7 @@ def test_detail_shows_everything_and_merges_the_timeline(app, logged_in, factori
 
     loading = logged_in.htmx("GET", timeline_url).get_data(as_text=True)
     assert "Loading TikTok Shop's own history" in loading and 'hx-trigger="load delay:2s"' in loading
-    assert "Status: Awaiting buyer ship" in loading  # what is stored shows at once
+    assert "Status: Waiting for the buyer to ship" in loading  # what is stored shows at once
     assert len(responses.calls) == 0
     assert run_jobs(app) == 1  # the job fetches TikTok's records
 
@@ -135,9 +135,9 @@ def test_detail_shows_everything_and_merges_the_timeline(app, logged_in, factori
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "<html" in html and "Loading" not in html
     order = [
-        html.index("Status: Awaiting buyer ship"),
+        html.index("Status: Waiting for the buyer to ship"),
         html.index("Seller approved the return"),
-        html.index("Status: Return or refund request pending"),
+        html.index("Status: Refund or return requested"),
         html.index("Buyer asked for a refund"),
     ]
     assert order == sorted(order)  # newest first, both sources interleaved by time
@@ -169,7 +169,7 @@ def test_detail_survives_a_marketplace_error(app, logged_in, factories, shop, fa
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "could not be loaded" in html
-    assert "Status: Return or refund request pending" in html  # the app's own history still shows
+    assert "Status: Refund or return requested" in html  # the app's own history still shows
 
 
 def test_detail_of_a_cancellation_needs_no_marketplace_call(logged_in, factories, shop):
@@ -181,14 +181,14 @@ def test_detail_of_a_cancellation_needs_no_marketplace_call(logged_in, factories
         html = logged_in.get(f"/returns/{item.request_id}").get_data(as_text=True)
         timeline = logged_in.get(f"/returns/{item.request_id}/timeline").get_data(as_text=True)
     assert "Cancellation" in html and "could not be loaded" not in timeline and "Loading" not in timeline
-    assert "Status: Cancellation request pending" in timeline and rq.queue.count == 0
+    assert "Status: Cancellation requested" in timeline and rq.queue.count == 0
 
 
 def test_live_refresh_answers_204_until_something_changes(logged_in, factories, shop):
     item = factories.aftersale(update_time=NOW - 100)
     factories.returns(shop, [item])
     marker = re.search(
-        r"/returns/changes\?since=([^\"&]+)", logged_in.get("/returns").get_data(as_text=True)
+        r"/returns/changes\?since=([^\"&]+)", logged_in.get("/returns?tab=all").get_data(as_text=True)
     )[1]
     assert logged_in.get(f"/returns/changes?since={marker}").status_code == 204
 

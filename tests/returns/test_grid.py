@@ -24,7 +24,7 @@ def test_row_shows_what_the_seller_needs(logged_in, factories, shop):
         reason_text="Arrived broken",
     )
     factories.returns(shop, [item])
-    html = logged_in.get("/returns").get_data(as_text=True)
+    html = logged_in.get("/returns?tab=all").get_data(as_text=True)
     for text in (
         item.request_id,
         item.order_id,
@@ -34,7 +34,7 @@ def test_row_shows_what_the_seller_needs(logged_in, factories, shop):
         "Qty 1",
         "Arrived broken",
         "31.50 USD",
-        "Needs your action",
+        'class="needs-action deadline-row-soon"',
         "Approve or reject the return",
         "deadline-soon",
         "left",
@@ -45,16 +45,16 @@ def test_row_shows_what_the_seller_needs(logged_in, factories, shop):
 
 def test_overdue_deadline_is_highlighted(logged_in, factories, shop):
     factories.returns(shop, [factories.aftersale(next_action="SELLER_RESPOND_REFUND", deadline=NOW - 7200)])
-    html = logged_in.get("/returns").get_data(as_text=True)
+    html = logged_in.get("/returns?tab=all").get_data(as_text=True)
     assert "deadline-overdue" in html and "overdue by 2 h" in html
 
 
 def test_shop_with_region_shown_only_when_several_shops(logged_in, factories, seller, shop):
     factories.returns(shop, [factories.aftersale()])
-    assert "Main Street (US)" not in logged_in.get("/returns").get_data(as_text=True)
+    assert "Main Street (US)" not in logged_in.get("/returns?tab=all").get_data(as_text=True)
     second = factories.tiktok_shop(seller, name="Second", region="GB")
     factories.returns(second, [factories.aftersale()])
-    html = logged_in.get("/returns").get_data(as_text=True)
+    html = logged_in.get("/returns?tab=all").get_data(as_text=True)
     assert "Main Street (US)" in html and "Second (GB)" in html
 
 
@@ -66,13 +66,13 @@ def test_search_by_request_order_sku_or_product(logged_in, factories, shop, quer
         request_id="5768SEARCH0001", order_id="5766ORDER00001", sku="MUG-RED", product_name="Velvet cushion"
     )
     factories.returns(shop, [wanted, factories.aftersale(sku="OTHER", product_name="Linen apron")])
-    assert row_ids(logged_in.get("/returns", query_string={"q": query})) == [wanted.request_id]
+    assert row_ids(logged_in.get("/returns", query_string={"tab": "all", "q": query})) == [wanted.request_id]
 
 
 def test_search_treats_wildcards_literally(logged_in, factories, shop):
     factories.returns(shop, [factories.aftersale(sku="A_B"), factories.aftersale(sku="AXB")])
-    assert len(row_ids(logged_in.get("/returns?q=a_b"))) == 1
-    assert row_ids(logged_in.get("/returns?q=%25")) == []
+    assert len(row_ids(logged_in.get("/returns?tab=all&q=a_b"))) == 1
+    assert row_ids(logged_in.get("/returns?tab=all&q=%25")) == []
 
 
 def test_filter_by_shop(logged_in, factories, seller, shop):
@@ -80,10 +80,10 @@ def test_filter_by_shop(logged_in, factories, seller, shop):
     mine = factories.aftersale()
     factories.returns(shop, [mine])
     factories.returns(second, [factories.aftersale()])
-    page = logged_in.get(f"/returns?shop={shop.id}")
+    page = logged_in.get(f"/returns?tab=all&shop={shop.id}")
     assert row_ids(page) == [mine.request_id]
     assert tab_count(page, "all") == 1
-    assert len(row_ids(logged_in.get("/returns?shop=all"))) == 2
+    assert len(row_ids(logged_in.get("/returns?tab=all&shop=all"))) == 2
 
 
 @pytest.mark.parametrize(
@@ -100,7 +100,7 @@ def test_filter_by_type(logged_in, factories, shop, value, expected):
         ),
     }
     factories.returns(shop, list(items.values()))
-    page = logged_in.get(f"/returns?type={value}")
+    page = logged_in.get(f"/returns?tab=all&type={value}")
     assert row_ids(page) == [items[expected].request_id]
     assert tab_count(page, "applying") == 1  # all four are pending: the filtered count is one
 
@@ -108,27 +108,31 @@ def test_filter_by_type(logged_in, factories, shop, value, expected):
 def test_filter_by_reason(logged_in, factories, shop):
     damaged = factories.aftersale(reason="damaged", reason_text="Damaged in transit")
     factories.returns(shop, [damaged, factories.aftersale(reason="wrong_size", reason_text="Wrong size")])
-    page = logged_in.get("/returns?reason=damaged")
+    page = logged_in.get("/returns?tab=all&reason=damaged")
     assert row_ids(page) == [damaged.request_id]
-    assert "Damaged in transit" in logged_in.get("/returns").get_data(as_text=True)  # offered as an option
+    assert "Damaged in transit" in logged_in.get("/returns?tab=all").get_data(
+        as_text=True
+    )  # offered as an option
 
 
 def test_date_range_uses_the_sellers_timezone(app, logged_in, factories, seller, shop):
     late_evening_ny = int(datetime(2025, 3, 10, 3, 0, tzinfo=UTC).timestamp())  # 9 March 23:00 in New York
     item = factories.aftersale(create_time=late_evening_ny, update_time=late_evening_ny + 60)
     factories.returns(shop, [item, factories.aftersale()])
-    assert row_ids(logged_in.get("/returns?from=2025-03-09&to=2025-03-09")) == []  # UTC: it is 10 March
+    assert (
+        row_ids(logged_in.get("/returns?tab=all&from=2025-03-09&to=2025-03-09")) == []
+    )  # UTC: it is 10 March
     with app.app_context():
         db.session.get(Seller, seller.id).timezone = "America/New_York"
         db.session.commit()
-    assert row_ids(logged_in.get("/returns?from=2025-03-09&to=2025-03-09")) == [item.request_id]
-    assert row_ids(logged_in.get("/returns?from=2025-03-10")) != [item.request_id]
+    assert row_ids(logged_in.get("/returns?tab=all&from=2025-03-09&to=2025-03-09")) == [item.request_id]
+    assert row_ids(logged_in.get("/returns?tab=all&from=2025-03-10")) != [item.request_id]
 
 
 def test_needs_my_action_filter(logged_in, factories, shop):
     waiting = factories.aftersale(next_action="SELLER_RESPOND_REFUND", deadline=NOW + 86400 * 2)
     factories.returns(shop, [waiting, factories.aftersale(status="AWAITING_BUYER_SHIP")])
-    page = logged_in.get("/returns?action=1")
+    page = logged_in.get("/returns?tab=all&action=1")
     assert row_ids(page) == [waiting.request_id]
     assert tab_count(page, "all") == 1
 
@@ -170,7 +174,7 @@ def sortable(factories, shop):
     ],
 )
 def test_every_sort(logged_in, sortable, sort, direction, order):
-    page = logged_in.get(f"/returns?sort={sort}&dir={direction}")
+    page = logged_in.get(f"/returns?tab=all&sort={sort}&dir={direction}")
     assert row_ids(page) == [sortable[i] for i in order]
 
 
@@ -188,10 +192,10 @@ def test_keyset_pages_cover_every_row_once_both_ways(logged_in, factories, shop,
         for n in range(60)
     ]
     factories.returns(shop, items)
-    everything = row_ids(logged_in.get(f"/returns?sort={sort}&size=100"))
+    everything = row_ids(logged_in.get(f"/returns?tab=all&sort={sort}&size=100"))
     assert sorted(everything) == sorted(i.request_id for i in items)
 
-    seen, pages, url = [], [], f"/returns?sort={sort}&size=25"
+    seen, pages, url = [], [], f"/returns?tab=all&sort={sort}&size=25"
     while url:
         response = logged_in.get(url)
         pages.append(url)
@@ -218,14 +222,14 @@ def _link(response, rel: str) -> str | None:
 
 def test_page_size_choice_and_default_from_settings(app, logged_in, factories, seller, shop):
     factories.returns(shop, [factories.aftersale() for _ in range(30)])
-    assert len(row_ids(logged_in.get("/returns"))) == 30
+    assert len(row_ids(logged_in.get("/returns?tab=all"))) == 30
     from connector_app.accounts.preferences import settings_for_update
 
     with app.app_context():
         settings_for_update(seller.id).page_size = 25
         db.session.commit()
-    assert len(row_ids(logged_in.get("/returns"))) == 25
-    assert len(row_ids(logged_in.get("/returns?size=50"))) == 30
+    assert len(row_ids(logged_in.get("/returns?tab=all"))) == 25
+    assert len(row_ids(logged_in.get("/returns?tab=all&size=50"))) == 30
 
 
 def test_default_shop_from_settings(app, logged_in, factories, seller, shop):
@@ -238,8 +242,8 @@ def test_default_shop_from_settings(app, logged_in, factories, seller, shop):
     with app.app_context():
         settings_for_update(seller.id).default_shop_id = second.id
         db.session.commit()
-    assert row_ids(logged_in.get("/returns")) == [preferred.request_id]
-    assert len(row_ids(logged_in.get("/returns?shop=all"))) == 2
+    assert row_ids(logged_in.get("/returns?tab=all")) == [preferred.request_id]
+    assert len(row_ids(logged_in.get("/returns?tab=all&shop=all"))) == 2
 
 
 def test_htmx_tab_switch_is_a_fragment_with_out_of_band_counts(logged_in, factories, shop):
@@ -261,7 +265,7 @@ def test_htmx_tab_switch_is_a_fragment_with_out_of_band_counts(logged_in, factor
 def test_counts_follow_status_changes(logged_in, factories, shop):
     item = factories.aftersale(update_time=NOW - 100)
     factories.returns(shop, [item])
-    page = logged_in.get("/returns")
+    page = logged_in.get("/returns?tab=all")
     assert (tab_count(page, "applying"), tab_count(page, "returning")) == (1, 0)
 
     moved = factories.aftersale(request_id=item.request_id, status="AWAITING_BUYER_SHIP", update_time=NOW)
@@ -281,13 +285,13 @@ def test_filtered_counts_are_counted_on_the_filtered_set(logged_in, factories, s
             factories.aftersale(sku="DROP"),
         ],
     )
-    page = logged_in.get("/returns?q=keep")
+    page = logged_in.get("/returns?tab=all&q=keep")
     assert (tab_count(page, "all"), tab_count(page, "applying"), tab_count(page, "returning")) == (2, 1, 1)
 
 
 def test_empty_states(logged_in, factories, seller):
-    no_store = logged_in.get("/returns").get_data(as_text=True)
+    no_store = logged_in.get("/returns?tab=all").get_data(as_text=True)
     assert 'href="/connect"' in no_store and "Connect" in no_store
     factories.tiktok_shop(seller)
-    nothing = logged_in.get("/returns").get_data(as_text=True)
+    nothing = logged_in.get("/returns?tab=all").get_data(as_text=True)
     assert "No requests synced yet" in nothing and "Sync Returns" in nothing

@@ -7,11 +7,15 @@ from flask import has_request_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-# One page view: the login record's seller, the shops, settings, the page of requests, their line items,
-# listing links, tab counts, the live-refresh marker, the reason filter's options (cached after the
-# first view), and the panels: connection alerts (Etsy, TikTok shops), the sync indicator's and the
-# grid controls' runs and connected shops.
-GRID_STATEMENTS = 16
+# One page view: the login record's seller, the shops (with their authorizations: whether each is
+# connected), settings, the counters (tab counts, refund totals per currency, requests waiting per shop),
+# the page of requests, their line items, listing links, the live-refresh marker (two MAX look-ups), the
+# reason filter's options (a table written with the requests: no cache that can be stale), and the
+# panels: the Sync Returns controls' shops with their last sync, the sync indicator's runs, connection
+# alerts (Etsy, TikTok shops), and the notification bell's unread count. 15 — the reason options run on
+# every full page (they were cached in Redis for 5 minutes, which hid new reasons) while the shops'
+# authorizations come with the shops; the bell counts the seller's unread alerts on every page.
+GRID_STATEMENTS = 15
 
 
 class Statements:
@@ -31,7 +35,7 @@ def statements():
     event.remove(Engine, "before_cursor_execute", counter)
 
 
-def _grid_statements(client, statements, url="/returns") -> list[str]:
+def _grid_statements(client, statements, url="/returns?tab=all") -> list[str]:
     client.get(url)  # warm the reason-filter cache
     statements.seen.clear()
     response = client.get(url)

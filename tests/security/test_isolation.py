@@ -36,6 +36,7 @@ PUBLIC_ENDPOINTS = {
     "notifications.unsubscribe",  # the emailed one-click link is the credential (signed, one kind's email)
     "notifications.unsubscribe_confirmed",
     "static",
+    "home.favicon",  # a redirect to the static icon
 }
 
 # Routes that end B's session (or account): crawled last, in this order, so they cannot hide the
@@ -182,7 +183,7 @@ def test_anonymous_is_sent_to_login_on_every_private_route(app, client, seeded):
     assert fingerprint(app) == before
 
 
-@pytest.mark.parametrize("path", ["/", "/login", "/signup", "/static/app.css"])
+@pytest.mark.parametrize("path", ["/", "/login", "/signup", "/static/app.css", "/static/favicon.svg"])
 def test_public_pages_answer_anonymous_visitors(client, path):
     response = client.get(path)
     response.close()
@@ -192,3 +193,10 @@ def test_public_pages_answer_anonymous_visitors(client, path):
 def test_public_allow_list_names_real_endpoints(app):
     """A renamed public endpoint must not silently turn the allow-list into dead entries."""
     assert {rule.endpoint for rule in app.url_map.iter_rules()} >= PUBLIC_ENDPOINTS
+
+
+def test_the_favicon_is_found(client):
+    """Browsers ask for /favicon.ico on every page that names no icon: it answers (no console error)."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response.headers["Location"].endswith("/static/favicon.svg")
+    assert 'rel="icon"' in client.get("/login").get_data(as_text=True)

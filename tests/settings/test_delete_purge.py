@@ -47,3 +47,11 @@ def test_deleting_an_account_purges_redis_jobs_and_webhook_events(app, logged_in
         assert rq.queue.fetch_job(theirs.id) is not None
         left = db.session.scalars(select(WebhookEvent.notification_id)).all()
         assert left == ["n-other"]
+
+
+def test_deleting_with_htmx_sends_the_browser_to_the_login_page(logged_in):
+    """The delete form posts with htmx: the answer tells htmx to navigate, so the address bar shows
+    /login with the login page (not /settings)."""
+    response = logged_in.htmx("POST", "/settings/delete", {"password": PASSWORD, "understood": "y"})
+    assert response.status_code == 200 and response.headers["HX-Redirect"] == "/login"
+    assert logged_in.get("/settings").status_code == 302  # the account is gone: log in again
