@@ -26,6 +26,12 @@ class SellerSettings(db.Model):
     restock_after: Mapped[int | None] = mapped_column(BigInteger)
     default_shop_id: Mapped[int | None] = mapped_column(ForeignKey("tiktok_shops.id", ondelete="SET NULL"))
     page_size: Mapped[int] = mapped_column(Integer, default=50)
+    # "Etsy stock follows TikTok sales": a paid seller-fulfilled TikTok order reduces Etsy's stock (the
+    # orders feature) — off until the seller confirms it; catalog inventory sync requires it. Like
+    # restocking, it starts from the moment it is switched on (TikTok's time, unix seconds): orders
+    # paid before never touch Etsy.
+    stock_follows_sales: Mapped[bool] = mapped_column(Boolean, default=False)
+    stock_follows_sales_after: Mapped[int | None] = mapped_column(BigInteger)
 
 
 @event.listens_for(SellerSettings.restock_on_complete, "set", active_history=True)
@@ -35,6 +41,31 @@ def _stamp_restock_after(target: SellerSettings, value, oldvalue, initiator) -> 
         target.restock_after = int(utcnow().timestamp())
     elif not value:
         target.restock_after = None
+
+
+@event.listens_for(SellerSettings.stock_follows_sales, "set", active_history=True)
+def _stamp_stock_follows_sales_after(target: SellerSettings, value, oldvalue, initiator) -> None:
+    if value and oldvalue is not True:
+        target.stock_follows_sales_after = int(utcnow().timestamp())
+    elif not value:
+        target.stock_follows_sales_after = None
+
+
+_STOCK_FOLLOWS_SALES = select(
+    SellerSettings.__table__.c.stock_follows_sales, SellerSettings.__table__.c.stock_follows_sales_after
+).where(SellerSettings.__table__.c.seller_id == bindparam("seller_id"))
+
+
+def stock_follows_sales(seller_id: int) -> int | None:
+    """When Etsy's stock started following TikTok sales (unix seconds), or None while it is off.
+
+    Orders reduce Etsy stock only for orders paid from then on; the catalog's inventory sync may be
+    switched on only while this answers a time.
+    """
+    row = db.session.execute(_STOCK_FOLLOWS_SALES, {"seller_id": seller_id}).first()
+    if row is None or not row.stock_follows_sales:
+        return None
+    return row.stock_follows_sales_after
 
 
 def get_settings(seller_id: int) -> SellerSettings:

@@ -4,6 +4,8 @@
   no amounts) and upsert it with source "webhook"; the open grid hears of it through requests_changed.
 - 6 (seller deauthorized the app): the shop is marked as needing reconnection (connect feature).
 - 7 (authorization expires soon): the seller is warned (connect feature).
+- any other type: offered to the features above through ``webhooks.signals.webhook_received``
+  (orders, products); the first outcome one of them returns is recorded.
 Unknown shops and types are logged and recorded as handled: TikTok must not retry them forever.
 """
 
@@ -26,11 +28,13 @@ from connector_app.tenancy import get_for_seller
 from connector_app.transactions import job_step
 from connector_app.webhooks.models import WebhookEvent
 from connector_app.webhooks.services import record_outcome
+from connector_app.webhooks.signals import dispatch
 
 log = logging.getLogger(__name__)
 
 RETURN_STATUS_CHANGE, CANCELLATION_STATUS_CHANGE = 12, 11
 DEAUTHORIZATION, AUTHORIZATION_EXPIRING = 6, 7
+OWN_TYPES = (RETURN_STATUS_CHANGE, CANCELLATION_STATUS_CHANGE, DEAUTHORIZATION, AUTHORIZATION_EXPIRING)
 
 
 def _finish(event_id: int, outcome: str, seller_id: int | None = None) -> str:
@@ -67,6 +71,28 @@ def _refetch(event: WebhookEvent, shop: TikTokShop) -> str:
     return "updated" if result.created or result.updated else "unchanged"
 
 
+def _offer(event: WebhookEvent, shop: TikTokShop | None) -> str:
+    """A type another feature owns: the first feature that answers it records what it did."""
+    event_id, seller_id = event.id, (shop.seller_id if shop is not None else None)
+    try:
+        outcome = dispatch(event, shop=shop, seller_id=seller_id)
+    except AuthorizationLost as exc:
+        db.session.rollback()
+        return _finish(event_id, f"not processed: {exc.seller_message()}", seller_id)
+    except MarketplaceError as exc:
+        db.session.rollback()
+        if exc.retryable:
+            raise
+        return _finish(event_id, f"failed: {exc.seller_message()}", seller_id)
+    if outcome is None:
+        log.info("webhook %s of unhandled type %s: acknowledged", event.notification_id, event.event_type)
+        return _finish(event_id, f"ignored: unknown type {event.event_type}", seller_id)
+    event = db.session.get(WebhookEvent, event_id)
+    if event.processed_at is None:  # the receiver did not record its own outcome
+        return _finish(event_id, outcome, event.seller_id or seller_id)
+    return outcome
+
+
 def process_webhook(event_id: int) -> str:
     """The RQ job for one stored delivery. Returns what was done (also stored as the outcome)."""
     event = db.session.get(WebhookEvent, event_id)
@@ -74,6 +100,8 @@ def process_webhook(event_id: int) -> str:
         return "skipped"
     # The delivery names TikTok's shop id; that (unique) id is how we learn which seller it is for.
     shop = db.session.scalars(select(TikTokShop).where(TikTokShop.shop_id == event.shop_id)).first()
+    if event.event_type not in OWN_TYPES:
+        return _offer(event, shop)
     if shop is None:
         log.warning("webhook %s for unknown shop %s: acknowledged", event.notification_id, event.shop_id)
         return _finish(event_id, "ignored: unknown shop")
