@@ -15,6 +15,7 @@ from connector_app.insights.models import (
 from connector_app.listings.models import EtsyListing, EtsyListingSku, ListingRefresh, RestockRecord
 from connector_app.notifications.models import AlertSettings, Delivery, DigestSchedule, Notification, ScanMark
 from connector_app.orders.models import FbtStock, ListingHold, Order, OrderLine, StockMove
+from connector_app.orders.sync import OrderSyncState
 from connector_app.returns.models import (
     ReturnLineItem,
     ReturnRequest,
@@ -32,6 +33,7 @@ __all__ = [
     "ListingHold",
     "Order",
     "OrderLine",
+    "OrderSyncState",
     "StockMove",
     "AlertSettings",
     "Delivery",

@@ -273,3 +273,26 @@ def ui_place_order():  # noqa: ANN201 - a redirect back to the state page
         return _back(f"{form.get('seller_sku', '')!r} is not a SKU of {shop['name']}.")
     placed = _place(shop, row[0], max(1, min(20, int(form.get("units") or 1))), form.get("fbt") == "on", True)
     return _back(f"Order {placed['order_id']} placed on {shop['name']}: {placed['status']}.")
+
+
+@bp.get("/etsy/stock")
+def etsy_stock() -> Response:
+    """The Etsy side of a seller SKU as the sandbox holds it: listing, state, the SKU's quantity."""
+    sku = sandbox().sku(request.args.get("seller_sku", ""))
+    if not sku:
+        abort(404)
+    row = (
+        sandbox()
+        .store.conn()
+        .execute("SELECT state, inventory FROM etsy_listing WHERE listing_id=?", (sku["listing_id"],))
+        .fetchone()
+    )
+    products = json.loads(row["inventory"])["products"]
+    quantity = sum(
+        o["quantity"]
+        for p in products
+        if p["sku"] == sku["seller_sku"]
+        for o in p["offerings"]
+        if o["is_enabled"]
+    )
+    return jsonify({"listing_id": sku["listing_id"], "state": row["state"], "quantity": quantity})

@@ -4,7 +4,7 @@ from flask import Blueprint, Flask
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 
-from connector_app.orders import routes, settings_routes  # noqa: E402,F401
+from connector_app.orders import routes, settings_routes, sync_routes  # noqa: E402,F401
 
 SWEEP_SECONDS = 60
 
@@ -25,10 +25,19 @@ def _return_detail_panel(sender=None, request=None, **_kwargs):
 def init_app(app: Flask) -> None:
     """The webhook receiver (types 1 and FBT 21–24), the return → order link, the stock sweep, filters."""
     from connector_app.commands import register_periodic
-    from connector_app.orders import jobs, tabs
+    from connector_app.orders import jobs, sync, tabs
     from connector_app.returns.signals import detail_panels
+    from connector_app.sync.subjects import Subject, register
     from connector_app.webhooks.signals import webhook_received
 
+    register(
+        Subject(
+            name=sync.SUBJECT,
+            label="Orders",
+            job="connector_app.orders.sync.run_order_sync",
+            has_synced=sync.has_synced,
+        )
+    )
     webhook_received.connect(jobs.on_webhook_received, weak=False)
     detail_panels.connect(_return_detail_panel, weak=False)
     register_periodic(app, jobs.sweep_stock, SWEEP_SECONDS)

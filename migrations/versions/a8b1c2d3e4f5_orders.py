@@ -1,8 +1,8 @@
-"""orders, order_lines, order_stock_moves (the Etsy stock ledger), order_listing_holds, order_fbt_stock
+"""orders, order_lines, order_stock_moves (the Etsy stock ledger), order_listing_holds, order_fbt_stock, order_sync_states
 
 Revision ID: a8b1c2d3e4f5
-Revises: f1a2b3c4d5e6
-Create Date: 2026-12-07 22:57:50.194529
+Revises: a7b8c9d0e1f2
+Create Date: 2026-12-07 23:00:13.150965
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a8b1c2d3e4f5'
-down_revision = 'f1a2b3c4d5e6'
+down_revision = 'a7b8c9d0e1f2'
 branch_labels = None
 depends_on = None
 
@@ -50,6 +50,20 @@ def upgrade():
     with op.batch_alter_table('order_fbt_stock', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_order_fbt_stock_seller_id'), ['seller_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_order_fbt_stock_shop_pk'), ['shop_pk'], unique=False)
+
+    op.create_table('order_sync_states',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('shop_pk', sa.Integer(), nullable=False),
+    sa.Column('high_water', sa.Integer(), nullable=True),
+    sa.Column('last_ok_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('seller_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['seller_id'], ['sellers.id'], name=op.f('fk_order_sync_states_seller_id_sellers'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['shop_pk'], ['tiktok_shops.id'], name=op.f('fk_order_sync_states_shop_pk_tiktok_shops'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_order_sync_states')),
+    sa.UniqueConstraint('shop_pk', name=op.f('uq_order_sync_states_shop_pk'))
+    )
+    with op.batch_alter_table('order_sync_states', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_order_sync_states_seller_id'), ['seller_id'], unique=False)
 
     op.create_table('orders',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -177,6 +191,10 @@ def downgrade():
         batch_op.drop_index('ix_orders_seller_attention')
 
     op.drop_table('orders')
+    with op.batch_alter_table('order_sync_states', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_order_sync_states_seller_id'))
+
+    op.drop_table('order_sync_states')
     with op.batch_alter_table('order_fbt_stock', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_order_fbt_stock_shop_pk'))
         batch_op.drop_index(batch_op.f('ix_order_fbt_stock_seller_id'))

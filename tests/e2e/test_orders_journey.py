@@ -1,0 +1,131 @@
+"""Orders in a real browser against a real stack (web, worker, cron, queue, sandbox).
+
+Sign up → connect Etsy and a global seller's two TikTok shops → the first order sync starts by itself
+(the orders subject of the sync machinery) → the Orders grid: tabs with counts, a tab by URL, search,
+an order's detail (masked buyer, items, why it cannot ship), Fulfilled by TikTok with its warehouse
+stock → switch "Etsy stock follows TikTok sales" on through its confirmation page → a buyer places an
+order on TikTok (the sandbox's control) → the type-1 webhook brings it in and Etsy's stock of the SKU
+drops by exactly the units sold → the grid on a 390 px phone. axe-core checks every page visited.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from devtools.stack import Stack, wait_for
+from tests.e2e.test_journey import connect_etsy, connect_tiktok, shot, sign_up
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+SELLER = "Lindenhof Atelier"
+
+
+def orders_arrive(page: Page, a11y) -> None:
+    page.get_by_role("link", name="Orders", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/orders$"))
+
+    def synced() -> bool:
+        page.reload()
+        return page.locator("#order-tab-count-all").inner_text().strip() not in ("0", "")
+
+    wait_for(synced, 90, "the first order sync to bring orders in", interval=1.0)
+    a11y.check(page, "(orders)")
+    shot(page, "orders")
+
+
+def tabs_search_detail(page: Page, a11y) -> None:
+    page.locator("#orders-tabs").get_by_role("link", name=re.compile("Awaiting Shipment")).click()
+    expect(page).to_have_url(re.compile(r"tab=awaiting_shipment"))
+    expect(page.locator("#orders-grid-title")).to_have_text("Awaiting Shipment")
+    expect(page.locator("#orders-grid .deadline-chip").first).to_be_visible()
+    a11y.check(page, "(awaiting shipment)")
+    first = page.locator("#orders-table tbody tr").first.locator("a").first
+    order_id = first.inner_text().strip()
+    page.locator("#order-q").fill(order_id)
+    expect(page.locator("#orders-table tbody tr")).to_have_count(1)
+    page.locator("#orders-table tbody tr a").first.click()
+    expect(page).to_have_url(re.compile(r"/orders/\d+$"))
+    expect(page.locator("#order-title")).to_contain_text(order_id)
+    a11y.check(page, "(order detail)")
+    shot(page, "order-detail")
+
+
+def fbt(page: Page, a11y) -> None:
+    page.goto("/orders/fbt")
+    expect(page.locator("h1")).to_have_text("Fulfilled by TikTok")
+    expect(page.locator("#orders-table td", has_text="TikTok ships").first).to_be_visible()
+    a11y.check(page, "(fbt)")
+    shot(page, "orders-fbt")
+
+
+def switch_stock_on(page: Page, a11y) -> None:
+    page.goto("/orders/stock")
+    a11y.check(page, "(stock setting)")
+    page.get_by_role("button", name="Switch it on…").click()
+    expect(page.get_by_role("heading", name="Switch it on?")).to_be_visible()
+    a11y.check(page, "(stock confirmation)")
+    page.get_by_role("button", name="Yes, let Etsy's stock follow TikTok sales").click()
+    expect(page.locator("main")).to_contain_text("since")
+
+
+def sale_reduces_etsy_once(page: Page, stack: Stack, a11y) -> None:
+    shop = next(
+        s
+        for s in stack.sandbox_call("GET", "/state")["shops"]
+        if s["seller"] == SELLER and s["region"] == "GB"
+    )
+    skus = {
+        line[1]
+        for o in stack.sandbox_call("GET", f"/orders?shop_id={shop['id']}")
+        for line in o["line_items"]
+    }
+    sku = next(
+        s for s in sorted(skus) if stack.sandbox_call("GET", f"/etsy/stock?seller_sku={s}")["quantity"] >= 3
+    )
+    before = stack.sandbox_call("GET", f"/etsy/stock?seller_sku={sku}")["quantity"]
+    placed = stack.sandbox_call(
+        "POST", "/orders", json={"shop_id": shop["id"], "seller_sku": sku, "units": 2}
+    )
+    wait_for(
+        lambda: stack.sandbox_call("GET", f"/etsy/stock?seller_sku={sku}")["quantity"] == before - 2,
+        60,
+        f"Etsy's stock of {sku} to drop from {before} by 2",
+        interval=0.5,
+    )
+    page.goto(f"/orders?q={placed['order_id']}")
+    page.locator("#orders-table tbody tr a").first.click()
+    expect(page.locator(".stock-moves")).to_contain_text(f"Took 2 × {sku}")
+    expect(page.locator(".stock-moves")).to_contain_text("done")
+    a11y.check(page, "(order with its Etsy stock)")
+    # Duplicates of the webhook and the next scheduled sync change nothing more.
+    stack.sandbox_call("POST", f"/orders/{placed['order_id']}/status", json={"status": "AWAITING_COLLECTION"})
+    page.wait_for_timeout(3000)
+    assert stack.sandbox_call("GET", f"/etsy/stock?seller_sku={sku}")["quantity"] == before - 2
+
+
+def on_a_phone(browser, stack: Stack, page: Page) -> None:
+    context = page.context
+    phone = context.new_page()
+    phone.set_viewport_size({"width": 390, "height": 844})
+    phone.goto(f"{stack.web_url}/orders")
+    expect(phone.locator("#orders-grid")).to_be_visible()
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    phone.screenshot(path=str(shot.__globals__["SCREENSHOTS"] / "orders-phone.png"), full_page=False)
+    assert width <= 400, f"the orders page scrolls sideways on a phone ({width}px)"
+    phone.close()
+
+
+def test_orders_journey(page: Page, stack: Stack, browser, a11y) -> None:
+    sign_up(page, a11y)
+    connect_etsy(page, stack)
+    connect_tiktok(page, stack, a11y)
+    orders_arrive(page, a11y)
+    tabs_search_detail(page, a11y)
+    fbt(page, a11y)
+    switch_stock_on(page, a11y)
+    sale_reduces_etsy_once(page, stack, a11y)
+    on_a_phone(browser, stack, page)
+    assert not page.console_errors, page.console_errors
+    assert {"/orders", "/orders/<id>", "/orders/fbt", "/orders/stock"} <= a11y.audited
