@@ -107,12 +107,12 @@ class OrderSync:
             following = (
                 page.next_page_token if page.next_page_token and page.next_page_token != token else None
             )
-            if following is None:
-                self._read_fbt_stock(client)
             checkpoint = self._store(checkpoint, page.items, following)
             if following is None:
-                return
+                break
             token = following
+        self._read_fbt_stock(client)
+        self._finish(checkpoint)
 
     def _store(self, checkpoint: Checkpoint, items: list, following: str | None) -> Checkpoint:
         def unit() -> Checkpoint:
@@ -122,19 +122,23 @@ class OrderSync:
                 for listing_id in sorted(stock.plan(self.seller_id, result.changed_pks)):
                     enqueue_stock_write(self.seller_id, listing_id)
                 after = checkpoint.after_page(len(items), result)
-                finished = following is None
-                if finished:
-                    state = _state(shop) or OrderSyncState(seller_id=self.seller_id, shop_pk=shop.id)
-                    db.session.add(state)
-                    marks = [m for m in (state.high_water, after.phase_high_water) if m is not None]
-                    state.high_water = max(marks) if marks else int(utcnow().timestamp())
-                    state.last_ok_at = utcnow()
-                else:
+                if following is not None:
                     after = after.at_token(following)
-                runs.checkpoint(self.seller_id, self.run_id, after, finished=finished)
+                runs.checkpoint(self.seller_id, self.run_id, after)
             return after
 
         return retry_on_conflict(unit, describe=f"order sync run {self.run_id}")
+
+    def _finish(self, checkpoint: Checkpoint) -> None:
+        """Every page is stored: the shop's high-water mark moves and the run succeeds, together."""
+        with job_step():
+            shop = self.shop()
+            state = _state(shop) or OrderSyncState(seller_id=self.seller_id, shop_pk=shop.id)
+            db.session.add(state)
+            marks = [m for m in (state.high_water, checkpoint.phase_high_water) if m is not None]
+            state.high_water = max(marks) if marks else int(utcnow().timestamp())
+            state.last_ok_at = utcnow()
+            runs.checkpoint(self.seller_id, self.run_id, checkpoint, finished=True)
 
     def _read_fbt_stock(self, client) -> None:
         """FBT stock of the SKUs this shop's FBT orders sold (read-only: TikTok allocates it)."""
