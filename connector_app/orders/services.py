@@ -144,6 +144,9 @@ def upsert_orders(shop: TikTokShop, items: Sequence[TikTokOrder]) -> UpsertResul
             )
             for f in fresh
         ):
+            for old in list(row.lines):  # delete first: (order, line id) is unique
+                db.session.delete(old)
+            db.session.flush()
             row.lines = fresh
             db.session.flush()
         result.updated += 1

@@ -191,3 +191,18 @@ def test_two_workers_racing_write_once(app, shop, etsy):
         stock.process_listing(seller_id, LISTING)
     run_jobs(app)  # the queued job finds nothing left to do
     assert etsy.puts == 1 and etsy.stock["SKU-2"] == 4
+
+
+def test_a_line_that_changes_is_stored_again_not_twice(app, shop, etsy):
+    paid = order(skus=("SKU-1",))
+    store(app, shop, paid)
+    shipped = replace(
+        paid,
+        status="AWAITING_COLLECTION",
+        update_time=1_900_000_900,
+        lines=(replace(paid.lines[0], tracking_number="T1"),),
+    )
+    store(app, shop, shipped)
+    with app.app_context():
+        row = db.session.scalars(select(Order)).one()
+        assert [(line.line_id, line.tracking_number) for line in row.lines] == [(paid.lines[0].id, "T1")]
