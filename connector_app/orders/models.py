@@ -90,7 +90,7 @@ class Order(SellerOwned, db.Model):
     needs_attention: Mapped[bool] = mapped_column(Boolean, default=False)
     synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    shop = relationship("TikTokShop", lazy="joined")
+    shop = relationship("TikTokShop")
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", order_by="OrderLine.id", cascade="all, delete-orphan"
     )
