@@ -140,6 +140,11 @@ class StockMove(SellerOwned, db.Model):
     # instead of writing 0 (stock_target stays the units Etsy still shows); a restore reactivates it.
     deactivated: Mapped[bool] = mapped_column(Boolean, default=False)
     listing_state: Mapped[str | None] = mapped_column(String(16))  # the state the batch sets, if any
+    # What Etsy showed right before the batch was claimed: if a failed write left both unchanged, it did
+    # not land (Etsy moves a listing's last-modified time on every inventory write).
+    etsy_before: Mapped[int | None] = mapped_column(Integer)
+    listing_updated: Mapped[int | None] = mapped_column(BigInteger)
+    wrote: Mapped[bool] = mapped_column(Boolean, default=False)  # the batch PUTs quantities
     message: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -180,4 +185,5 @@ class ListingHold(SellerOwned, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     listing_id: Mapped[str] = mapped_column(String(32))
     held: Mapped[dict] = mapped_column(JSON, default=dict)  # {sku: units}
+    previous: Mapped[dict] = mapped_column(JSON, default=dict)  # before the batch in flight (to undo it)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -16,9 +16,12 @@ The model is the restock writer (``listings.restock``), batched per listing:
    when the sale takes the listing's last units the quantities are left and the listing is deactivated
    instead; the units Etsy still shows are remembered as a ``ListingHold`` and it is reactivated when a
    cancellation puts stock back. A 4xx means nothing was written: back to ``claimed``.
-4. **Recover**: moves found ``sending`` after ``STALE_SENDING`` (a SIGKILLed worker, a timeout after
-   the write) are never written again: Etsy's quantity is read; equal to the target → ``done`` (the
-   idempotent state change is repeated); anything else → ``check``, a task the seller sees.
+4. **Recover**: a write whose outcome was not seen is never sent again blindly. After a 500/503 (Etsy
+   answered: the request is over) it is verified at once; after a timeout or a SIGKILLed worker, once
+   it is older than ``STALE_SENDING`` (it may still land meanwhile). Verifying reads Etsy: every SKU at
+   its target → ``done`` (the idempotent state change is repeated); every SKU as Etsy showed it before
+   the claim AND the listing's last-modified time unchanged → it did not land: ``claimed`` again;
+   anything else → ``check``, a task the seller sees.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from collections import Counter
 from dataclasses import replace
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import select, update
 
 from connector_app.accounts.preferences import stock_follows_sales
@@ -58,7 +62,8 @@ from connector_app.timeutil import ensure_aware, utcnow
 
 log = logging.getLogger(__name__)
 
-STALE_SENDING = timedelta(minutes=10)
+STALE_SENDING = timedelta(minutes=10)  # ORDER_STOCK_STALE_SECONDS overrides it
+ANSWERED = (500, 503)  # Etsy answered with an error: the request is over, read what it did now
 # The quantity PUT is sent once: a timeout is not retried (it may have landed); the sweep verifies it.
 WRITE_ONCE = replace(BACKGROUND, attempts=1)
 
@@ -212,7 +217,7 @@ def process_listing(seller_id: int, listing_id: str) -> None:
             return  # waits until Etsy is reconnected (the sweep retries)
         sending = [m for m in moves if m.state == SENDING]
         if sending:
-            if any(m.sending_at and utcnow() - ensure_aware(m.sending_at) < STALE_SENDING for m in sending):
+            if any(m.sending_at and utcnow() - ensure_aware(m.sending_at) < _stale() for m in sending):
                 return  # another worker is writing this listing right now
             _verify(seller_id, listing_id, sending, connection)
             continue
@@ -220,10 +225,16 @@ def process_listing(seller_id: int, listing_id: str) -> None:
             return
 
 
+def _stale() -> timedelta:
+    seconds = current_app.config.get("ORDER_STOCK_STALE_SECONDS")
+    return STALE_SENDING if seconds is None else timedelta(seconds=float(seconds))
+
+
 def _write(seller_id: int, listing_id: str, moves: list[StockMove], connection) -> bool:
     client = etsy_client_for(connection)
     inventory = client.get_listing_inventory(listing_id)
-    listing = get_listing(client, listing_id)
+    state = get_listing(client, listing_id)
+    listing = state.listing
     hold = _hold(seller_id, listing_id)
     held = dict(hold.held) if hold else {}
     logical = {
@@ -260,6 +271,7 @@ def _write(seller_id: int, listing_id: str, moves: list[StockMove], connection) 
     else:
         updated, new_held, target_state = None, {s: inventory.quantity_of(s) or 0 for s in logical}, INACTIVE
         targets = {sku: inventory.quantity_of(sku) or 0 for sku in logical}
+    shown = {sku: inventory.quantity_of(sku) or 0 for sku in logical}
     ids = [m.id for m in usable]
     won = db.session.execute(
         update(StockMove)
@@ -276,7 +288,12 @@ def _write(seller_id: int, listing_id: str, moves: list[StockMove], connection) 
         move.stock_before, move.stock_target = before[move.sku], targets[move.sku]
         move.deactivated = target_state == INACTIVE and move.direction == SALE
         move.message = notes.get(move.id)
-    _set_hold(seller_id, listing_id, hold, new_held)
+        move.etsy_before, move.listing_updated, move.wrote = (
+            shown[move.sku],
+            state.updated,
+            updated is not None,
+        )
+    _set_hold(seller_id, listing_id, hold, new_held, previous=held)
     db.session.commit()  # claimed durably BEFORE Etsy is called
     try:
         if updated is not None:
@@ -288,8 +305,12 @@ def _write(seller_id: int, listing_id: str, moves: list[StockMove], connection) 
             _set_hold(seller_id, listing_id, _hold(seller_id, listing_id), held)
             db.session.commit()
             return False
-        log.warning("Etsy stock write of listing %s unconfirmed (%s): verified later", listing_id, exc)
-        return False  # a timeout or 5xx: the write may have landed; never sent again, the sweep verifies
+        log.warning("Etsy stock write of listing %s unconfirmed (%s)", listing_id, exc)
+        if exc.http_status in ANSWERED:  # Etsy finished with the request: what it did can be read now
+            db.session.rollback()
+            _verify(seller_id, listing_id, _open_moves(seller_id, listing_id), connection)
+            return True
+        return False  # a timeout: it may still land; never sent again, the sweep verifies it when stale
     if target_state is not None:
         set_listing_state(client, connection.etsy_shop_id, listing_id, target_state)
     for move in usable:
@@ -298,36 +319,59 @@ def _write(seller_id: int, listing_id: str, moves: list[StockMove], connection) 
     return True
 
 
-def _set_hold(seller_id: int, listing_id: str, hold: ListingHold | None, held: dict) -> None:
-    if hold is None and held:
-        db.session.add(ListingHold(seller_id=seller_id, listing_id=listing_id, held=held))
+def _set_hold(
+    seller_id: int, listing_id: str, hold: ListingHold | None, held: dict, previous: dict | None = None
+) -> None:
+    if hold is None and (held or previous):
+        db.session.add(
+            ListingHold(seller_id=seller_id, listing_id=listing_id, held=held, previous=previous or {})
+        )
     elif hold is not None:
-        hold.held, hold.updated_at = dict(held), utcnow()
+        hold.held, hold.previous, hold.updated_at = dict(held), dict(previous or {}), utcnow()
 
 
 def _verify(seller_id: int, listing_id: str, sending: list[StockMove], connection) -> None:
-    """An interrupted write: read Etsy, never write the quantity again."""
+    """A write whose outcome we did not see: read Etsy, and never send the quantities again blindly.
+
+    Every SKU at its target → the write landed: done (the idempotent state change is repeated). Every
+    SKU as Etsy showed it before the claim AND the listing's last-modified time unchanged → it did not
+    land: back to ``claimed`` (written again from a fresh read). Anything else → ``check``: a task.
+    """
     client = etsy_client_for(connection)
     inventory = client.get_listing_inventory(listing_id)
-    confirmed = []
+    state = get_listing(client, listing_id)
     for move in sending:
-        seen = inventory.quantity_of(move.sku)
-        move.stock_seen = seen
-        if seen is not None and seen == move.stock_target:
-            confirmed.append(move)
-        else:
+        move.stock_seen = inventory.quantity_of(move.sku)
+    landed = all(m.stock_seen == m.stock_target for m in sending)
+    untouched = (
+        any(m.wrote for m in sending)
+        and state.updated is not None
+        and all(m.listing_updated == state.updated and m.stock_seen == m.etsy_before for m in sending)
+    )
+    if landed:
+        targets = {m.listing_state for m in sending if m.listing_state}
+        if targets:
+            set_listing_state(client, connection.etsy_shop_id, listing_id, targets.pop())  # idempotent
+        for move in sending:
+            move.state, move.done_at = DONE, utcnow()
+    elif untouched:
+        hold = _hold(seller_id, listing_id)
+        if hold is not None:
+            _set_hold(seller_id, listing_id, hold, dict(hold.previous or {}))
+        for move in sending:
+            move.state, move.message = CLAIMED, "Etsy did not apply the change; it is sent again."
+    else:
+        for move in sending:
+            if move.stock_seen == move.stock_target:
+                move.state, move.done_at = DONE, utcnow()
+                continue
             move.state = CHECK
             verb = "taking" if move.direction == SALE else "putting back"
             move.message = (
                 f"We were interrupted while {verb} {move.quantity} of SKU {move.sku} on Etsy (it was "
-                f"{move.stock_before}, we set {move.stock_target}, it is now {seen}). Check this listing's "
-                "stock on Etsy and correct it if needed; we will not change it again."
+                f"{move.stock_before}, we set {move.stock_target}, it is now {move.stock_seen}). Check this "
+                "listing's stock on Etsy and correct it if needed; we will not change it again."
             )
-    states = {m.listing_state for m in confirmed if m.listing_state}
-    if states:
-        set_listing_state(client, connection.etsy_shop_id, listing_id, states.pop())  # idempotent
-    for move in confirmed:
-        move.state, move.done_at = DONE, utcnow()
     for order in {m.order for m in sending}:
         _mark_attention(order)
     db.session.commit()

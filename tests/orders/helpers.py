@@ -65,7 +65,9 @@ class FakeEtsy:
     def __init__(self, rsps: responses.RequestsMock, stock: dict[str, int], shop_id: str) -> None:
         self.stock = dict(stock)
         self.state = "active"
+        self.updated = 1_900_000_000  # last_modified_timestamp: moves on every inventory write
         self.puts = 0
+        self.fail_put_before_write: int = 0  # answer 500 without writing (n times)
         self.fail_put_after_write: int = 0  # answer a timeout after applying the write (n times)
         url = f"{API}/listings/{LISTING}/inventory"
         rsps.add_callback(responses.GET, url, callback=self._get)
@@ -96,6 +98,7 @@ class FakeEtsy:
             "state": self.state,
             "quantity": sum(self.stock.values()),
             "title": "Mug",
+            "last_modified_timestamp": self.updated,
         }
         return 200, {}, json.dumps(body)
 
@@ -105,7 +108,11 @@ class FakeEtsy:
         }
         if sum(wanted.values()) == 0:
             return 400, {}, json.dumps({"error": "One offering must have quantity greater than 0"})
+        if self.fail_put_before_write:
+            self.fail_put_before_write -= 1
+            return 500, {}, json.dumps({"error": "Internal server error"})
         self.puts += 1
+        self.updated += 1
         self.stock.update(wanted)
         if self.fail_put_after_write:
             self.fail_put_after_write -= 1

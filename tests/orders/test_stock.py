@@ -152,7 +152,9 @@ def test_killed_after_the_write_is_verified_and_never_written_again(app, shop, e
     assert etsy.puts == 1 and etsy.stock["SKU-2"] == 4
 
 
-def test_killed_before_the_write_landed_becomes_a_task_not_a_second_write(app, shop, etsy, monkeypatch):
+def test_killed_before_the_write_landed_is_sent_once_after_confirming_it(app, shop, etsy, monkeypatch):
+    """Killed before the PUT reached Etsy: the stock and the listing's last-modified time are unchanged,
+    so it did not land; it goes back to ``claimed`` and is written once."""
     from connector_app.marketplaces.etsy.client import EtsyClient
 
     def die(self, listing_id, inventory):
@@ -167,8 +169,38 @@ def test_killed_before_the_write_landed_becomes_a_task_not_a_second_write(app, s
     with app.app_context():
         sweep_stock()
     run_jobs(app)
+    assert moves(app) == [("sale", "SKU-2", 1, "done")]
+    assert etsy.puts == 1 and etsy.stock["SKU-2"] == 4
+
+
+def test_an_interrupted_write_that_cannot_be_told_apart_is_a_task(app, shop, etsy, monkeypatch):
+    """Interrupted, and meanwhile the seller edited the listing on Etsy: neither at the target nor as
+    before — a task with the numbers, never a second write."""
+    from connector_app.marketplaces.etsy.client import EtsyClient
+
+    def die(self, listing_id, inventory):
+        raise SystemExit("killed")
+
+    monkeypatch.setattr(EtsyClient, "update_listing_inventory", die)
+    store(app, shop, order(skus=("SKU-2",)))
+    with pytest.raises(SystemExit):
+        run_jobs(app)
+    monkeypatch.undo()
+    etsy.stock["SKU-2"], etsy.updated = 7, etsy.updated + 1  # the seller restocked by hand
+    _age_sending(app)
+    with app.app_context():
+        sweep_stock()
+    run_jobs(app)
     assert moves(app) == [("sale", "SKU-2", 1, "check")]
-    assert etsy.puts == 0 and etsy.stock["SKU-2"] == 5
+    assert etsy.puts == 0 and etsy.stock["SKU-2"] == 7
+
+
+def test_an_etsy_500_is_read_back_at_once_and_written_once(app, shop, etsy):
+    etsy.fail_put_before_write = 1
+    store(app, shop, order(skus=("SKU-2",)))
+    run_jobs(app)
+    assert moves(app) == [("sale", "SKU-2", 1, "done")]
+    assert etsy.puts == 1 and etsy.stock["SKU-2"] == 4
 
 
 def test_a_timeout_after_the_write_is_not_retried(app, shop, etsy):

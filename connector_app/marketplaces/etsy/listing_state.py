@@ -8,8 +8,10 @@ idempotent, so unlike a quantity write it may be repeated safely.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..types import to_optional_int
 from . import parsing
 from .types import Listing
 
@@ -19,8 +21,18 @@ if TYPE_CHECKING:
 ACTIVE, INACTIVE = "active", "inactive"
 
 
-def get_listing(client: EtsyClient, listing_id: str) -> Listing:
-    return parsing.listing(client._object("GET", f"/v3/application/listings/{int(listing_id)}"))
+@dataclass(frozen=True)
+class ListingState:
+    listing: Listing
+    # ``last_modified_timestamp`` (= ``updated_timestamp``): Etsy moves it on every inventory write, so
+    # an unchanged value (with unchanged quantities) shows a write did not land.
+    updated: int | None
+
+
+def get_listing(client: EtsyClient, listing_id: str) -> ListingState:
+    data = client._object("GET", f"/v3/application/listings/{int(listing_id)}")
+    updated = data.get("last_modified_timestamp", data.get("updated_timestamp"))
+    return ListingState(listing=parsing.listing(data), updated=to_optional_int(updated))
 
 
 def set_listing_state(client: EtsyClient, shop_id: str, listing_id: str, state: str) -> Listing:
