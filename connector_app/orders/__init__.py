@@ -40,6 +40,7 @@ def init_app(app: Flask) -> None:
     )
     webhook_received.connect(jobs.on_webhook_received, weak=False)
     detail_panels.connect(_return_detail_panel, weak=False)
-    register_periodic(app, jobs.sweep_stock, SWEEP_SECONDS)
+    stale = int(app.config.get("ORDER_STOCK_STALE_SECONDS") or SWEEP_SECONDS)
+    register_periodic(app, jobs.sweep_stock, max(5, min(SWEEP_SECONDS, stale)))
     app.jinja_env.filters["order_status_label"] = tabs.status_label
     app.jinja_env.filters["fulfilment_label"] = tabs.fulfilment_label

@@ -10,16 +10,30 @@ drops by exactly the units sold → the grid on a 390 px phone. axe-core checks 
 
 from __future__ import annotations
 
+import json
 import re
+import time
 
 import pytest
+import requests
 from playwright.sync_api import Page, expect
 
 from devtools.stack import Stack, wait_for
+from sandbox_marketplace.signing import webhook_signature
 from tests.e2e.test_journey import connect_etsy, connect_tiktok, shot, sign_up
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 SELLER = "Lindenhof Atelier"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    """Two workers (one is SIGKILLed in the fault run) and a short "unconfirmed write" delay."""
+    env = {"ORDER_STOCK_STALE_SECONDS": "5"}
+    with Stack(
+        tmp_path_factory.mktemp("orders-stack"), web_workers=2, rq_workers=2, sandbox_returns=600, env=env
+    ) as s:
+        yield s
 
 
 def orders_arrive(page: Page, a11y) -> None:
@@ -117,6 +131,98 @@ def on_a_phone(browser, stack: Stack, page: Page) -> None:
     phone.close()
 
 
+def etsy_stock(stack: Stack, skus: list[str]) -> dict[str, int]:
+    return {sku: stack.sandbox_call("GET", f"/etsy/stock?seller_sku={sku}")["quantity"] for sku in skus}
+
+
+def fault_run(page: Page, stack: Stack) -> None:
+    """429/5xx/timeouts on both marketplaces, every order webhook delivered again (new ids, reversed
+    order), an order sync racing the webhooks, a worker SIGKILLed mid-burst: in the end Etsy's stock of
+    every SKU is exactly start − sold + cancelled, and nothing needs the seller."""
+    gb = next(
+        s
+        for s in stack.sandbox_call("GET", "/state")["shops"]
+        if s["seller"] == SELLER and s["region"] == "GB"
+    )
+    skus = sorted(
+        {
+            line[1]
+            for o in stack.sandbox_call("GET", f"/orders?shop_id={gb['id']}")
+            for line in o["line_items"]
+        }
+    )
+    start = {sku: stack.sandbox_call("GET", f"/etsy/stock?seller_sku={sku}")["quantity"] for sku in skus}
+    skus = [sku for sku in skus if start[sku] >= 6][:6]
+    first_webhook = max(
+        [d["id"] for d in stack.sandbox_call("GET", "/webhooks?limit=1")["deliveries"]] or [0]
+    )
+    faults = {
+        "rate_429": 0.08,
+        "rate_500": 0.04,
+        "rate_503": 0.03,
+        "rate_timeout": 0.02,
+        "timeout_seconds": 1,
+    }
+    stack.sandbox_call("POST", "/faults", json={**faults, "seed": 18})
+    sold = dict.fromkeys(skus, 0)
+    placed = []
+    try:
+        for n in range(24):
+            sku, units = skus[n % len(skus)], 1 + n % 2
+            placed.append(
+                (
+                    stack.sandbox_call(
+                        "POST", "/orders", json={"shop_id": gb["id"], "seller_sku": sku, "units": units}
+                    )["order_id"],
+                    sku,
+                    units,
+                )
+            )
+            sold[sku] += units
+            if n == 8:
+                stack.kill_worker(
+                    0
+                )  # SIGKILL mid-burst (its job may be between Etsy's answer and our record)
+                page.goto("/orders")
+                page.get_by_role("button", name="Sync orders").click()  # a sync racing the webhooks
+            if n == 12:
+                stack.restart_worker(0)
+        for order_id, sku, units in placed[::4]:  # cancelled before shipping: the units come back
+            stack.sandbox_call("POST", f"/orders/{order_id}/status", json={"status": "CANCELLED"})
+            sold[sku] -= units
+        deliveries = [
+            d
+            for d in stack.sandbox_call("GET", "/webhooks?limit=500")["deliveries"]
+            if d["id"] > first_webhook and d["type"] == 1
+        ]
+        assert len(deliveries) >= 2 * len(placed)  # UNPAID and paid of each order, and the cancellations
+        for delivery in deliveries:  # newest first: every one again, reordered, under new ids
+            body = dict(
+                delivery["body"], tts_notification_id=f"again-{delivery['id']}", timestamp=int(time.time())
+            )
+            raw = json.dumps(body).encode()
+            signature = webhook_signature("sandbox_app_key", "sandbox_app_secret", raw)
+            requests.post(
+                stack.webhook_url,
+                data=raw,
+                headers={"Authorization": signature, "content-type": "application/json"},
+                timeout=10,
+            )
+        expected = {sku: start[sku] - sold[sku] for sku in skus}
+        wait_for(
+            lambda: etsy_stock(stack, skus) == expected,
+            240,
+            f"Etsy stock to equal start − sold + cancelled {expected}",
+            interval=1.0,
+        )
+    finally:
+        stack.sandbox_call("DELETE", "/faults")
+    time.sleep(8)  # the sweep and any late job have run again: still exact, nothing written twice
+    assert etsy_stock(stack, skus) == expected
+    page.goto("/orders?tab=attention")
+    assert page.locator("#order-tab-count-attention").inner_text().strip() == "0"
+
+
 def test_orders_journey(page: Page, stack: Stack, browser, a11y) -> None:
     sign_up(page, a11y)
     connect_etsy(page, stack)
@@ -127,6 +233,7 @@ def test_orders_journey(page: Page, stack: Stack, browser, a11y) -> None:
     switch_stock_on(page, a11y)
     sale_reduces_etsy_once(page, stack, a11y)
     on_a_phone(browser, stack, page)
+    fault_run(page, stack)
     # As the main journey: resources or scripts the seller would miss (htmx's empty inline style is harmless).
     blocked = [e for e in page.console_errors if "violates" in e and "inline style" not in e]
     assert not blocked, "\n".join(blocked)
