@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
 
 from connector_app.accounts.preferences import settings_for_update, stock_follows_sales
 from connector_app.extensions import db
@@ -22,6 +23,7 @@ from connector_app.tenancy import for_seller
 def stock_settings():
     tasks = db.session.scalars(
         for_seller(StockMove, current_user.id)
+        .options(selectinload(StockMove.order))  # the page names each task's order: loaded here
         .where(StockMove.state.in_(TASK_STATES))
         .order_by(StockMove.id)
         .limit(200)

@@ -112,6 +112,8 @@ def fuzzed(app, client, auth, factories):
         "id": [me.etsy_connection_pk, me.shop_pk],
         "token": ["not-a-signed-token"],
         "notification_id": [me.notification_id],
+        "order_pk": [me.order_pk],
+        "move_id": [me.move_id],
     }
     return {
         "seller": me,
