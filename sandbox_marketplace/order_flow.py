@@ -238,14 +238,14 @@ def fbt_stock_control() -> Response:
 
 @bp.get("/orders")
 def orders_dump() -> Response:
-    shop_id = request.args.get("shop_id", "")
+    shop_id, status = request.args.get("shop_id", ""), request.args.get("status", "")
     rows = (
         sandbox()
         .store.conn()
         .execute(
-            "SELECT id, shop_id, status, fulfillment_type, line_items FROM tt_order WHERE shop_id=? OR ?='' "
-            "ORDER BY update_time DESC LIMIT 500",
-            (shop_id, shop_id),
+            "SELECT id, shop_id, status, fulfillment_type, line_items FROM tt_order "
+            "WHERE (shop_id=? OR ?='') AND (status=? OR ?='') ORDER BY update_time DESC LIMIT 500",
+            (shop_id, shop_id, status, status),
         )
     )
     return jsonify([dict(r) | {"line_items": json.loads(r["line_items"])} for r in rows])

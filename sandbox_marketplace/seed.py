@@ -11,7 +11,9 @@ from .seed_requests import seed_requests
 from .store import SCHEMA_VERSION, Store
 
 
-def seed_database(store: Store, seed: int, returns: int, anchor: int | None = None) -> None:
+def seed_database(
+    store: Store, seed: int, returns: int, anchor: int | None = None, orders_per_shop: int = 40
+) -> None:
     """Wipe the store and generate the demo data.
 
     ``anchor`` is the "now" the data is laid out around (deadlines, ages); it defaults to the current
@@ -23,7 +25,7 @@ def seed_database(store: Store, seed: int, returns: int, anchor: int | None = No
         store.recreate(conn)
         shops = seed_catalog(conn, rng, anchor)
         seed_requests(conn, rng, shops, max(0, int(returns)), anchor)
-        seed_orders(conn, seed, shops, anchor)
+        seed_orders(conn, seed, shops, anchor, orders_per_shop)
         store.build_indexes(conn)
         conn.executemany(
             "INSERT INTO meta VALUES (?, ?)",

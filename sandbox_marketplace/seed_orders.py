@@ -35,7 +35,8 @@ def _recipient(rng: random.Random, region: str) -> str:
 
 def _row(rng, shop, order_id, lines, status, fbt, create_time, anchor) -> tuple:  # noqa: PLR0913
     paid = None if status == "UNPAID" else create_time + rng.randrange(60, 1800)
-    update = min(anchor, (paid or create_time) + rng.randrange(600, 4 * 86400))
+    since = paid or create_time
+    update = since + rng.randrange(60, max(61, anchor - since))  # spread between then and now
     rts = paid + 2 * 86400 if paid and not fbt else None
     if status in ("ON_HOLD", "AWAITING_SHIPMENT") and paid:
         # live deadlines: some overdue, some due today, the rest later
@@ -69,7 +70,13 @@ def _row(rng, shop, order_id, lines, status, fbt, create_time, anchor) -> tuple:
     )
 
 
-def seed_orders(conn: sqlite3.Connection, seed: int, shops: list[CatalogShop], anchor: int) -> None:
+def seed_orders(
+    conn: sqlite3.Connection,
+    seed: int,
+    shops: list[CatalogShop],
+    anchor: int,
+    per_shop: int = ORDERS_PER_SHOP,
+) -> None:
     from .tiktok.orders import ensure_schema  # the API module needs the app; import it late
 
     ensure_schema(conn)
@@ -90,8 +97,8 @@ def seed_orders(conn: sqlite3.Connection, seed: int, shops: list[CatalogShop], a
             lines = json.loads(request["line_items"])
             rows.append(_row(rng, shop, request["order_id"], lines, status, False, created, anchor))
         statuses = [*FLOW, "CANCELLED"] + (["ON_HOLD"] if on_hold else [])
-        for n in range(ORDERS_PER_SHOP):
-            order_id = str(ORDER_BASE + index * 10_000_000 + n * 1000 + rng.randrange(1000))
+        for n in range(per_shop):
+            order_id = str(ORDER_BASE + index * 10**12 + n * 1000 + rng.randrange(1000))
             fbt = has_fbt and n % 5 == 0
             status = statuses[n % len(statuses)]
             if fbt and status == "ON_HOLD":

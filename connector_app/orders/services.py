@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.orm import selectinload
 
 from connector_app.connect.models import TikTokShop
 from connector_app.extensions import db
@@ -67,26 +68,27 @@ def _fields(item: TikTokOrder) -> dict:
     }
 
 
+def _line_row(seller_id: int, line) -> dict:
+    return {
+        "seller_id": seller_id,
+        "line_id": line.id,
+        "sku_id": line.sku_id or None,
+        "seller_sku": line.seller_sku or None,
+        "product_id": line.product_id or None,
+        "product_name": line.product_name or None,
+        "sku_name": line.sku_name or None,
+        "sale_price": line.sale_price,
+        "currency": line.currency or None,
+        "display_status": line.display_status or None,
+        "package_id": line.package_id or None,
+        "tracking_number": line.tracking_number or None,
+        "shipping_provider_name": line.shipping_provider_name or None,
+        "bundle": [[p.sku_id, p.seller_sku, p.count] for p in line.bundle],
+    }
+
+
 def _lines(seller_id: int, item: TikTokOrder) -> list[OrderLine]:
-    return [
-        OrderLine(
-            seller_id=seller_id,
-            line_id=line.id,
-            sku_id=line.sku_id or None,
-            seller_sku=line.seller_sku or None,
-            product_id=line.product_id or None,
-            product_name=line.product_name or None,
-            sku_name=line.sku_name or None,
-            sale_price=line.sale_price,
-            currency=line.currency or None,
-            display_status=line.display_status or None,
-            package_id=line.package_id or None,
-            tracking_number=line.tracking_number or None,
-            shipping_provider_name=line.shipping_provider_name or None,
-            bundle=[[p.sku_id, p.seller_sku, p.count] for p in line.bundle],
-        )
-        for line in item.lines
-    ]
+    return [OrderLine(**_line_row(seller_id, line)) for line in item.lines]
 
 
 def upsert_orders(shop: TikTokShop, items: Sequence[TikTokOrder]) -> UpsertResult:
@@ -103,22 +105,29 @@ def upsert_orders(shop: TikTokShop, items: Sequence[TikTokOrder]) -> UpsertResul
         for row in db.session.scalars(
             for_seller(Order, shop.seller_id)
             .where(Order.shop_pk == shop.id, Order.order_id.in_(list(latest)))
-            .with_for_update()
+            .options(selectinload(Order.lines))  # the stored lines of the page in one query
+            .with_for_update(of=Order)
             .execution_options(populate_existing=True)
         )
     }
+    created: list[dict] = []
     for order_id, item in latest.items():
         result.max_update_time = max(result.max_update_time or 0, item.update_time)
         fields = _fields(item)
         row = existing.get(order_id)
         if row is None:
-            row = Order(seller_id=shop.seller_id, shop_pk=shop.id, order_id=order_id, **fields)
-            row.history = [[item.status, item.update_time]]
-            row.lines = _lines(shop.seller_id, item)
-            db.session.add(row)
-            db.session.flush()
+            created.append(
+                {
+                    **fields,
+                    "seller_id": shop.seller_id,
+                    "shop_pk": shop.id,
+                    "order_id": order_id,
+                    "history": [[item.status, item.update_time]],
+                    "needs_attention": False,
+                    "synced_at": utcnow(),
+                }
+            )
             result.created += 1
-            result.changed_pks.append(row.id)
             continue
         if item.update_time < row.update_time:
             result.unchanged += 1  # an older snapshot (a reordered webhook): never go back in time
@@ -151,6 +160,18 @@ def upsert_orders(shop: TikTokShop, items: Sequence[TikTokOrder]) -> UpsertResul
             db.session.flush()
         result.updated += 1
     db.session.flush()
+    if created:  # new orders and their lines: two multi-row INSERTs for the page
+        ids = db.session.execute(
+            insert(Order).returning(Order.id, Order.order_id, sort_by_parameter_order=True), created
+        ).all()
+        lines = [
+            {**_line_row(shop.seller_id, line), "order_pk": pk}
+            for pk, order_id in ids
+            for line in latest[order_id].lines
+        ]
+        if lines:
+            db.session.execute(insert(OrderLine), lines)
+        result.changed_pks.extend(pk for pk, _ in ids)
     return result
 
 
