@@ -101,6 +101,8 @@ def seed_orders(
             order_id = str(ORDER_BASE + index * 10**12 + n * 1000 + rng.randrange(1000))
             fbt = has_fbt and n % 5 == 0
             status = statuses[n % len(statuses)]
+            if status in ("UNPAID", "ON_HOLD") and n >= 40:
+                status = "AWAITING_SHIPMENT"  # only the newest orders are unpaid or on hold (≤ 1 h old)
             if fbt and status == "ON_HOLD":
                 status = "AWAITING_SHIPMENT"
             picks = [shop.skus[rng.randrange(len(shop.skus))] for _ in range(1 + (n % 4 == 0))]

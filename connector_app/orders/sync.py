@@ -11,6 +11,7 @@ of the shop's FBT SKUs is read. One active run per (shop, subject) is the machin
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Future
 from datetime import datetime
 
 from flask import current_app
@@ -29,6 +30,7 @@ from connector_app.orders.models import Order, OrderLine
 from connector_app.orders.services import seller_skus_by_sku_id, upsert_fbt_stock, upsert_orders
 from connector_app.sync import runs
 from connector_app.sync.checkpoint import Checkpoint
+from connector_app.sync.fetcher import PageFetcher, PageRequest
 from connector_app.sync.models import FAILED, SUCCEEDED, SyncRun
 from connector_app.sync.runs import RunTakenOver
 from connector_app.tenancy import SellerOwned, for_seller, get_for_seller
@@ -71,6 +73,22 @@ def _overlap() -> int:
     return int(current_app.config.get("SYNC_OVERLAP_SECONDS", 300))
 
 
+class OrderFetcher(PageFetcher):
+    """The returns sync's fetch thread (one request in flight, its own app context), for order pages."""
+
+    def _fetch(self, request: PageRequest):
+        filters = {} if request.window_start is None else {"update_time_ge": int(request.window_start)}
+        with self._app.app_context():
+            return api.search_orders(
+                self._get_client(),
+                filters,
+                page_size=request.page_size,
+                page_token=request.page_token or None,
+                sort_field="update_time",
+                sort_order="ASC",
+            )
+
+
 class OrderSync:
     def __init__(self, seller_id: int, run_id: str, shop_pk: int, full: bool) -> None:
         self.seller_id, self.run_id, self.shop_pk, self.full = seller_id, run_id, shop_pk, full
@@ -90,28 +108,27 @@ class OrderSync:
     def run(self, checkpoint: Checkpoint) -> None:
         if checkpoint.phase is None:
             checkpoint = checkpoint.start_phase(PHASE, self.window())
-        client = tiktok_client_for(self.shop())
-        filters = {} if checkpoint.window_start is None else {"update_time_ge": checkpoint.window_start}
-        token = checkpoint.page_token
-        while True:
-            page = api.search_orders(
-                client,
-                filters,
-                page_size=PAGE_SIZE,
-                page_token=token,
-                sort_field="update_time",
-                sort_order="ASC",
-            )
-            if checkpoint.total_expected is None:
-                checkpoint = checkpoint.with_total(page.total_count or 0)
-            following = (
-                page.next_page_token if page.next_page_token and page.next_page_token != token else None
-            )
-            checkpoint = self._store(checkpoint, page.items, following)
-            if following is None:
-                break
-            token = following
-        self._read_fbt_stock(client)
+        window, token = checkpoint.window_start, checkpoint.page_token
+        fetcher = OrderFetcher(current_app._get_current_object(), self.seller_id, self.shop_pk)
+        finished = False
+        try:
+            future: Future | None = fetcher.submit(PageRequest(PHASE, token, window, PAGE_SIZE))
+            while future is not None:
+                page = future.result()
+                if checkpoint.total_expected is None:
+                    checkpoint = checkpoint.with_total(page.total_count or 0)
+                nxt = page.next_page_token
+                following = nxt if nxt and nxt != token else None
+                # the next page downloads while this one is written
+                future = (
+                    fetcher.submit(PageRequest(PHASE, following, window, PAGE_SIZE)) if following else None
+                )
+                checkpoint = self._store(checkpoint, page.items, following)
+                token = following
+            finished = True
+        finally:
+            fetcher.close(wait=finished)
+        self._read_fbt_stock(tiktok_client_for(self.shop()))
         self._finish(checkpoint)
 
     def _store(self, checkpoint: Checkpoint, items: list, following: str | None) -> Checkpoint:
