@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from connector_app.connect.models import TikTokShop
@@ -161,8 +161,9 @@ def upsert_orders(shop: TikTokShop, items: Sequence[TikTokOrder]) -> UpsertResul
         result.updated += 1
     db.session.flush()
     if created:  # new orders and their lines: two multi-row INSERTs for the page
+        table = Order.__table__
         ids = db.session.execute(
-            insert(Order).returning(Order.id, Order.order_id, sort_by_parameter_order=True), created
+            table.insert().returning(table.c.id, table.c.order_id, sort_by_parameter_order=True), created
         ).all()
         lines = [
             {**_line_row(shop.seller_id, line), "order_pk": pk}
@@ -170,7 +171,7 @@ def upsert_orders(shop: TikTokShop, items: Sequence[TikTokOrder]) -> UpsertResul
             for line in latest[order_id].lines
         ]
         if lines:
-            db.session.execute(insert(OrderLine), lines)
+            db.session.execute(OrderLine.__table__.insert(), lines)  # one executemany
         result.changed_pks.extend(pk for pk, _ in ids)
     return result
 
