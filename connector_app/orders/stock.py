@@ -95,8 +95,9 @@ def plan(seller_id: int, order_pks: list[int]) -> set[str]:
     ).all()
     touched: set[str] = set()
     for order in orders:
-        if order.paid_time is None or order.paid_time < after:
-            continue  # unpaid, or paid before Etsy's stock started following sales
+        paid = order.paid_time or order.create_time  # a paid status without paid_time: when it was placed
+        if paid < after:
+            continue  # paid before Etsy's stock started following sales
         if order.status in PAID:
             touched |= _plan_sale(seller_id, order)
         elif order.status == "CANCELLED" and _never_shipped(order):

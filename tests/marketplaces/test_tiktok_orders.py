@@ -163,3 +163,11 @@ def test_fbt_inventory_reads_on_hand_per_sku_and_pages(rsps, tiktok):
 def test_more_than_100_fbt_sku_ids_are_refused(tiktok):
     with pytest.raises(ValueError):
         orders.search_fbt_inventory(tiktok, [str(i) for i in range(101)])
+
+
+def test_a_webhook_with_an_unreadable_update_time_still_names_its_order():
+    assert orders.order_status_event({"order_id": "7", "order_status": "ON_HOLD", "update_time": "soon"}) == (
+        "7",
+        "ON_HOLD",
+        0,
+    )

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..types import Page
+from ..types import Page, to_int
 from .order_types import FbtStock, Order, fbt_stock, order, order_status
 
 if TYPE_CHECKING:
@@ -143,5 +143,5 @@ def order_status_event(data: Mapping[str, Any]) -> tuple[str, str, int]:
     return (
         "" if order_id is None else str(order_id),
         order_status(data.get("order_status")),
-        int(data.get("update_time") or 0),
+        to_int(data.get("update_time")),
     )
