@@ -131,6 +131,48 @@ def on_a_phone(browser, stack: Stack, page: Page) -> None:
     phone.close()
 
 
+def burst_latency(stack: Stack) -> None:
+    """50 orders placed at once (100 type-1 webhooks: placed, then paid): the time from an order's
+    placement until Etsy shows its units gone. Printed (the README records it); the issue's goal is a
+    p95 of 10 s on this machine."""
+    gb = next(
+        s
+        for s in stack.sandbox_call("GET", "/state")["shops"]
+        if s["seller"] == SELLER and s["region"] == "GB"
+    )
+    skus = sorted(
+        {
+            line[1]
+            for o in stack.sandbox_call("GET", f"/orders?shop_id={gb['id']}")
+            for line in o["line_items"]
+        }
+    )
+    start = etsy_stock(stack, skus)
+    skus = [sku for sku in skus if start[sku] >= 12][:6]
+    placed: list[tuple[str, float, int]] = []  # (sku, placed at, units of that SKU sold up to this order)
+    cumulative = dict.fromkeys(skus, 0)
+    for n in range(50):
+        sku = skus[n % len(skus)]
+        stack.sandbox_call("POST", "/orders", json={"shop_id": gb["id"], "seller_sku": sku, "units": 1})
+        cumulative[sku] += 1
+        placed.append((sku, time.monotonic(), cumulative[sku]))
+    seen: dict[int, float] = {}
+    deadline = time.monotonic() + 120
+    while len(seen) < len(placed) and time.monotonic() < deadline:
+        now, stock = time.monotonic(), etsy_stock(stack, skus)
+        for i, (sku, _at, upto) in enumerate(placed):
+            if i not in seen and stock[sku] <= start[sku] - upto:
+                seen[i] = now
+        time.sleep(0.2)
+    assert len(seen) == len(placed), "some orders never reached Etsy"
+    latencies = sorted(seen[i] - placed[i][1] for i in range(len(placed)))
+    p95 = latencies[int(0.95 * (len(latencies) - 1))]
+    p50 = latencies[len(latencies) // 2]
+    print(
+        f"\nwebhook -> Etsy stock reduced, 50 orders (100 webhooks) at once: p50 {p50:.1f} s, p95 {p95:.1f} s"
+    )
+
+
 def etsy_stock(stack: Stack, skus: list[str]) -> dict[str, int]:
     return {sku: stack.sandbox_call("GET", f"/etsy/stock?seller_sku={sku}")["quantity"] for sku in skus}
 
@@ -233,6 +275,7 @@ def test_orders_journey(page: Page, stack: Stack, browser, a11y) -> None:
     switch_stock_on(page, a11y)
     sale_reduces_etsy_once(page, stack, a11y)
     on_a_phone(browser, stack, page)
+    burst_latency(stack)
     fault_run(page, stack)
     # As the main journey: resources or scripts the seller would miss (htmx's empty inline style is harmless).
     blocked = [e for e in page.console_errors if "violates" in e and "inline style" not in e]
