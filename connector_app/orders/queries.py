@@ -65,7 +65,8 @@ class OrderParams:
 
     @property
     def has_filters(self) -> bool:
-        return bool(self.q or self.shop_id or self.fulfilment or self.date_from or self.date_to)
+        chosen_type = self.fulfilment and not self.fbt_view  # the FBT view's own type is no filter
+        return bool(self.q or self.shop_id or chosen_type or self.date_from or self.date_to)
 
 
 def _date(raw: str | None, label: str, messages: list[str]) -> date | None:

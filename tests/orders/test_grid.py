@@ -100,6 +100,7 @@ def test_ship_by_countdown_only_for_seller_shipped_orders_to_ship(app, many, log
     assert "deadline-chip" in page
     fbt = logged_in.get("/orders/fbt").get_data(as_text=True)
     assert "TikTok ships" in fbt and "576000000000000199" in fbt and "576000000000000101" not in fbt
+    assert "(filtered)" not in fbt
 
 
 def test_csv_export_lists_the_view(app, many, logged_in):
