@@ -81,6 +81,9 @@ def units(order: Order) -> Counter:
 
 
 def _never_shipped(order: Order) -> bool:
+    """No shipped status was ever seen, and TikTok shows no tracking number or package on it."""
+    if order.tracking_number or any(line.tracking_number or line.package_id for line in order.lines):
+        return False
     return all(status in NOT_SHIPPED or status == "CANCELLED" for status, _ in order.history or ())
 
 

@@ -238,3 +238,14 @@ def test_a_line_that_changes_is_stored_again_not_twice(app, shop, etsy):
     with app.app_context():
         row = db.session.scalars(select(Order)).one()
         assert [(line.line_id, line.tracking_number) for line in row.lines] == [(paid.lines[0].id, "T1")]
+
+
+def test_a_cancellation_seen_only_after_it_shipped_is_not_put_back(app, shop, etsy):
+    paid = order(skus=("SKU-2",))
+    store(app, shop, paid)
+    run_jobs(app)
+    # the shipped state was never seen (a missed webhook), but TikTok shows the package's tracking
+    shipped_line = replace(paid.lines[0], tracking_number="TRK-9", package_id="77")
+    store(app, shop, replace(paid, status="CANCELLED", update_time=1_900_009_000, lines=(shipped_line,)))
+    run_jobs(app)
+    assert etsy.stock["SKU-2"] == 4 and [m[0] for m in moves(app)] == ["sale"]
