@@ -130,7 +130,9 @@ def serialize(row: sqlite3.Row) -> dict[str, Any]:
         "is_buyer_request_cancel": bool(row["buyer_cancel"]),
         "tracking_number": row["tracking_number"],
         "shipping_provider": row["provider"],
-        "delivery_option_id": "7091146663229654785",
+        "delivery_option_id": "7091146663229654786"
+        if row["fulfillment_type"] == FBT
+        else "7091146663229654785",
         "payment": {
             "currency": currency,
             "original_total_product_price": money(subtotal, currency),
