@@ -97,7 +97,11 @@ def _sync(app, shop_pk: int, full: bool) -> tuple[float, int]:
 
     with app.app_context():
         shop = db.session.get(TikTokShop, shop_pk)
-        run = services._new_run(shop, full, "bench")
+        # Connecting the shop queued its first sync (no worker runs here): this run replaces it.
+        db.session.execute(
+            db.delete(SyncRun).where(SyncRun.tiktok_shop_id == shop_pk, SyncRun.state == "queued")
+        )
+        run = services._new_run(shop, full, "bench", "returns")
         db.session.add(run)
         db.session.commit()
         run_id, seller_id = run.id, shop.seller_id

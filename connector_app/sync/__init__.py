@@ -55,13 +55,16 @@ def on_shop_connected(shop) -> None:
     scheduler's next check, and the schedule takes over from there."""
     from contextlib import suppress
 
+    from connector_app.sync import subjects
     from connector_app.sync.schedule import claim_scheduled_slot, schedule_first_sync
     from connector_app.sync.services import SyncUnavailable, start_sync
 
     schedule_first_sync(shop)
     if shop.is_connected and claim_scheduled_slot(shop):
-        with suppress(SyncUnavailable):  # a run of the shop is starting already
-            start_sync(shop, trigger="schedule")
+        for subject in subjects.registered():
+            if subject.scheduled:
+                with suppress(SyncUnavailable):  # a run of the shop is starting already
+                    start_sync(shop, trigger="schedule", subject=subject.name)
 
 
 def on_shop_disconnected(shop, **_) -> None:
@@ -75,7 +78,7 @@ def init_app(app: Flask) -> None:
     from connector_app.connect.signals import guide_sync_step, shop_connected, shop_disconnected
     from connector_app.panels import page_chrome
     from connector_app.returns.signals import grid_panels
-    from connector_app.sync import progress
+    from connector_app.sync import progress, subjects
     from connector_app.sync.jobs import enqueue_due_syncs
     from connector_app.sync.services import reap_dead_runs
 
@@ -89,6 +92,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["sync_time_left"] = progress.time_left_text
     app.jinja_env.filters["sync_summary"] = progress.summary
     app.jinja_env.filters["sync_badge"] = progress.badge
+    app.jinja_env.filters["sync_subject"] = subjects.label
     app.jinja_env.filters["sync_percent"] = progress.overall_percent
 
 

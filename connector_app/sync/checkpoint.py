@@ -39,6 +39,8 @@ class Checkpoint:
         return replace(self, total_expected=max(total, self.requests_done))
 
     def after_page(self, count: int, result: UpsertResult) -> Checkpoint:
+        """``result``: the page's upsert outcome — returns' ``UpsertResult`` or any value with the same
+        ``created``, ``updated``, ``unchanged`` and ``max_update_time`` (other subjects' writers)."""
         marks = [m for m in (self.phase_high_water, result.max_update_time) if m is not None]
         done = self.requests_done + count
         return replace(

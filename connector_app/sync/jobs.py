@@ -26,7 +26,7 @@ from connector_app.observability.metrics import observe_sync_run
 from connector_app.returns.models import ReturnLineItem, ReturnRequest, ReturnStatusChange
 from connector_app.returns.services import ShopKey, upsert_requests
 from connector_app.returns.signals import notify_requests_changed
-from connector_app.sync import runs, schedule, services
+from connector_app.sync import runs, schedule, services, subjects
 from connector_app.sync.checkpoint import Checkpoint
 from connector_app.sync.fetcher import CANCELLATIONS, RETURNS, PageFetcher, PageRequest
 from connector_app.sync.models import FAILED, SUCCEEDED, SyncRun
@@ -213,7 +213,8 @@ def run_sync(seller_id: int, run_id: str) -> str:
 
 
 def enqueue_due_syncs() -> int:
-    """Periodic (``flask cron``): start an incremental sync for every shop whose interval is up."""
+    """Periodic (``flask cron``): start an incremental sync of every scheduled subject (returns first)
+    for every shop whose interval is up; returns how many shops were started."""
     started = 0
     for seller_id, shop_pk in schedule.due_shops():
         try:
@@ -221,7 +222,9 @@ def enqueue_due_syncs() -> int:
                 shop = get_for_seller(TikTokShop, seller_id, id=shop_pk)
                 if shop is None or not schedule.claim_scheduled_slot(shop):
                     continue  # another scheduler claimed it a moment ago
-                services.start_sync(shop, trigger="schedule")
+                for subject in subjects.registered():
+                    if subject.scheduled:
+                        services.start_sync(shop, trigger="schedule", subject=subject.name)
             started += 1
         except services.SyncUnavailable as exc:
             log.error("scheduled sync of shop %s not started: %s", shop_pk, exc)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from connector_app.extensions import db
@@ -21,17 +21,23 @@ ACTIVE_STATES = (QUEUED, RUNNING)
 
 class SyncRun(SellerOwned, db.Model):
     __tablename__ = "sync_runs"
-    __table_args__ = (Index("ix_sync_runs_shop_state", "tiktok_shop_id", "state"),)
+    __table_args__ = (
+        Index("ix_sync_runs_shop_state", "tiktok_shop_id", "state"),
+        UniqueConstraint("active_shop_id", "subject", name="uq_sync_runs_active_shop_subject"),
+    )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # RQ job id
     tiktok_shop_id: Mapped[int] = mapped_column(ForeignKey("tiktok_shops.id", ondelete="CASCADE"), index=True)
+    # What the run reads: "returns" (this feature's), or a subject a feature above registered
+    # (sync.subjects: "orders", "catalog" …).
+    subject: Mapped[str] = mapped_column(String(16), default="returns", server_default="returns")
     kind: Mapped[str] = mapped_column(String(16))  # full | incremental
     trigger: Mapped[str] = mapped_column(String(16), default="manual")  # manual | schedule | webhook
     state: Mapped[str] = mapped_column(String(16), default=QUEUED)
-    # The shop's id while this run is queued or running, NULL afterwards: the unique constraint makes
-    # "one active run per shop" hold across every web and worker process.
-    active_shop_id: Mapped[int | None] = mapped_column(Integer, unique=True)
-    phase: Mapped[str | None] = mapped_column(String(16))  # returns | cancellations
+    # The shop's id while this run is queued or running, NULL afterwards: the unique constraint on
+    # (active_shop_id, subject) makes "one active run per shop and subject" hold across every process.
+    active_shop_id: Mapped[int | None] = mapped_column(Integer)
+    phase: Mapped[str | None] = mapped_column(String(16))  # returns | cancellations (a subject's own phases)
     page_token: Mapped[str | None] = mapped_column(Text)  # checkpoint: next page to fetch in `phase`
     window_start: Mapped[int | None] = mapped_column(Integer)  # update_time_ge used by this run
     phase_high_water: Mapped[int | None] = mapped_column(Integer)  # max update_time seen in `phase`

@@ -13,6 +13,7 @@ from connector_app.extensions import db
 from connector_app.sync import schedule
 from connector_app.sync.checkpoint import Checkpoint
 from connector_app.sync.models import FAILED, QUEUED, RUNNING, SUCCEEDED, SyncRun
+from connector_app.sync.subjects import RETURNS
 from connector_app.tenancy import get_for_seller
 from connector_app.timeutil import utcnow
 
@@ -57,7 +58,7 @@ def checkpoint(seller_id: int, run_id: str, after: Checkpoint, *, finished: bool
 
 
 def fail(seller_id: int, run_id: str, message: str) -> None:
-    """running → failed with a sentence for the seller; the shop's last attempt is stamped."""
+    """running → failed with a sentence for the seller; a returns run stamps the shop's last attempt."""
     now = utcnow()
     db.session.execute(
         _own_run(seller_id, run_id).values(
@@ -65,6 +66,6 @@ def fail(seller_id: int, run_id: str, message: str) -> None:
         )
     )
     run = get_for_seller(SyncRun, seller_id, id=run_id)
-    if run is not None and run.shop is not None:
+    if run is not None and run.shop is not None and run.subject == RETURNS:
         schedule.state_for(run.shop).last_sync_at = now
     db.session.flush()

@@ -1,11 +1,11 @@
-"""Starting sync runs: one at a time per shop across processes, with dead-run detection and resume.
+"""Starting sync runs: one at a time per shop and subject across processes, dead-run detection, resume.
 
 A run is "active" while it is queued or running; its ``active_shop_id`` then holds the shop's id
-under a unique constraint, so whichever process inserts first wins and every other one gets the
-running run back. Functions here flush and never commit: the request (or the job step) commits, and
-the run's job is queued after that commit (``enqueue_after_commit``). A run whose worker vanished
-(SIGKILL, OOM, a machine restart) is detected by its
-stale heartbeat together with the RQ job's state, marked ``dead`` by the scheduler's
+under a unique constraint with its ``subject`` (``sync.subjects``), so whichever process inserts
+first wins and every other one gets the running run back. Functions here flush and never commit:
+the request (or the job step) commits, and the run's job is queued after that commit
+(``enqueue_after_commit``). A run whose worker vanished (SIGKILL, OOM, a machine restart) is
+detected by its stale heartbeat together with the RQ job's state, marked ``dead`` by the scheduler's
 :func:`reap_dead_runs` (never by a page view), and the next run resumes from its checkpoint (phase,
 page token, counters) instead of starting over.
 """
@@ -27,7 +27,7 @@ from connector_app.connect.models import CONNECTED, DISCONNECTED, TikTokAuthoriz
 from connector_app.connect.signals import GuideSyncStep
 from connector_app.dbutil import insert_ignore
 from connector_app.extensions import db, rq
-from connector_app.sync import schedule
+from connector_app.sync import schedule, subjects
 from connector_app.sync.models import (
     ACTIVE_STATES,
     DEAD,
@@ -156,11 +156,11 @@ def reap_dead_runs() -> int:
     return reaped
 
 
-def _resumable(shop: TikTokShop, full: bool) -> SyncRun | None:
-    """The shop's latest run if it ended half-way (failed or dead) with a checkpoint to resume from."""
+def _resumable(shop: TikTokShop, full: bool, subject: str) -> SyncRun | None:
+    """The shop's latest run of ``subject`` if it ended half-way (failed or dead) with a checkpoint."""
     query = (
         for_seller(SyncRun, shop.seller_id)
-        .where(SyncRun.tiktok_shop_id == shop.id)
+        .where(SyncRun.tiktok_shop_id == shop.id, SyncRun.subject == subject)
         .order_by(SyncRun.created_at.desc())
         .limit(1)
     )
@@ -172,12 +172,13 @@ def _resumable(shop: TikTokShop, full: bool) -> SyncRun | None:
     return last
 
 
-def _new_run(shop: TikTokShop, full: bool, trigger: str) -> SyncRun:
-    kind = FULL if full or schedule.read_state(shop).returns_high_water is None else INCREMENTAL
+def _new_run(shop: TikTokShop, full: bool, trigger: str, subject: str) -> SyncRun:
+    kind = FULL if full or not subjects.get(subject).has_synced(shop) else INCREMENTAL
     run = SyncRun(
         id=uuid.uuid4().hex,
         seller_id=shop.seller_id,
         tiktok_shop_id=shop.id,
+        subject=subject,
         kind=kind,
         trigger=trigger,
         state=QUEUED,
@@ -188,7 +189,7 @@ def _new_run(shop: TikTokShop, full: bool, trigger: str) -> SyncRun:
         updated_count=0,
         unchanged_count=0,
     )
-    previous = _resumable(shop, full)
+    previous = _resumable(shop, full, subject)
     if previous is not None:
         run.kind = previous.kind
         run.resumed_from = previous.id
@@ -210,29 +211,33 @@ def _new_run(shop: TikTokShop, full: bool, trigger: str) -> SyncRun:
 
 def _enqueue(run: SyncRun) -> None:
     enqueue_after_commit(
-        "connector_app.sync.jobs.run_sync",
+        subjects.get(run.subject).job,
         run.seller_id,
         run.id,
         job_id=run.id,
         timeout=int(current_app.config.get("SYNC_JOB_TIMEOUT", 6 * 3600)),
         result_ttl=3600,
         failure_ttl=7 * 86400,
-        description=f"sync shop {run.tiktok_shop_id} ({run.kind})",
+        description=f"{run.subject} sync shop {run.tiktok_shop_id} ({run.kind})",
     )
 
 
-def start_sync(shop: TikTokShop, *, full: bool = False, trigger: str = "manual") -> SyncRun:
-    """Queue a sync of ``shop`` and return its run, or return the run already active for the shop.
+def start_sync(
+    shop: TikTokShop, *, full: bool = False, trigger: str = "manual", subject: str = subjects.RETURNS
+) -> SyncRun:
+    """Queue a sync of ``shop``'s ``subject`` and return its run, or the run already active for both.
 
-    Inserts the new run with ON CONFLICT DO NOTHING on the unique ``active_shop_id``: that decides,
-    across processes, whose run is the one (a second writer skips and gets the first one's run back). The job
-    is queued when the caller's transaction commits; if Redis cannot be reached then, the outbox
-    queues it once Redis answers again (the run shows as queued meanwhile).
+    Inserts the new run with ON CONFLICT DO NOTHING on the unique (``active_shop_id``, ``subject``):
+    that decides, across processes, whose run is the one (a second writer skips and gets the first
+    one's run back). The job is queued when the caller's transaction commits; if Redis cannot be
+    reached then, the outbox queues it once Redis answers again (the run shows as queued meanwhile).
     """
     for _ in range(3):
         active = db.session.scalars(
             for_seller(SyncRun, shop.seller_id).where(
-                SyncRun.tiktok_shop_id == shop.id, SyncRun.state.in_(ACTIVE_STATES)
+                SyncRun.tiktok_shop_id == shop.id,
+                SyncRun.subject == subject,
+                SyncRun.state.in_(ACTIVE_STATES),
             )
         ).first()
         if active is not None:
@@ -240,15 +245,15 @@ def start_sync(shop: TikTokShop, *, full: bool = False, trigger: str = "manual")
                 return active
             mark_dead(active)
             continue
-        run = _new_run(shop, full, trigger)
+        run = _new_run(shop, full, trigger, subject)
         values = {
             c.key: getattr(run, c.key) for c in SyncRun.__table__.columns if getattr(run, c.key) is not None
         }
-        if not insert_ignore(SyncRun.__table__, [values], ["active_shop_id"]):
+        if not insert_ignore(SyncRun.__table__, [values], ["active_shop_id", "subject"]):
             continue  # another process started one a moment ago: show that one
         run = db.session.get(SyncRun, run.id)
         _enqueue(run)
-        log.info("queued %s sync run %s for shop %s (%s)", run.kind, run.id, shop.id, trigger)
+        log.info("queued %s %s sync run %s for shop %s (%s)", run.kind, subject, run.id, shop.id, trigger)
         return run
     raise SyncUnavailable("Another sync for this shop is starting; try again in a moment.")
 
@@ -257,19 +262,19 @@ def start_syncs(shops: Sequence[TikTokShop], *, full: bool = False, trigger: str
     return [start_sync(shop, full=full, trigger=trigger) for shop in shops]
 
 
-def latest_runs(seller_id: int, shop_ids: list[int]) -> list[SyncRun]:
-    """The latest run of each of these shops."""
+def latest_runs(seller_id: int, shop_ids: list[int], subject: str = subjects.RETURNS) -> list[SyncRun]:
+    """The latest run of ``subject`` of each of these shops."""
     if not shop_ids:
         return []
     earlier = aliased(SyncRun)
     latest = (
         select(func.max(earlier.created_at))
-        .where(earlier.tiktok_shop_id == SyncRun.tiktok_shop_id)
+        .where(earlier.tiktok_shop_id == SyncRun.tiktok_shop_id, earlier.subject == subject)
         .scalar_subquery()
     )
     query = (
         for_seller(SyncRun, seller_id)
-        .where(SyncRun.tiktok_shop_id.in_(shop_ids), SyncRun.created_at == latest)
+        .where(SyncRun.tiktok_shop_id.in_(shop_ids), SyncRun.subject == subject, SyncRun.created_at == latest)
         .order_by(SyncRun.tiktok_shop_id)
     )
     runs: dict[int, SyncRun] = {}
