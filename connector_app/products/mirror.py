@@ -8,8 +8,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from sqlalchemy import select
-
 from connector_app.connect.models import EtsyConnection, TikTokShop
 from connector_app.extensions import db
 from connector_app.marketplaces.etsy.catalog import CatalogListing
@@ -25,7 +23,9 @@ def store_products(shop: TikTokShop, products: Iterable[Product], fbt_warehouses
     count = 0
     for product in products:
         row = db.session.scalars(
-            for_seller(m.TikTokProduct, shop.seller_id).filter_by(tiktok_shop_id=shop.id, product_id=product.id)
+            for_seller(m.TikTokProduct, shop.seller_id).filter_by(
+                tiktok_shop_id=shop.id, product_id=product.id
+            )
         ).first()
         if row is None:
             row = m.TikTokProduct(seller_id=shop.seller_id, tiktok_shop_id=shop.id, product_id=product.id)
@@ -89,7 +89,7 @@ def store_etsy_listings(connection: EtsyConnection, listings: Iterable[CatalogLi
             row.currency = sku.currency or listing.currency
             row.quantity = sku.quantity if sku.enabled else 0
             row.listing_updated = listing.updated
-            row.gone = listing.state != "active"
+            row.gone = listing.state not in ("active", "sold_out")  # sold out: stock 0 still follows
         if listing.has_inventory:
             for gone in rows.values():
                 gone.gone = True
@@ -101,7 +101,9 @@ def store_etsy_listings(connection: EtsyConnection, listings: Iterable[CatalogLi
 def mark_missing_listings(connection: EtsyConnection, seen_listing_ids: set[str]) -> int:
     """After a full read: Etsy SKUs of listings Etsy no longer lists as active are marked gone."""
     rows = db.session.scalars(
-        for_seller(m.EtsyCatalogSku, connection.seller_id).filter_by(etsy_connection_id=connection.id, gone=False)
+        for_seller(m.EtsyCatalogSku, connection.seller_id).filter_by(
+            etsy_connection_id=connection.id, gone=False
+        )
     ).all()
     missing = [r for r in rows if r.listing_id not in seen_listing_ids]
     for row in missing:
@@ -129,6 +131,8 @@ def settings_for(shop: TikTokShop) -> m.ProductSyncSettings:
         inventory_percent=100,
         warehouse_ids=[],
         interval_minutes=15,
+        known_warehouses=[],
+        fbt_warehouses=[],
     )
 
 
@@ -143,7 +147,9 @@ def price_rule(settings: m.ProductSyncSettings) -> rules.PriceRule:
 
 def stock_rule(settings: m.ProductSyncSettings) -> rules.StockRule:
     return rules.StockRule(
-        settings.inventory_buffer or 0, settings.inventory_max, settings.inventory_percent or 100
+        settings.inventory_buffer or 0,
+        settings.inventory_max,
+        100 if settings.inventory_percent is None else settings.inventory_percent,
     )
 
 
@@ -172,7 +178,9 @@ def relink(shop: TikTokShop) -> None:
     by_listing = {(r.listing_id, r.sku): r for r in etsy_rows}
     overrides = {
         o.sku_id: o
-        for o in db.session.scalars(for_seller(m.SkuLinkOverride, seller_id).filter_by(tiktok_shop_id=shop.id))
+        for o in db.session.scalars(
+            for_seller(m.SkuLinkOverride, seller_id).filter_by(tiktok_shop_id=shop.id)
+        )
     }
     tiktok_counts = Counter(s.seller_sku for s in skus if s.seller_sku)
     settings = settings_for(shop)
@@ -200,14 +208,3 @@ def relink(shop: TikTokShop) -> None:
         sku.etsy = etsy
         sku.differs = state == m.LINKED and _differs(sku, settings)
     db.session.flush()
-
-
-def linked_skus(shop: TikTokShop) -> list[m.TikTokSku]:
-    return list(
-        db.session.scalars(
-            select(m.TikTokSku)
-            .where(m.TikTokSku.seller_id == shop.seller_id, m.TikTokSku.tiktok_shop_id == shop.id)
-            .where(m.TikTokSku.link_state == m.LINKED)
-            .order_by(m.TikTokSku.product_pk, m.TikTokSku.id)
-        )
-    )

@@ -60,7 +60,9 @@ PRICE, INVENTORY, INFO = "price", "inventory", "info"
 
 class TikTokProduct(SellerOwned, db.Model):
     __tablename__ = "tiktok_products"
-    __table_args__ = (UniqueConstraint("tiktok_shop_id", "product_id", name="uq_tiktok_products_shop_product"),)
+    __table_args__ = (
+        UniqueConstraint("tiktok_shop_id", "product_id", name="uq_tiktok_products_shop_product"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     tiktok_shop_id: Mapped[int] = mapped_column(ForeignKey("tiktok_shops.id", ondelete="CASCADE"), index=True)
@@ -72,6 +74,7 @@ class TikTokProduct(SellerOwned, db.Model):
     update_time: Mapped[int] = mapped_column(Integer, default=0)
     refreshed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
+    shop = relationship("TikTokShop")
     skus: Mapped[list[TikTokSku]] = relationship(
         back_populates="product", cascade="all, delete-orphan", order_by="TikTokSku.id"
     )
@@ -170,6 +173,9 @@ class ProductSyncSettings(SellerOwned, db.Model):
     warehouse_ids: Mapped[list] = mapped_column(JSON, default=list)  # [] = the SKU's own warehouses
     interval_minutes: Mapped[int] = mapped_column(Integer, default=15)
     etsy_high_water: Mapped[int | None] = mapped_column(Integer)  # newest Etsy listing change read
+    tiktok_high_water: Mapped[int | None] = mapped_column(Integer)  # newest TikTok product update read
+    known_warehouses: Mapped[list] = mapped_column(JSON, default=list)  # [[id, name], ...] sales, not FBT
+    fbt_warehouses: Mapped[list] = mapped_column(JSON, default=list)
     last_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     next_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     last_error: Mapped[str | None] = mapped_column(Text)

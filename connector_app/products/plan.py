@@ -60,9 +60,13 @@ def _price(sku: m.TikTokSku, settings: m.ProductSyncSettings, product: m.TikTokP
         return Change(sku, m.PRICE, _money(sku.price), "—", skip=str(exc))
     if target == sku.price:
         return None
-    change = Change(sku, m.PRICE, _money(sku.price), _money(target), target, f"{etsy.listing_updated}:{target}")
+    change = Change(
+        sku, m.PRICE, _money(sku.price), _money(target), target, f"{etsy.listing_updated}:{target}"
+    )
     if product.status != LIVE:
-        change.skip = f"TikTok takes price changes only for live products (this one is {product.status or 'unknown'})"
+        change.skip = (
+            f"TikTok takes price changes only for live products (this one is {product.status or 'unknown'})"
+        )
     jump = rules.price_jump(sku.price, target)
     if jump is not None and jump > settings.max_price_change_percent:
         change.held = True
@@ -78,7 +82,9 @@ def _stock(sku: m.TikTokSku, settings: m.ProductSyncSettings, product: m.TikTokP
         change.skip = "Fulfilled by TikTok: TikTok's warehouse holds this stock (read-only)"
         return change
     if product.status != LIVE:
-        change.skip = f"TikTok takes stock changes only for live products (this one is {product.status or 'unknown'})"
+        change.skip = (
+            f"TikTok takes stock changes only for live products (this one is {product.status or 'unknown'})"
+        )
         return change
     try:
         split = rules.split_stock(total, dict(sku.warehouse_stock or {}), list(settings.warehouse_ids or []))
@@ -86,7 +92,9 @@ def _stock(sku: m.TikTokSku, settings: m.ProductSyncSettings, product: m.TikTokP
         change.skip = str(exc)
         return change
     change.target = split
-    change.change_key = f"{sku.etsy.listing_updated}:" + ",".join(f"{w}={q}" for w, q in sorted(split.items()))
+    change.change_key = f"{sku.etsy.listing_updated}:" + ",".join(
+        f"{w}={q}" for w, q in sorted(split.items())
+    )
     return change
 
 
@@ -134,7 +142,9 @@ def plan_shop(
     ).all()
     plans = []
     for product in products:
-        linked = [s for s in product.skus if s.link_state == m.LINKED and s.etsy is not None and not s.etsy.gone]
+        linked = [
+            s for s in product.skus if s.link_state == m.LINKED and s.etsy is not None and not s.etsy.gone
+        ]
         if not linked:
             continue
         plan = ProductPlan(product)

@@ -94,21 +94,27 @@ def ensure_record(shop: TikTokShop, plan: ProductPlan, change: Change) -> m.Push
 def _claim(seller_id: int, record_id: int) -> bool:
     result = db.session.execute(
         update(m.PushRecord)
-        .where(m.PushRecord.id == record_id, m.PushRecord.seller_id == seller_id, m.PushRecord.state == m.CLAIMED)
+        .where(
+            m.PushRecord.id == record_id, m.PushRecord.seller_id == seller_id, m.PushRecord.state == m.CLAIMED
+        )
         .values(state=m.SENDING, sending_at=utcnow(), attempts=m.PushRecord.attempts + 1)
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)
 
 
-def _finish(record: m.PushRecord, sku: m.TikTokSku, state: str, message: str | None, summary: PushSummary) -> None:
+def _finish(
+    record: m.PushRecord, sku: m.TikTokSku, state: str, message: str | None, summary: PushSummary
+) -> None:
     record.state = state
     record.message = message
     record.done_at = utcnow() if state == m.DONE else None
     sku.last_push_state = state
     sku.last_push_message = message
     sku.last_push_at = utcnow()
-    setattr(summary, state if state in ("done", "failed", "check") else "skipped", getattr(summary, state, 0) + 1)
+    setattr(
+        summary, state if state in ("done", "failed", "check") else "skipped", getattr(summary, state, 0) + 1
+    )
 
 
 def _shows(product: Product, field_name: str, sku_id: str, target: str) -> bool:

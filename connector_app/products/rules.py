@@ -32,7 +32,9 @@ class NotPushable(Exception):
     """This value cannot be set on TikTok; ``str()`` says why, for the seller."""
 
 
-def target_price(etsy_price: Decimal | None, etsy_currency: str, shop_currency: str, rule: PriceRule) -> Decimal:
+def target_price(
+    etsy_price: Decimal | None, etsy_currency: str, shop_currency: str, rule: PriceRule
+) -> Decimal:
     if etsy_price is None:
         raise NotPushable("Etsy gave no price for this SKU")
     base = Decimal(etsy_price)
@@ -68,9 +70,7 @@ def target_stock(etsy_quantity: int, rule: StockRule) -> int:
     return min(share, available, MAX_STOCK)
 
 
-def split_stock(
-    total: int, assigned: dict[str, int], receiving: list[str] | None = None
-) -> dict[str, int]:
+def split_stock(total: int, assigned: dict[str, int], receiving: list[str] | None = None) -> dict[str, int]:
     """Per-warehouse quantities for Update Inventory: every assigned warehouse named, the sum equal to
     ``total``. Warehouses that do not receive Etsy stock keep what they hold (it counts in the total);
     the receiving ones share the rest. Raises ``NotPushable`` when TikTok's minimum of 1 per warehouse
