@@ -110,8 +110,8 @@ def seed_products(conn: sqlite3.Connection, rng: random.Random, anchor: int) -> 
                         v_index,
                     ),
                 )
-        if index == 0 and listings:
-            _seed_duplicates(conn, shop, listings[0], warehouses, anchor)
+        if index == 0 and len(listings) >= 3:
+            _seed_duplicates(conn, shop, listings, warehouses, anchor)
 
 
 def _seed_warehouses(conn: sqlite3.Connection, shop_id: str, index: int) -> dict[str, list[str]]:
@@ -141,8 +141,9 @@ def _stock(warehouses: dict[str, list[str]], quantity: int, in_fbt: bool) -> dic
     return {sales[0]: quantity - quantity // 2, sales[1]: quantity // 2}
 
 
-def _seed_duplicates(conn, shop, listing, warehouses, anchor: int) -> None:  # noqa: ANN001
+def _seed_duplicates(conn, shop, listings, warehouses, anchor: int) -> None:  # noqa: ANN001
     """A TikTok bundle reusing an existing seller_sku, and an Etsy listing repeating another's SKU."""
+    listing = listings[0]
     inventory = json.loads(listing["inventory"])
     sku = inventory["products"][0]["sku"]
     product_id = str(1_731_000_000_000_000_000 + 9 * 10**13 + listing["listing_id"])
@@ -172,7 +173,9 @@ def _seed_duplicates(conn, shop, listing, warehouses, anchor: int) -> None:  # n
             0,
         ),
     )
-    # Etsy: a "seconds" listing repeats the shop's first listing's first SKU (a duplicate on Etsy).
+    # Etsy: a "seconds" listing repeats the shop's third listing's first SKU (a duplicate on Etsy).
+    listing = listings[2]
+    inventory = json.loads(listing["inventory"])
     seconds = dict(inventory, products=[inventory["products"][0]])
     seconds["readiness_state_on_property"] = []
     conn.execute(
