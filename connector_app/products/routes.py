@@ -67,6 +67,7 @@ def _sku(sku_pk: int) -> m.TikTokSku:
 @login_required
 def sku_detail(sku_pk: int):
     sku = _sku(sku_pk)
+    sku.product, sku.etsy  # noqa: B018 - loaded by the view, never while the template renders
     q = (request.args.get("q") or sku.seller_sku or "").strip()[:100]
     return _no_store(
         render_page(
