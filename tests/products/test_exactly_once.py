@@ -155,3 +155,36 @@ def test_duplicate_triggers_and_racing_workers_send_each_change_once(app, shop, 
         assert push._claim(target.seller_id, record.id) is True
         assert push._claim(target.seller_id, record.id) is False
     assert len(calls) == len(set(calls))
+
+
+def test_a_sigkilled_worker_mid_push_leaves_nothing_sent_twice(app, shop):
+    """A real worker process, SIGKILLed while a price call is on its way (the sandbox answers slowly)."""
+    import time
+
+    from tests.sync.test_faults import _forget_dead_worker, _kill_hard, _wait_for, _worker
+
+    sb_url = app.config["TIKTOK_API_URL"]
+    import requests
+
+    requests.post(f"{sb_url}/_sandbox/faults", json={"latency_ms": 400}, timeout=5)
+    with app.app_context(), job_step():
+        run_id = jobs.start_catalog_sync(db.session.get(TikTokShop, shop.id), "manual").id
+    worker = _worker(app)
+    try:
+        _wait_for(lambda: any(r.state == m.SENDING for r in records(app)), timeout=60)
+    finally:
+        _kill_hard(worker)
+        _forget_dead_worker(app, worker.pid)
+    requests.delete(f"{sb_url}/_sandbox/faults", timeout=5)
+    stuck = [r for r in records(app) if r.state == m.SENDING]
+    assert stuck
+    time.sleep(0.5)  # the killed call may still land in the sandbox: exactly the unknown outcome
+    with app.app_context(), job_step():
+        services.mark_dead(db.session.get(SyncRun, run_id))  # what the scheduler's reaper does
+    assert run_catalog(app, shop.id) == "succeeded"
+    after = {r.id: r for r in records(app)}
+    for row in stuck:
+        assert after[row.id].state in (m.DONE, m.CHECK)
+        assert after[row.id].attempts == 1  # claimed and sent once, never again
+    keys = [(r.sku_pk, r.field, r.change_key) for r in after.values()]
+    assert len(keys) == len(set(keys))
