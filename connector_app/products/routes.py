@@ -16,6 +16,7 @@ from sqlalchemy import func
 from connector_app.connect.models import TikTokShop
 from connector_app.extensions import db
 from connector_app.inputs import parse_id
+from connector_app.listings.services import connected_etsy
 from connector_app.products import bp, jobs, push, queries, services
 from connector_app.products import models as m
 from connector_app.products.forms import ShopSettingsForm
@@ -174,8 +175,21 @@ def settings():
             rows=rows,
             cadences={s.id: jobs.cadence(rows[s.id], max(1, sellers)) for s in shops},
             stock_follows=_stock_follows(),
+            currencies=_currencies(shops),
         )
     )
+
+
+def _currencies(shops: list[TikTokShop]) -> dict[int, tuple[str | None, str | None]]:
+    """(Etsy's currency, the TikTok shop's) per shop, from the connection and the mirrored SKUs."""
+    etsy = connected_etsy(current_user.id)
+    rows = db.session.execute(
+        for_seller(m.TikTokSku, current_user.id)
+        .with_only_columns(m.TikTokSku.tiktok_shop_id, func.max(m.TikTokSku.currency))
+        .group_by(m.TikTokSku.tiktok_shop_id)
+    ).all()
+    tiktok = dict(rows)
+    return {s.id: (etsy.currency if etsy else None, tiktok.get(s.id)) for s in shops}
 
 
 def _stock_follows() -> bool:
@@ -202,6 +216,7 @@ def save_settings(shop_pk: int):
                 rows=rows,
                 cadences={s.id: jobs.cadence(rows[s.id], 1) for s in shops},
                 stock_follows=_stock_follows(),
+                currencies=_currencies(shops),
             )
         )
     turning_on = services.save_settings(shop, form)
