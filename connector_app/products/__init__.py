@@ -11,7 +11,7 @@ from flask import Blueprint, Flask
 
 bp = Blueprint("products", __name__, url_prefix="/products")
 
-from connector_app.products import routes  # noqa: E402,F401
+from connector_app.products import etsy_webhook, routes  # noqa: E402,F401
 
 PERIODIC_SECONDS = 60
 

@@ -191,3 +191,50 @@ def test_bad_settings_are_a_422_and_change_nothing(app, logged_in, catalog):
             )
             == 100
         )
+
+
+def _etsy_delivery(app, client, body: dict, secret: str | None = None, age: int = 0):
+    import base64
+    import json
+    import time
+
+    from connector_app.products.etsy_webhook import signature_of
+
+    raw = json.dumps(body).encode()
+    key = secret or app.config["ETSY_WEBHOOK_SECRET"]
+    stamp = str(int(time.time()) - age)
+    headers = {
+        "webhook-id": "msg_1",
+        "webhook-timestamp": stamp,
+        "webhook-signature": "v1," + signature_of(key, "msg_1", stamp, raw),
+        "content-type": "application/json",
+    }
+    assert base64.b64decode(key.removeprefix("whsec_"))
+    return client.post("/products/webhooks/etsy", data=raw, headers=headers)
+
+
+def test_etsy_order_paid_checks_the_following_shops_at_once(app, client, factories, seller, catalog):
+    from connector_app.sync.models import SyncRun
+
+    app.config["ETSY_WEBHOOK_SECRET"] = "whsec_" + __import__("base64").b64encode(b"k" * 24).decode()
+    shop = catalog["shop"].id
+    with app.app_context():
+        etsy_shop = db.session.scalar(select(m.EtsyCatalogSku.etsy_connection_id).limit(1))
+        from connector_app.connect.models import EtsyConnection
+
+        shop_number = db.session.get(EtsyConnection, etsy_shop).etsy_shop_id
+        db.session.get(m.ProductSyncSettings, shop).sync_price = True
+        db.session.commit()
+    body = {
+        "event_type": "order.paid",
+        "resource_url": "https://openapi.etsy.com/x",
+        "shop_id": int(shop_number),
+    }
+    wrong = "whsec_" + __import__("base64").b64encode(b"x" * 24).decode()
+    assert _etsy_delivery(app, client, body, secret=wrong).status_code == 401
+    assert _etsy_delivery(app, client, body, age=3600).status_code == 401  # a replay
+    assert _etsy_delivery(app, client, body).status_code == 200
+    assert _etsy_delivery(app, client, body).status_code == 200  # delivered again: still one run
+    with app.app_context():
+        runs = db.session.scalars(select(SyncRun).where(SyncRun.subject == "catalog")).all()
+        assert [(r.tiktok_shop_id, r.trigger) for r in runs] == [(shop, "etsy_order")]

@@ -33,6 +33,7 @@ PUBLIC_ENDPOINTS = {
     "accounts.reset_password",  # the emailed link is the credential (signed, single-use, 30 minutes)
     "accounts.verify_email",
     "webhooks.tiktok",
+    "products.etsy_webhook",  # Etsy's ORDER_PAID: the signature is the credential
     "notifications.unsubscribe",  # the emailed one-click link is the credential (signed, one kind's email)
     "notifications.unsubscribe_confirmed",
     "static",
