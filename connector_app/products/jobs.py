@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from connector_app.connect.clients import etsy_client_for, mark_needs_reconnect, tiktok_client_for
 from connector_app.connect.models import CONNECTED, TikTokAuthorization, TikTokShop
@@ -221,42 +221,46 @@ class Cadence:
     reason: str
 
 
-def cadence(settings: m.ProductSyncSettings, sellers: int) -> Cadence:
-    """How often a shop is really checked: the seller's interval, or longer when the sellers together
-    would spend more than their share of Etsy's daily budget (each check costs ``CALLS_PER_CHECK``)."""
+def cadence(settings: m.ProductSyncSettings, shops: int) -> Cadence:
+    """How often a shop is really checked: the seller's interval, or longer when the ``shops`` that
+    follow Etsy together would spend more than their share of Etsy's app-wide daily budget (a check
+    that finds nothing costs one listings page per state read)."""
     budget = int(current_app.config.get("ETSY_APP_DAILY_CALLS", 10_000))
     share = float(current_app.config.get("CATALOG_POLL_SHARE", 0.5))
     per_check = len(ETSY_STATES)  # one page of each state when nothing changed
-    allowed_checks = max(1.0, budget * share / max(1, sellers) / per_check)
-    fair = math.ceil(1440 / allowed_checks)
+    allowed_checks = budget * share / max(1, shops) / per_check
+    fair = math.ceil(1440 / allowed_checks) if allowed_checks > 0 else 1440
     chosen = max(1, settings.interval_minutes or 15)
     if fair > chosen:
         return Cadence(
             fair,
-            f"{sellers:,} sellers share Etsy's {budget:,} calls a day ({int(share * 100)}% for checking "
-            f"listings, {per_check} calls a check): every {fair} minutes keeps everyone within it",
+            f"{shops:,} shops share Etsy's {budget:,} calls a day ({int(share * 100)}% for checking "
+            f"listings, {per_check} calls a check): every {fair} minutes keeps everyone within it; "
+            "an Etsy sale (ORDER_PAID) still checks at once",
         )
     return Cadence(chosen, "your setting (Etsy's daily budget allows it)")
 
 
-def polling_sellers() -> int:
-    return len(
-        set(
-            db.session.scalars(
-                select(m.ProductSyncSettings.seller_id).where(
-                    m.ProductSyncSettings.sync_price
-                    | m.ProductSyncSettings.sync_inventory
-                    | m.ProductSyncSettings.sync_product_info
-                )
+def polling_shops() -> int:
+    """Shops (of every seller) with something switched on: they share Etsy's budget."""
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(m.ProductSyncSettings)
+            .where(
+                m.ProductSyncSettings.sync_price
+                | m.ProductSyncSettings.sync_inventory
+                | m.ProductSyncSettings.sync_product_info
             )
         )
+        or 0
     )
 
 
 def enqueue_due_catalog_syncs() -> int:
     """Periodic: start a catalog run of every shop with something switched on whose time has come."""
     now = utcnow()
-    sellers = polling_sellers()
+    shops = polling_shops()
     due = db.session.execute(
         select(m.ProductSyncSettings.seller_id, m.ProductSyncSettings.tiktok_shop_id).where(
             (
@@ -275,7 +279,7 @@ def enqueue_due_catalog_syncs() -> int:
                 settings = get_for_seller(m.ProductSyncSettings, seller_id, tiktok_shop_id=shop_pk)
                 if shop is None or settings is None or not shop.is_connected:
                     continue
-                settings.next_run_at = now + timedelta(minutes=cadence(settings, sellers).minutes)
+                settings.next_run_at = now + timedelta(minutes=cadence(settings, shops).minutes)
                 services.start_sync(shop, trigger="schedule", subject=SUBJECT)
             started += 1
         except services.SyncUnavailable as exc:

@@ -165,7 +165,7 @@ def form_for(shop: TikTokShop, formdata=None) -> ShopSettingsForm:  # noqa: ANN0
 @login_required
 def settings():
     shops = queries.shops(current_user.id)
-    sellers = jobs.polling_sellers()
+    polling = jobs.polling_shops()
     rows = {s.id: settings_for(s) for s in shops}
     return _no_store(
         render_page(
@@ -173,7 +173,7 @@ def settings():
             shops=shops,
             forms={s.id: form_for(s) for s in shops},
             rows=rows,
-            cadences={s.id: jobs.cadence(rows[s.id], max(1, sellers)) for s in shops},
+            cadences={s.id: jobs.cadence(rows[s.id], max(1, polling)) for s in shops},
             stock_follows=_stock_follows(),
             currencies=_currencies(shops),
         )
