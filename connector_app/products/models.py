@@ -53,6 +53,7 @@ DONE = "done"
 FAILED = "failed"  # TikTok refused it (the reason is stored); a later change is a new record
 CHECK = "check"  # sent, outcome unknown and TikTok's value is not the target: the seller checks
 HELD = "held"  # a price change above the limit waits for the seller's confirmation
+SUPERSEDED = "superseded"  # held, and Etsy changed again before the seller confirmed: never sent
 OPEN_STATES = (CLAIMED, SENDING)
 
 PRICE, INVENTORY, INFO = "price", "inventory", "info"

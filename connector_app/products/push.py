@@ -87,7 +87,20 @@ def ensure_record(shop: TikTokShop, plan: ProductPlan, change: Change) -> m.Push
         with db.session.begin_nested():
             db.session.add(row)
     except IntegrityError:  # a racing worker inserted it first
-        row = get_for_seller(m.PushRecord, shop.seller_id, **criteria)
+        return get_for_seller(m.PushRecord, shop.seller_id, **criteria)
+    # A held change of the same SKU and field that Etsy has moved past is never sent.
+    db.session.execute(
+        update(m.PushRecord)
+        .where(
+            m.PushRecord.seller_id == shop.seller_id,
+            m.PushRecord.sku_pk == change.sku.id,
+            m.PushRecord.field == change.field,
+            m.PushRecord.state == m.HELD,
+            m.PushRecord.id != row.id,
+        )
+        .values(state=m.SUPERSEDED, message="Etsy changed again before it was confirmed: not sent")
+        .execution_options(synchronize_session=False)
+    )
     return row
 
 

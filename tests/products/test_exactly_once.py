@@ -188,3 +188,30 @@ def test_a_sigkilled_worker_mid_push_leaves_nothing_sent_twice(app, shop):
         assert after[row.id].attempts == 1  # claimed and sent once, never again
     keys = [(r.sku_pk, r.field, r.change_key) for r in after.values()]
     assert len(keys) == len(set(keys))
+
+
+def test_a_held_price_jump_waits_for_the_seller_then_goes_once(app, shop, monkeypatch):
+    calls = _spy(monkeypatch, lambda n, send: send())
+    with app.app_context():
+        db.session.get(m.ProductSyncSettings, shop.id).max_price_change_percent = 1
+        db.session.commit()
+    # a fresh change: TikTok's price of one linked SKU is far from Etsy's
+    target = next(
+        s for s in skus(app, shop.id) if s.link_state == m.LINKED and s.product.status == "ACTIVATE"
+    )
+    from connector_app.connect.clients import tiktok_client_for
+
+    with app.app_context():
+        api = ProductApi(tiktok_client_for(db.session.get(TikTokShop, shop.id)))
+        from decimal import Decimal
+
+        api.update_price(target.product.product_id, {target.sku_id: (Decimal("500.00"), target.currency)})
+    calls.clear()
+    assert _run_directly(app, shop.id) == "succeeded"
+    held = [r for r in records(app) if r.state == m.HELD and r.sku_id == target.sku_id]
+    assert len(held) == 1 and all(target.sku_id not in s for _, s in calls)
+    with app.app_context(), job_step():
+        push.confirm_held(target.seller_id, held[0].id)
+    assert _run_directly(app, shop.id) == "succeeded"
+    assert [r.state for r in records(app) if r.id == held[0].id] == [m.DONE]
+    assert sum(target.sku_id in s for _, s in calls) == 1
