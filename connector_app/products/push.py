@@ -214,14 +214,11 @@ def push_field(
         if record.state == m.HELD:
             summary.held += 1
         records[change.change_key, change.sku.id] = record
-    step()
     sending = [c for c in changes if _claim(shop.seller_id, records[c.change_key, c.sku.id].id)]
-    step()  # "sending" is durable before TikTok is called
+    step()  # the rows and their claims: "sending" is durable before TikTok is called
     if not sending:
         return
     mine = [records[c.change_key, c.sku.id] for c in sending]
-    for record in mine:
-        db.session.refresh(record)
     try:
         summary.calls += 1
         result = _send(api, plan, name, sending)
@@ -254,12 +251,19 @@ def push_field(
 
 
 def push_shop(api: ProductApi, shop: TikTokShop, plans: list[ProductPlan], step: Step) -> PushSummary:
+    """Push every plan. The plan's rows are not re-read after each of the many small commits (the
+    state that decides — a record's claim — is always checked by an UPDATE's row count instead)."""
     summary = PushSummary()
-    recover_sending(api, shop, summary, step)
-    for plan in plans:
-        summary.skipped += sum(1 for c in plan.changes if c.skip)
-        for name in (m.PRICE, m.INVENTORY, m.INFO):
-            push_field(api, shop, plan, name, summary, step)
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        recover_sending(api, shop, summary, step)
+        for plan in plans:
+            summary.skipped += sum(1 for c in plan.changes if c.skip)
+            for name in (m.PRICE, m.INVENTORY, m.INFO):
+                push_field(api, shop, plan, name, summary, step)
+    finally:
+        session.expire_on_commit = expire
     return summary
 
 
