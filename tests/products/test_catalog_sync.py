@@ -143,7 +143,9 @@ def test_faults_and_an_etsy_change_end_equal_to_etsy_and_each_change_is_sent_onc
     with app.app_context():
         connection = db.session.scalars(db.select(EtsyConnection)).first()
         etsy_client_for(connection).add_stock(target.etsy.listing_id, target.seller_sku, 5)
-    sb.set_faults(rate_429=0.2, rate_500=0.2, expire_token_after_calls=15)
+    sb.set_faults(
+        rate_429=0.2, rate_500=0.2, rate_timeout=0.05, timeout_seconds=1.5, expire_token_after_calls=15
+    )
     state = run_catalog(app, shop.id)
     sb.clear_faults()
     if state != "succeeded":  # a run that gave up after retries resumes: the next one finishes
@@ -160,3 +162,34 @@ def test_faults_and_an_etsy_change_end_equal_to_etsy_and_each_change_is_sent_onc
             per_change[name, sku_id] += 1
     inventory_rows = [r for r in records(app) if r.field == m.INVENTORY and r.sku_id == target.sku_id]
     assert per_change["update_inventory", target.sku_id] == len(inventory_rows)  # one send per change
+
+
+def test_product_webhooks_reread_the_product_and_ignore_our_own_edits(app, factories, sb):
+    from types import SimpleNamespace
+
+    from connector_app.products.webhooks import on_webhook
+
+    point_app_at(app, sb)
+    seller = factories.seller()
+    shop = connect_both(app, sb, seller)
+    run_catalog(app, shop.id)
+    pending = next(s for s in skus(app, shop.id) if s.product.status == "PENDING")
+    product_id = int(pending.product.product_id)  # TikTok's examples send it as a JSON number > 2**53
+    with app.app_context():
+        row = db.session.get(TikTokShop, shop.id)
+        api = ProductApi(tiktok_client_for(row))
+        ours = SimpleNamespace(
+            event_type=15, payload={"data": {"product_id": product_id, "change_source": "OPEN_API"}}
+        )
+        assert on_webhook(ours, shop=row, seller_id=seller.id).startswith("ignored: our own edit")
+        api.partial_edit(str(product_id), title="Reviewed and live")
+    sb.advance_clock(31)  # TikTok's review passes; it tells us with an audit status webhook (37)
+    with app.app_context():
+        row = db.session.get(TikTokShop, shop.id)
+        event = SimpleNamespace(event_type=37, payload={"data": {"product_id": product_id}})
+        outcome = on_webhook(event, shop=row, seller_id=seller.id)
+        assert outcome == f"product {product_id} re-read: ACTIVATE, review APPROVED"
+        other = SimpleNamespace(event_type=1, payload={"data": {}})
+        assert on_webhook(other, shop=row, seller_id=seller.id) is None  # not a product type
+    [after] = [s for s in skus(app, shop.id) if s.id == pending.id]
+    assert after.product.title == "Reviewed and live" and after.product.status == "ACTIVATE"
