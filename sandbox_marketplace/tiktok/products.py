@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Response, request
 
-from .. import clock
+from .. import clock, webhooks
 from ..core import sandbox
 from . import bp
 from . import envelope as e
@@ -51,6 +51,7 @@ def settle_audits(conn, shop_id: str) -> None:  # noqa: ANN001
                 " status=CASE WHEN status='PENDING' THEN 'FAILED' ELSE status END WHERE id=?",
                 (reasons, row["id"]),
             )
+            _tell(conn, row, "FAILED", [])
             continue
         conn.execute(
             "UPDATE tt_product SET title=?, description=?, pending=NULL, audit_status='APPROVED',"
@@ -63,6 +64,18 @@ def settle_audits(conn, shop_id: str) -> None:  # noqa: ANN001
                 row["id"],
             ),
         )
+        _tell(conn, row, "APPROVED", [k for k in ("title", "description") if k in pending])
+
+
+def _tell(conn, row, audit: str, changed: list[str]) -> None:  # noqa: ANN001
+    """Webhooks 37 (audit status) and, once an edit is live, 15 (information change, from OPEN_API).
+    ``product_id`` goes out as a JSON number above 2**53, as in TikTok's examples."""
+    stamp = row["pending_at"] + AUDIT_SECONDS
+    data = {"product_id": int(row["id"]), "audit": {"status": audit}, "update_time": stamp}
+    webhooks.queue(conn, 37, row["shop_id"], data)
+    if changed:
+        info = {"product_id": int(row["id"]), "change_source": "OPEN_API", "changed_fields": changed}
+        webhooks.queue(conn, 15, row["shop_id"], info | {"update_time": stamp})
 
 
 def _product_json(conn, row) -> dict[str, Any]:  # noqa: ANN001

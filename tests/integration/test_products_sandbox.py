@@ -3,6 +3,7 @@ answered, and the client reads it the way TikTok would send it (the sandbox is n
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -16,7 +17,14 @@ from sandbox_marketplace.testing import SandboxServer
 
 @pytest.fixture(scope="module")
 def sb() -> Iterator[SandboxServer]:
-    with SandboxServer(seed=5, returns=50, SANDBOX_TIKTOK_QPS=10_000, SANDBOX_ETSY_QPS=10_000) as server:
+    # Webhooks go to a closed port: stored (and retried), which is all these tests read.
+    with SandboxServer(
+        seed=5,
+        returns=50,
+        webhook_url="http://127.0.0.1:9/hook",
+        SANDBOX_TIKTOK_QPS=10_000,
+        SANDBOX_ETSY_QPS=10_000,
+    ) as server:
         yield server
 
 
@@ -112,6 +120,11 @@ def test_partial_edit_goes_to_review_and_the_live_version_stays(sb, us):
     sb.advance_clock(31)
     after = us.get_product(product.id)
     assert after.title == "A brand new title" and after.audit_status == "APPROVED"
+    told = [
+        d["body"] for d in sb.webhook_deliveries() if d["body"]["data"].get("product_id") == int(product.id)
+    ]
+    assert {b["type"] for b in told} == {37, 15}  # audit passed; the edit is live (our own: OPEN_API)
+    assert '"product_id":' + product.id in json.dumps(told[0], separators=(",", ":"))  # a JSON number
     us.partial_edit(product.id, title="Replica watch")
     sb.advance_clock(31)
     failed = us.get_product(product.id)
