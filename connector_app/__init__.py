@@ -20,6 +20,7 @@ FEATURES = (
     "settings",
     "insights",
     "webhooks",
+    "products",
     "health",
 )
 

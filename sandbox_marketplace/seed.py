@@ -6,6 +6,7 @@ import random
 
 from . import clock
 from .seed_catalog import seed_catalog
+from .seed_products import seed_products
 from .seed_requests import seed_requests
 from .store import SCHEMA_VERSION, Store
 
@@ -22,6 +23,7 @@ def seed_database(store: Store, seed: int, returns: int, anchor: int | None = No
         store.recreate(conn)
         shops = seed_catalog(conn, rng, anchor)
         seed_requests(conn, rng, shops, max(0, int(returns)), anchor)
+        seed_products(conn, random.Random(seed + 17), anchor)
         store.build_indexes(conn)
         conn.executemany(
             "INSERT INTO meta VALUES (?, ?)",
