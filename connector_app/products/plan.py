@@ -65,9 +65,7 @@ def _price(sku: m.TikTokSku, settings: m.ProductSyncSettings, product: m.TikTokP
         sku, m.PRICE, _money(sku.price), _money(target), target, f"{etsy.listing_updated}:{target}"
     )
     if product.status != LIVE:
-        change.skip = (
-            f"TikTok takes price changes only for live products (this one is {product.status or 'unknown'})"
-        )
+        change.skip = f"TikTok takes price changes only for live products (this one is {_status(product)})"
     jump = rules.price_jump(sku.price, target)
     if jump is not None and jump > settings.max_price_change_percent:
         change.held = True
@@ -83,9 +81,7 @@ def _stock(sku: m.TikTokSku, settings: m.ProductSyncSettings, product: m.TikTokP
         change.skip = "Fulfilled by TikTok: TikTok's warehouse holds this stock (read-only)"
         return change
     if product.status != LIVE:
-        change.skip = (
-            f"TikTok takes stock changes only for live products (this one is {product.status or 'unknown'})"
-        )
+        change.skip = f"TikTok takes stock changes only for live products (this one is {_status(product)})"
         return change
     try:
         split = rules.split_stock(total, dict(sku.warehouse_stock or {}), list(settings.warehouse_ids or []))
@@ -111,6 +107,10 @@ def _info(product: m.TikTokProduct, linked: list[m.TikTokSku]) -> Change | None:
     elif product.audit_status == "AUDITING":
         change.skip = "an edit is in TikTok's review: the live version stays until TikTok approves it"
     return change
+
+
+def _status(product: m.TikTokProduct) -> str:
+    return m.STATUS_LABELS.get(product.status, (product.status or "unknown").lower())
 
 
 def _money(value: Decimal | None) -> str:
