@@ -21,6 +21,7 @@ FEATURES = (
     "insights",
     "orders",
     "webhooks",
+    "products",
     "health",
 )
 

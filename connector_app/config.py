@@ -169,6 +169,11 @@ class Config:
     MARKETPLACE_TIMEOUT = Env(lambda: float(_env("MARKETPLACE_TIMEOUT", "30")))
 
     WEBHOOK_MAX_AGE_SECONDS = Env(lambda: _env_int("WEBHOOK_MAX_AGE_SECONDS", 24 * 3600))
+    # The catalog (issue 17): Etsy's ORDER_PAID signing secret (whsec_…; unset: the route answers 401),
+    # the app-wide Etsy daily budget the catalog schedule shares out, and the share spent on checking.
+    ETSY_WEBHOOK_SECRET = Env(lambda: _env("ETSY_WEBHOOK_SECRET"))
+    ETSY_APP_DAILY_CALLS = Env(lambda: _env_int("ETSY_APP_DAILY_CALLS", 10_000))
+    CATALOG_POLL_SHARE = Env(lambda: float(_env("CATALOG_POLL_SHARE", "0.5")))
     SANDBOX_PORT = Env(lambda: _env_int("SANDBOX_PORT", 5001))
     LOG_LEVEL = Env(lambda: _env("LOG_LEVEL", "INFO"))
     LOG_FORMAT = Env(lambda: _env("LOG_FORMAT", "text"))  # text | json

@@ -32,7 +32,10 @@ def insert_ignore(table: Table, rows: list[dict], index_elements: list[str]) -> 
     dialect = db.session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
     statement = module.insert(table).values(rows).on_conflict_do_nothing(index_elements=index_elements)
-    return db.session.execute(statement).rowcount
+    # Counted from RETURNING: psycopg reports rowcount -1 for a multi-VALUES insert, which read as
+    # "inserted" when nothing was (a racing start_sync then looked for a run that did not exist).
+    statement = statement.returning(table.c[index_elements[0]])
+    return len(db.session.execute(statement).all())
 
 
 # A table whose rows changed by more than this share since PostgreSQL last analyzed it (it doubled, or it was

@@ -7,6 +7,7 @@ import random
 from . import clock
 from .seed_catalog import seed_catalog
 from .seed_orders import seed_orders
+from .seed_products import seed_products
 from .seed_requests import seed_requests
 from .store import SCHEMA_VERSION, Store
 
@@ -25,6 +26,7 @@ def seed_database(
         store.recreate(conn)
         shops = seed_catalog(conn, rng, anchor)
         seed_requests(conn, rng, shops, max(0, int(returns)), anchor)
+        seed_products(conn, random.Random(seed + 17), anchor)
         seed_orders(conn, seed, shops, anchor, orders_per_shop)
         store.build_indexes(conn)
         conn.executemany(

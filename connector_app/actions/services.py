@@ -16,8 +16,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy.dialects import postgresql, sqlite
-
 from connector_app.actions import queries
 from connector_app.actions.decisions import DECISIONS_BY_SLUG, Decision, allowed_decisions
 from connector_app.actions.models import (
@@ -35,6 +33,7 @@ from connector_app.actions.models import (
 )
 from connector_app.actions.queries import find_audit, rq_job_id, waiting_for_queue
 from connector_app.actions.sending import needs_sending
+from connector_app.dbutil import insert_ignore
 from connector_app.extensions import db
 from connector_app.returns.models import ReturnRequest
 from connector_app.tenancy import for_seller, get_for_seller
@@ -65,15 +64,7 @@ class Started:
 
 def _insert_ignore(table, values: dict, key: str) -> bool:
     """INSERT … ON CONFLICT (key) DO NOTHING; True if this statement inserted the row."""
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(table)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=[key])
-        .returning(table.c[key])
-    )
-    # RETURNING yields a row only when this statement inserted it (rowcount is not portable).
-    return db.session.execute(statement).scalar_one_or_none() is not None
+    return insert_ignore(table, [values], [key]) == 1
 
 
 def claim(

@@ -17,6 +17,7 @@ from connector_app.extensions import db, rq
 from connector_app.listings import restock
 from connector_app.listings.models import CLAIMED, SENDING, ListingRefresh, RestockedRequest, RestockRecord
 from connector_app.listings.services import forget_listings, refresh_listings, refresh_state
+from connector_app.listings.signals import listings_refreshed
 from connector_app.marketplaces.errors import MarketplaceError
 from connector_app.returns.models import ReturnRequest
 from connector_app.tenancy import get_for_seller
@@ -44,6 +45,7 @@ def refresh_listings_job(seller_id: int, connection_id: int) -> None:
         return
     db.session.commit()
     log.info("refreshed %s Etsy listings for connection %s", count, connection_id)
+    listings_refreshed.send(None, seller_id=seller_id, connection_id=connection_id)
 
 
 QUEUED, ALREADY, COOLING_DOWN = "queued", "already", "cooling-down"

@@ -1,7 +1,7 @@
 """orders, order_lines, order_stock_moves (the Etsy stock ledger), order_listing_holds, order_fbt_stock, order_sync_states
 
 Revision ID: a8b1c2d3e4f5
-Revises: a7b8c9d0e1f2
+Revises: b8c9d0e1f2a3
 Create Date: 2026-12-07 23:00:13.150965
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a8b1c2d3e4f5'
-down_revision = 'a7b8c9d0e1f2'
+down_revision = 'b8c9d0e1f2a3'
 branch_labels = None
 depends_on = None
 

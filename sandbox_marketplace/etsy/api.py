@@ -174,9 +174,46 @@ def listings(shop_id: int) -> Response:
     count = conn.execute(
         "SELECT COUNT(*) FROM etsy_listing WHERE shop_id=? AND state=?", (shop_id, state)
     ).fetchone()[0]
+    order = "l.updated_timestamp DESC, l.listing_id DESC" if _sorted_by_update() else "l.listing_id"
     rows = conn.execute(
-        "SELECT l.*, s.currency_code FROM etsy_listing l JOIN etsy_shop s ON s.shop_id=l.shop_id "
-        "WHERE l.shop_id=? AND l.state=? ORDER BY l.listing_id LIMIT ? OFFSET ?",
+        "SELECT l.*, s.currency_code FROM etsy_listing l JOIN etsy_shop s ON s.shop_id=l.shop_id "  # noqa: S608
+        f"WHERE l.shop_id=? AND l.state=? ORDER BY {order} LIMIT ? OFFSET ?",
         (shop_id, state, limit, offset),
     ).fetchall()
-    return jsonify({"count": count, "results": [_listing(r) for r in rows]})
+    return jsonify({"count": count, "results": [_with_includes(_listing(r), r) for r in rows]})
+
+
+def _sorted_by_update() -> bool:
+    return request.args.get("sort_on") == "updated" and request.args.get("sort_order", "desc") in (
+        "desc",
+        "descending",
+        "down",
+    )
+
+
+def _with_includes(listing: dict[str, Any], row: Any) -> dict[str, Any]:
+    """``includes=Inventory`` adds the listing's inventory (how variations are returned)."""
+    includes = {part.strip() for part in request.args.get("includes", "").split(",")}
+    listing["description"] = f"{row['title']}, handmade in our studio."
+    listing["last_modified_timestamp"] = row["updated_timestamp"]
+    if "Inventory" in includes:
+        listing["inventory"] = json.loads(row["inventory"])
+    return listing
+
+
+@bp.get("/v3/application/listings/<int:listing_id>")
+def get_listing(listing_id: int) -> Response:
+    _user("listings_r")
+    row = (
+        sandbox()
+        .store.conn()
+        .execute(
+            "SELECT l.*, s.currency_code FROM etsy_listing l JOIN etsy_shop s ON s.shop_id=l.shop_id "
+            "WHERE l.listing_id=?",
+            (listing_id,),
+        )
+        .fetchone()
+    )
+    if row is None:
+        raise EtsyError(404, f"Listing with listing_id {listing_id} not found.")
+    return jsonify(_with_includes(_listing(row), row))

@@ -28,12 +28,12 @@ def test_404_page_leaks_nothing(client):
     assert b"Traceback" not in response.data
 
 
-def test_500_page_leaks_nothing(app):
-    @app.get("/_boom")
+def test_500_page_leaks_nothing(fresh_app):
+    @fresh_app.get("/_boom")
     def boom():
         raise RuntimeError("secret internal detail")
 
-    response = app.test_client().get("/_boom")
+    response = fresh_app.test_client().get("/_boom")
     assert response.status_code == 500
     assert b"secret internal detail" not in response.data
     assert b"Something went wrong on our side" in response.data

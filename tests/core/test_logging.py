@@ -55,13 +55,13 @@ def test_a_csrf_failure_page_shows_the_same_id_as_its_header(client):
     assert response.headers["X-Request-ID"] in response.get_data(as_text=True)
 
 
-def test_log_lines_of_a_request_carry_its_id_in_text_and_json(app, client, captured):
-    @app.get("/_log_something")
+def test_log_lines_of_a_request_carry_its_id_in_text_and_json(fresh_app, captured):
+    @fresh_app.get("/_log_something")
     def log_something():
         current_app.logger.warning("something happened")
         return "ok"
 
-    request_id = client.get("/_log_something").headers["X-Request-ID"]
+    request_id = fresh_app.test_client().get("/_log_something").headers["X-Request-ID"]
     text_line = next(
         line for line in captured["text"].getvalue().splitlines() if "something happened" in line
     )

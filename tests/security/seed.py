@@ -20,6 +20,13 @@ from connector_app.extensions import db
 from connector_app.insights.summaries import refresh as refresh_insights
 from connector_app.listings.models import DONE, EtsyListing, EtsyListingSku, ListingRefresh, RestockRecord
 from connector_app.notifications.models import AlertSettings, Delivery, Notification
+from connector_app.products.models import (
+    EtsyCatalogSku,
+    ProductSyncSettings,
+    PushRecord,
+    TikTokProduct,
+    TikTokSku,
+)
 from connector_app.returns.models import ReturnRequest
 from connector_app.sync.models import SUCCEEDED as RUN_SUCCEEDED
 from connector_app.sync.models import SyncRun
@@ -46,6 +53,9 @@ class SeededSeller:
     notification_id: int = 0
     order_pk: int = 0
     move_id: int = 0
+    sku_pk: int = 0  # products: a TikTok SKU, its Etsy SKU and a held push
+    etsy_sku_pk: int = 0
+    push_pk: int = 0
     needles: list[str] = field(default_factory=list)
 
 
@@ -157,6 +167,7 @@ def seed_seller(factories, tag: str) -> SeededSeller:
             Delivery(seller_id=seller.id, notification_id=notification.id, channel="email", state="sent")
         )
         notification_id = notification.id
+        product_ids = seed_products(seller.id, shop.id, etsy.id, tag)
         db.session.commit()
         refresh_insights(seller.id)  # the insights page's summaries (products, reasons, turns ...)
         db.session.commit()
@@ -190,7 +201,15 @@ def seed_seller(factories, tag: str) -> SeededSeller:
         notification_id=notification_id,
         order_pk=order_pk,
         move_id=move_id,
-        needles=needles + [f"24 h left: {tag} teapot return", f"{tag} order tracking TRK-{tag.upper()}"],
+        sku_pk=product_ids[0],
+        etsy_sku_pk=product_ids[1],
+        push_pk=product_ids[2],
+        needles=needles
+        + [
+            f"24 h left: {tag} teapot return",
+            f"{tag} order tracking TRK-{tag.upper()}",
+            f"{tag.title()} TikTok teapot product",
+        ],
     )
 
 
@@ -236,6 +255,36 @@ def _seed_order(seller_id: int, shop_pk: int, tag: str) -> tuple[int, int]:
     db.session.add(move)
     db.session.commit()
     return order.id, move.id
+
+
+def seed_products(seller_id: int, shop_pk: int, etsy_pk: int, tag: str) -> tuple[int, int, int]:
+    """A TikTok product with one SKU linked to an Etsy SKU, a held price push and the shop's settings."""
+    etsy_sku = EtsyCatalogSku(
+        seller_id=seller_id, etsy_connection_id=etsy_pk, listing_id=f"77{seller_id:08d}",
+        sku=f"SKU-{tag.upper()}-TEAPOT", title=f"{tag.title()} hand-thrown teapot listing",
+        price=Decimal("48.00"), currency="USD", quantity=3, listing_updated=1,
+    )  # fmt: skip
+    product = TikTokProduct(
+        seller_id=seller_id, tiktok_shop_id=shop_pk, product_id=f"1731{seller_id:015d}",
+        title=f"{tag.title()} TikTok teapot product", status="ACTIVATE", audit_status="APPROVED",
+    )  # fmt: skip
+    db.session.add_all([etsy_sku, product])
+    db.session.flush()
+    sku = TikTokSku(
+        seller_id=seller_id, tiktok_shop_id=shop_pk, product_pk=product.id, sku_id=f"1729{seller_id:015d}",
+        seller_sku=f"SKU-{tag.upper()}-TEAPOT", price=Decimal("20.00"), currency="USD", quantity=9,
+        warehouse_stock={"7300": 9}, link_state="linked", etsy_sku_pk=etsy_sku.id, differs=True,
+        last_push_state="held",
+    )  # fmt: skip
+    db.session.add(sku)
+    db.session.flush()
+    held = PushRecord(
+        seller_id=seller_id, sku_pk=sku.id, tiktok_shop_id=shop_pk, product_id=product.product_id,
+        sku_id=sku.sku_id, field="price", change_key="1:48.00", before="20.00", target="48.00", state="held",
+    )  # fmt: skip
+    db.session.add_all([held, ProductSyncSettings(seller_id=seller_id, tiktok_shop_id=shop_pk)])
+    db.session.flush()
+    return sku.id, etsy_sku.id, held.id
 
 
 def routes(app: Flask) -> list[tuple[str, str, str]]:

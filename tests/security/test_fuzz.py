@@ -94,6 +94,9 @@ def fuzzed(app, client, auth, factories):
         "/insights",
         "/notifications",
         "/notifications/settings",
+        "/products",
+        "/products/settings",
+        f"/products/skus/{me.sku_pk}",
     ]
     pages += [f"/actions/{me.return_id}/{slug}" for slug in DECISIONS_BY_SLUG]
     pages += [f"/actions/{me.cancel_id}/{slug}" for slug in DECISIONS_BY_SLUG]
@@ -114,6 +117,9 @@ def fuzzed(app, client, auth, factories):
         "notification_id": [me.notification_id],
         "order_pk": [me.order_pk],
         "move_id": [me.move_id],
+        "sku_pk": [me.sku_pk],
+        "shop_pk": [me.shop_pk],
+        "record_id": [me.push_pk],
     }
     return {
         "seller": me,
@@ -258,6 +264,8 @@ ID_ROUTES = [
     "/sync/runs/{}",
     "/connect/etsy/{}/disconnect",
     "/connect/tiktok/shops/{}/disconnect",
+    "/products/skus/{}",
+    "/products/settings/{}/preview",
 ]
 
 

@@ -33,6 +33,7 @@ PUBLIC_ENDPOINTS = {
     "accounts.reset_password",  # the emailed link is the credential (signed, single-use, 30 minutes)
     "accounts.verify_email",
     "webhooks.tiktok",
+    "products.etsy_webhook",  # Etsy's ORDER_PAID: the signature is the credential
     "notifications.unsubscribe",  # the emailed one-click link is the credential (signed, one kind's email)
     "notifications.unsubscribe_confirmed",
     "static",
@@ -60,6 +61,9 @@ def url_values(a: SeededSeller) -> dict[str, list]:
         "notification_id": [a.notification_id],
         "order_pk": [a.order_pk],
         "move_id": [a.move_id],
+        "sku_pk": [a.sku_pk],  # /products/skus/<sku_pk>...
+        "shop_pk": [a.shop_pk],  # /products/shops/<shop_pk>/sync, /products/settings/<shop_pk>...
+        "record_id": [a.push_pk],  # /products/pushes/<record_id>/confirm
     }
 
 
@@ -73,6 +77,8 @@ def extra_params(a: SeededSeller) -> dict[str, object]:
         "default_shop": a.shop_pk,
         f"interval_{a.shop_pk}": "5",
         "full": "1",
+        "etsy_sku": a.etsy_sku_pk,  # /products/skus/<id>/link
+        "on": "sync_price",  # /products/settings/<id>/preview and confirm
         "table": "products",  # /insights/export.csv: A's shop in ``shop``, B's own figures only
     }
 

@@ -98,7 +98,7 @@ def test_the_filter_redacts_every_secret_name_in_messages_arguments_and_tracebac
     assert "S9" not in formatted and "S10" not in formatted and "boom" in formatted
 
 
-def test_the_filter_is_installed_on_the_root_handlers(app):
+def test_the_filter_is_installed_on_the_root_handlers(fresh_app):
     root = logging.getLogger()
     assert any(isinstance(f, RedactingFilter) for f in root.filters)
     assert all(any(isinstance(f, RedactingFilter) for f in h.filters) for h in root.handlers)

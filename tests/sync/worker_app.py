@@ -28,6 +28,10 @@ SHARED_KEYS = (
     "MARKETPLACE_TIMEOUT",
     "SYNC_STALE_SECONDS",
     "SYNC_OVERLAP_SECONDS",
+    "ETSY_API_URL",  # the catalog sync reads Etsy too
+    "ETSY_KEYSTRING",
+    "ETSY_SHARED_SECRET",
+    "ETSY_TOKEN_URL",
 )
 
 
