@@ -45,23 +45,3 @@ def update_listing(shop_id: int, listing_id: int) -> Response:
             (listing_id,),
         ).fetchone()
     return jsonify(_listing(row))
-
-
-@bp.get("/v3/application/listings/<int:listing_id>")
-def get_listing(listing_id: int) -> Response:
-    """getListing: the listing's state and total quantity (the owner's token sees inactive listings)."""
-    user_id = _user("listings_r")
-    row = (
-        sandbox()
-        .store.conn()
-        .execute(
-            "SELECT l.*, s.currency_code FROM etsy_listing l JOIN etsy_shop s ON s.shop_id=l.shop_id "
-            "WHERE l.listing_id=?",
-            (listing_id,),
-        )
-        .fetchone()
-    )
-    if row is None:
-        raise EtsyError(404, f"Listing with listing_id {listing_id} not found.")
-    _own_shop(row["shop_id"], user_id)
-    return jsonify(_listing(row))

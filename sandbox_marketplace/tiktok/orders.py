@@ -278,26 +278,3 @@ def fbt_inventory() -> Response:
         goods["skus"] = [{"id": r["sku_id"], "on_hand_detail": hand}]
         items.append({"goods": goods, "fbt_warehouse_id": r["warehouse_id"], "on_hand_detail": hand})
     return e.ok({"inventory": items, "next_page_token": token, "total_count": len(items)})
-
-
-@bp.get("/fbt/202408/warehouses")
-def fbt_warehouses() -> Response:
-    caller = authenticate()
-    rows = (
-        sandbox()
-        .store.conn()
-        .execute("SELECT DISTINCT warehouse_id FROM fbt_stock WHERE shop_id=?", (caller.shop_id,))
-    )
-    return e.ok(
-        {
-            "warehouses": [
-                {
-                    "fbt_warehouse_id": r[0],
-                    "warehouse_ids": [r[0]],
-                    "name": f"FBT {r[0]}",
-                    "type": "PLATFORM_WAREHOUSE",
-                }
-                for r in rows
-            ]
-        }
-    )
