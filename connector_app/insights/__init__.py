@@ -3,7 +3,7 @@
 The page (``/insights``) reads summary tables (``insights.models``) that a refresh job keeps in step
 with the requests and seller turns the returns feature writes (``insights.jobs``); ``flask insights
 rebuild`` and ``flask insights check`` recompute and verify them. Return rates come from the orders
-feature through ``insights.signals.units_sold``.
+feature through ``insights.signals.units_sold`` (answered by ``insights.units`` from the synced orders).
 """
 
 from __future__ import annotations
@@ -70,13 +70,15 @@ def percent_of(part: int, whole: int) -> str:
 def init_app(app: Flask) -> None:
     """Refresh a seller's figures when their requests change, sweep for missed changes, CLI, filters."""
     from connector_app.commands import register_periodic
-    from connector_app.insights import jobs
+    from connector_app.insights import jobs, units
     from connector_app.insights.report import median_label
+    from connector_app.insights.signals import units_sold
     from connector_app.returns.signals import requests_changed
 
     app.jinja_env.filters["percent_of"] = percent_of
     app.jinja_env.filters["median_label"] = median_label
 
     requests_changed.connect(jobs.on_requests_changed, weak=False)
+    units_sold.connect(units.units_sold, weak=False)  # the orders feature's units sold, for return rates
     register_periodic(app, jobs.periodic_refresh, jobs.PERIODIC_SECONDS)
     app.cli.add_command(cli)

@@ -12,6 +12,7 @@ from flask import has_request_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from connector_app.insights import units
 from connector_app.insights.signals import UnitsSold, units_sold
 from tests.insights.conftest import HOUR, period_start, read_csv, this_monday, unix
 
@@ -112,15 +113,19 @@ def test_charts_are_images_with_a_description_and_their_numbers_as_tables(logged
 
 @contextmanager
 def orders_answer(answer: UnitsSold | None, calls: list):
+    """The orders feature answers ``answer`` (its real receiver, ``insights.units``, stands aside)."""
+
     def receiver(sender, **kwargs):
         calls.append(kwargs)
         return answer
 
+    units_sold.disconnect(units.units_sold)
     units_sold.connect(receiver)
     try:
         yield
     finally:
         units_sold.disconnect(receiver)
+        units_sold.connect(units.units_sold, weak=False)
 
 
 NOT_SYNCED = "orders are not synced for this period"
@@ -211,3 +216,48 @@ def test_the_page_runs_the_same_statements_for_ten_or_a_hundred_requests(
     big = _page_statements(logged_in)
     assert len(small) == len(big), "the statement count grew with the number of requests"
     assert len(big) <= PAGE_STATEMENTS, "\n".join(s.splitlines()[0][:100] for s in big)
+
+
+# --- return rate from the synced orders (the receiver insights connects) ----------------------------
+
+
+def _sold(app, shop, *, synced: bool) -> None:
+    from connector_app.extensions import db
+    from connector_app.orders.sync import OrderSyncState
+    from connector_app.timeutil import utcnow
+    from tests.orders.helpers import order, store
+
+    inside, before = unix(period_start(4)) + 3600, unix(period_start(20))
+    placed = dict(create_time=inside, update_time=inside + 60, paid_time=inside + 30)
+    store(
+        app,
+        shop,
+        *(order(f"5760000000000001{n:02d}", skus=("MUG-1",) * 10, **placed) for n in range(3)),
+        order("576000000000000200", skus=("RING-2",) * 6, **placed),
+        order("576000000000000300", status="CANCELLED", skus=("MUG-1",) * 5, **placed),  # not sold
+        order("576000000000000400", skus=("MUG-1",) * 4, create_time=before, update_time=before + 60),
+    )
+    if synced:
+        with app.app_context():
+            db.session.add(
+                OrderSyncState(
+                    seller_id=shop.seller_id, shop_pk=shop.id, high_water=inside + 60, last_ok_at=utcnow()
+                )
+            )
+            db.session.commit()
+
+
+def test_synced_orders_give_each_product_its_rate(app, logged_in, us_shop, figures):
+    _sold(app, us_shop, synced=True)
+    html = logged_in.get("/insights").get_data(as_text=True)
+    rows = {row["SKU"]: row for row in read_csv(logged_in.get("/insights/export.csv?table=products"))}
+    assert NOT_SYNCED not in html
+    # 3 orders x 10 mugs in the period; the cancelled order and the one before the period do not count
+    assert rows["MUG-1"]["Units sold"] == "30" and rows["MUG-1"]["Return rate (%)"] == "20.0"  # 6 / 30
+    assert rows["RING-2"]["Units sold"] == "6" and rows["RING-2"]["Return rate (%)"] == "50.0"  # 3 / 6
+
+
+def test_orders_of_a_shop_never_fully_synced_give_no_rate(app, logged_in, us_shop, figures):
+    _sold(app, us_shop, synced=False)
+    html = logged_in.get("/insights").get_data(as_text=True)
+    assert NOT_SYNCED in html and ">Return rate</th>" not in html
