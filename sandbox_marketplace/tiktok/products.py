@@ -444,17 +444,34 @@ def fbt_warehouses() -> Response:
         .execute("SELECT * FROM tt_warehouse WHERE shop_id=? AND fbt=1 ORDER BY id", (caller.shop_id,))
         .fetchall()
     )
-    return e.ok(
+    warehouses = [
         {
-            "warehouses": [
+            "fbt_warehouse_id": "FBT" + r["id"][-4:],
+            "warehouse_ids": [r["id"]],
+            "name": r["name"],
+            "type": "PLATFORM_WAREHOUSE",
+            "subscribed": True,
+        }
+        for r in rows
+    ]
+    # The FBT stock the demo orders ship from (fbt_stock, sandbox orders) is in TikTok's warehouses too:
+    # one list of the shop's FBT warehouses, whichever part of the sandbox seeded them.
+    listed = {w for item in warehouses for w in [*item["warehouse_ids"], item["fbt_warehouse_id"]]}
+    stocked = (
+        sandbox()
+        .store.conn()
+        .execute("SELECT DISTINCT warehouse_id FROM fbt_stock WHERE shop_id=? ORDER BY 1", (caller.shop_id,))
+        .fetchall()
+    )
+    for (warehouse_id,) in stocked:
+        if warehouse_id not in listed:
+            warehouses.append(
                 {
-                    "fbt_warehouse_id": "FBT" + r["id"][-4:],
-                    "warehouse_ids": [r["id"]],
-                    "name": r["name"],
+                    "fbt_warehouse_id": warehouse_id,
+                    "warehouse_ids": [warehouse_id],
+                    "name": f"FBT {warehouse_id}",
                     "type": "PLATFORM_WAREHOUSE",
                     "subscribed": True,
                 }
-                for r in rows
-            ]
-        }
-    )
+            )
+    return e.ok({"warehouses": warehouses})
