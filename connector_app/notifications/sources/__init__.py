@@ -20,7 +20,7 @@ from typing import Protocol
 
 from connector_app.notifications.kinds import DIGEST_ONLY, Alert, Kind
 
-MODULES = ("requests", "connections", "sync")
+MODULES = ("requests", "connections", "sync", "catalog")
 
 
 @dataclass(frozen=True)
