@@ -262,3 +262,45 @@ def test_the_scan_window_keeps_racing_late_commits(app, catalog):
         db.session.commit()
     tick(app)
     assert [n.subject_id for n in notifications(app)] == [str(record)]
+
+
+# -- through the real push, against the sandbox -------------------------------------------------------
+
+
+@pytest.mark.integration
+def test_a_push_tiktok_did_not_confirm_is_one_alert_linking_to_its_sku(app, factories, monkeypatch):
+    """The catalog run sends a price change, TikTok answers 502 without applying it, the read-back does
+    not show it: the record becomes ``check`` — and the next scans raise one alert for it."""
+    from connector_app.marketplaces.errors import ServerError
+    from connector_app.marketplaces.tiktok.products import ProductApi
+    from tests.products.helpers import connect_both, records, run_catalog, switch_on
+    from tests.sync.helpers import point_app_at, sandbox_for
+
+    with sandbox_for(5, SANDBOX_ETSY_QPS=10_000) as sb:
+        point_app_at(app, sb)
+        seller = factories.seller()
+        shop = connect_both(app, sb, seller)
+        run_catalog(app, shop.id)  # read only
+        with app.app_context():
+            db.session.get(m.ProductSyncSettings, shop.id).max_price_change_percent = 1000
+            db.session.commit()
+        switch_on(app, shop.id, "sync_price")
+        original, calls = ProductApi.update_price, []
+
+        def first_call_lost(self, product_id, prices):
+            calls.append(product_id)
+            if len(calls) == 1:
+                raise ServerError("HTTP 502", http_status=502, marketplace="TikTok Shop")
+            return original(self, product_id, prices)
+
+        monkeypatch.setattr(ProductApi, "update_price", first_call_lost)
+        assert run_catalog(app, shop.id) == "succeeded"
+        checks = [r for r in records(app) if r.state == m.CHECK]
+        assert checks, "the lost call left no task"
+        tick(app)
+        tick(app)
+        rows = notifications(app, seller.id)
+        rows = [n for n in rows if n.kind.startswith("catalog_")]  # its returns wait too
+        assert sorted(int(n.subject_id) for n in rows) == sorted(r.id for r in checks)
+        assert {n.kind for n in rows} == {CHECK}
+        assert {n.link for n in rows} == {f"/products/skus/{r.sku_pk}" for r in checks}
