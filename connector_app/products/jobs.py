@@ -156,7 +156,7 @@ class CatalogRunner:
         with job_step():
             mirror.relink(self.shop)
             settings = _settings_row(self.shop)
-            plans = plan.plan_shop(self.shop, settings)
+        plans = plan.iter_plans(self.shop, settings)  # read batch by batch while the push runs
         summary = push.push_shop(self.api, self.shop, plans, db.session.commit)
         with job_step():
             settings = _settings_row(self.shop)

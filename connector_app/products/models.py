@@ -46,6 +46,18 @@ LINK_LABELS = {
     UNLINKED: "Unlinked by you",
 }
 
+# TikTok's product status, as the seller reads it (unknown values show as they come)
+STATUS_LABELS = {
+    "ACTIVATE": "live",
+    "PENDING": "in review",
+    "FAILED": "review failed",
+    "DRAFT": "draft",
+    "SELLER_DEACTIVATED": "deactivated by you",
+    "PLATFORM_DEACTIVATED": "deactivated by TikTok",
+    "FREEZE": "frozen by TikTok",
+    "DELETED": "deleted",
+}
+
 # PushRecord.state
 CLAIMED = "claimed"
 SENDING = "sending"

@@ -8,6 +8,7 @@ follows TikTok sales (``accounts.preferences.stock_follows_sales``).
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -64,9 +65,7 @@ def _price(sku: m.TikTokSku, settings: m.ProductSyncSettings, product: m.TikTokP
         sku, m.PRICE, _money(sku.price), _money(target), target, f"{etsy.listing_updated}:{target}"
     )
     if product.status != LIVE:
-        change.skip = (
-            f"TikTok takes price changes only for live products (this one is {product.status or 'unknown'})"
-        )
+        change.skip = f"TikTok takes price changes only for live products (this one is {_status(product)})"
     jump = rules.price_jump(sku.price, target)
     if jump is not None and jump > settings.max_price_change_percent:
         change.held = True
@@ -82,9 +81,7 @@ def _stock(sku: m.TikTokSku, settings: m.ProductSyncSettings, product: m.TikTokP
         change.skip = "Fulfilled by TikTok: TikTok's warehouse holds this stock (read-only)"
         return change
     if product.status != LIVE:
-        change.skip = (
-            f"TikTok takes stock changes only for live products (this one is {product.status or 'unknown'})"
-        )
+        change.skip = f"TikTok takes stock changes only for live products (this one is {_status(product)})"
         return change
     try:
         split = rules.split_stock(total, dict(sku.warehouse_stock or {}), list(settings.warehouse_ids or []))
@@ -112,14 +109,28 @@ def _info(product: m.TikTokProduct, linked: list[m.TikTokSku]) -> Change | None:
     return change
 
 
+def _status(product: m.TikTokProduct) -> str:
+    return m.STATUS_LABELS.get(product.status, (product.status or "unknown").lower())
+
+
 def _money(value: Decimal | None) -> str:
     return "—" if value is None else f"{value:.2f}"
+
+
+PLAN_BATCH = 200
 
 
 def plan_shop(
     shop: TikTokShop, settings: m.ProductSyncSettings, fields: set[str] | None = None
 ) -> list[ProductPlan]:
     """The changes of every product of the shop for ``fields`` (default: the fields switched on)."""
+    return list(iter_plans(shop, settings, fields))
+
+
+def iter_plans(
+    shop: TikTokShop, settings: m.ProductSyncSettings, fields: set[str] | None = None
+) -> Iterator[ProductPlan]:
+    """The same, product by product, reading 200 products at a time (the push holds one batch)."""
     if fields is None:
         fields = {
             name
@@ -133,28 +144,35 @@ def plan_shop(
     if m.INVENTORY in fields and stock_follows_sales(shop.seller_id) is None:
         fields = fields - {m.INVENTORY}
     if not fields:
-        return []
-    products = db.session.scalars(
-        for_seller(m.TikTokProduct, shop.seller_id)
-        .filter_by(tiktok_shop_id=shop.id)
-        .options(selectinload(m.TikTokProduct.skus).selectinload(m.TikTokSku.etsy))
-        .order_by(m.TikTokProduct.id)
-    ).all()
-    plans = []
-    for product in products:
-        linked = [
-            s for s in product.skus if s.link_state == m.LINKED and s.etsy is not None and not s.etsy.gone
-        ]
-        if not linked:
-            continue
-        plan = ProductPlan(product)
-        for sku in linked:
-            if m.PRICE in fields and (change := _price(sku, settings, product)) is not None:
-                plan.changes.append(change)
-            if m.INVENTORY in fields and (change := _stock(sku, settings, product)) is not None:
-                plan.changes.append(change)
-        if m.INFO in fields and (change := _info(product, linked)) is not None:
+        return
+    last = 0
+    while True:
+        products = db.session.scalars(
+            for_seller(m.TikTokProduct, shop.seller_id)
+            .where(m.TikTokProduct.tiktok_shop_id == shop.id, m.TikTokProduct.id > last)
+            .options(selectinload(m.TikTokProduct.skus).selectinload(m.TikTokSku.etsy))
+            .order_by(m.TikTokProduct.id)
+            .limit(PLAN_BATCH)
+        ).all()
+        if not products:
+            return
+        last = products[-1].id
+        for product in products:
+            plan = _plan(product, settings, fields)
+            if plan is not None:
+                yield plan
+
+
+def _plan(product: m.TikTokProduct, settings: m.ProductSyncSettings, fields: set[str]) -> ProductPlan | None:
+    linked = [s for s in product.skus if s.link_state == m.LINKED and s.etsy is not None and not s.etsy.gone]
+    if not linked:
+        return None
+    plan = ProductPlan(product)
+    for sku in linked:
+        if m.PRICE in fields and (change := _price(sku, settings, product)) is not None:
             plan.changes.append(change)
-        if plan.changes:
-            plans.append(plan)
-    return plans
+        if m.INVENTORY in fields and (change := _stock(sku, settings, product)) is not None:
+            plan.changes.append(change)
+    if m.INFO in fields and (change := _info(product, linked)) is not None:
+        plan.changes.append(change)
+    return plan if plan.changes else None

@@ -13,7 +13,7 @@ A row left ``sending`` by a killed worker is verified the same way at the start 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -250,7 +250,7 @@ def push_field(
     step()
 
 
-def push_shop(api: ProductApi, shop: TikTokShop, plans: list[ProductPlan], step: Step) -> PushSummary:
+def push_shop(api: ProductApi, shop: TikTokShop, plans: Iterable[ProductPlan], step: Step) -> PushSummary:
     """Push every plan. The plan's rows are not re-read after each of the many small commits (the
     state that decides — a record's claim — is always checked by an UPDATE's row count instead)."""
     summary = PushSummary()

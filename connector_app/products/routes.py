@@ -56,6 +56,7 @@ def index():
             tasks=queries.open_tasks(current_user.id),
             settings={s.id: settings_for(s) for s in shops},
             link_labels=m.LINK_LABELS,
+            status_labels=m.STATUS_LABELS,
         )
     )
 
@@ -77,6 +78,7 @@ def sku_detail(sku_pk: int):
             q=q,
             choices=queries.etsy_choices(current_user.id, q),
             link_labels=m.LINK_LABELS,
+            status_labels=m.STATUS_LABELS,
             records=[r for r in queries.push_log(current_user.id, 500) if r.sku_pk == sku.id][:20],
         )
     )

@@ -25,6 +25,19 @@ BLOCKING = ("serious", "critical")
 AXE_RUN = """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations.map(v => ({
   id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(" ")),
 }))"""
+# At rest: no htmx request in flight and no CSS transition or finite animation running (a spinner's
+# endless one does not count).
+QUIET = """() => !document.querySelector('.htmx-request')
+  && document.getAnimations().every(a => a.playState !== 'running'
+    || a.effect.getComputedTiming().endTime === Infinity)"""
+# How many htmx requests the page has started since the first check (the counter installs itself).
+HTMX_REQUESTS = """() => {
+  if (window.__htmxRequests === undefined) {
+    window.__htmxRequests = 0;
+    document.addEventListener('htmx:beforeRequest', () => { window.__htmxRequests += 1; });
+  }
+  return window.__htmxRequests;
+}"""
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -95,10 +108,20 @@ class Accessibility:
             self.visited.add(self._path(frame.url[len(self.web_url) :]) or "/")
 
     def check(self, page, what: str = "") -> None:
-        """Run axe on the page as it is now; fail on serious or critical violations."""
+        """Run axe on the page as it is now; fail on serious or critical violations.
+
+        The page is audited at rest: no htmx request in flight (the grid dims while it reloads) and no
+        transition running. A live refresh that starts while axe runs makes that run void; it is run
+        again (up to three times) — a real violation is there every time."""
         page.wait_for_load_state("load")
-        result = page.evaluate(AXE_RUN)
-        blocking = [v for v in result if v["impact"] in BLOCKING]
+        for _attempt in range(3):
+            page.wait_for_function(QUIET)
+            before = page.evaluate(HTMX_REQUESTS)
+            result = page.evaluate(AXE_RUN)
+            blocking = [v for v in result if v["impact"] in BLOCKING]
+            disturbed = page.evaluate(HTMX_REQUESTS) != before or not page.evaluate(QUIET)
+            if not blocking or not disturbed:
+                break
         where = f"{page.url} {what}".strip()
         assert not blocking, f"accessibility violations on {where}:\n" + "\n".join(
             f"  {v['impact']}: {v['id']} — {v['help']} at {v['nodes']}" for v in blocking

@@ -18,5 +18,6 @@ def test_catalog_benchmark_runs_and_prints_its_figures():
         "Etsy full read of 5,000 listings: 51 calls",
         "Etsy incremental read after 20 changes: 3 calls",
         "TikTok push: 240 calls for 240 differing",
+        "Worker peak memory, relink + plan + push: 50,000 SKUs",
     ):
         assert line in run.output, run.output
