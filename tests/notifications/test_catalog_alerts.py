@@ -215,6 +215,18 @@ def test_the_settings_page_lists_the_catalog_kinds_from_the_registry(seller_clie
         assert label in page
 
 
+def test_a_held_change_is_in_the_daily_digest_with_its_link(app, catalog, verified):
+    catalog.record(m.HELD, message="Price 20.00 → 48.00 changes by more than the limit")
+    now = utcnow()
+    tick(app, now, digests=True)  # the alert, and the seller's digest schedule
+    assert sent_mail(app) == []  # not right away
+    tick(app, now + timedelta(days=1), digests=True)
+    [mail] = sent_mail(app)
+    assert "daily summary" in mail.subject
+    assert "Confirm the price change of SKU TEAPOT-0" in mail.body
+    assert "http://127.0.0.1:5000/products?tab=errors" in mail.body
+
+
 def test_a_held_alert_is_not_emailed_once_confirmed_nor_a_failure_a_later_push_fixed(app, catalog):
     held = catalog.record(m.HELD)
     failed = catalog.record(m.FAILED, sku=1)
