@@ -19,6 +19,7 @@ FEATURES = (
     "notifications",
     "settings",
     "insights",
+    "orders",
     "webhooks",
     "products",
     "health",

@@ -119,6 +119,8 @@ class Config:
     BULK_COOLDOWN_SECONDS = Env(lambda: _env_int("BULK_COOLDOWN_SECONDS", 10))
     # Etsy's 10,000 calls/day belong to the whole app: one seller may use at most this many.
     ETSY_DAILY_CALLS_PER_SELLER = Env(lambda: _env_int("ETSY_DAILY_CALLS_PER_SELLER", 1500))
+    # An order's Etsy stock write not confirmed this long after it was sent is read back (orders.stock).
+    ORDER_STOCK_STALE_SECONDS = Env(lambda: _env_int("ORDER_STOCK_STALE_SECONDS", 10 * 60))
 
     # Outgoing email (SMTP). Unset MAIL_SERVER in development: the local sink `make run` starts.
     MAIL_SERVER = Env(lambda: _env("MAIL_SERVER", "127.0.0.1"))

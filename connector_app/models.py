@@ -14,6 +14,8 @@ from connector_app.insights.models import (
 )
 from connector_app.listings.models import EtsyListing, EtsyListingSku, ListingRefresh, RestockRecord
 from connector_app.notifications.models import AlertSettings, Delivery, DigestSchedule, Notification, ScanMark
+from connector_app.orders.models import FbtStock, ListingHold, Order, OrderLine, StockMove
+from connector_app.orders.sync import OrderSyncState
 from connector_app.returns.models import (
     ReturnLineItem,
     ReturnRequest,
@@ -27,6 +29,12 @@ from connector_app.webhooks.models import WebhookEvent
 
 __all__ = [
     "ActionAudit",
+    "FbtStock",
+    "ListingHold",
+    "Order",
+    "OrderLine",
+    "OrderSyncState",
+    "StockMove",
     "AlertSettings",
     "Delivery",
     "DigestSchedule",

@@ -35,6 +35,7 @@ def register_sandbox(app: Flask, settings: dict[str, Any]) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from . import order_flow  # noqa: F401  (order controls register on the control bp)
     from .control import bp as control_bp
     from .etsy import bp as etsy_bp
     from .faults_hook import install_fault_hook

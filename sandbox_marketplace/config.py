@@ -10,6 +10,7 @@ DEFAULTS: dict[str, Any] = {
     "SANDBOX_PORT": 5001,
     "SANDBOX_SEED": 1,
     "SANDBOX_RETURNS": 300,
+    "SANDBOX_ORDERS_PER_SHOP": 40,  # demo orders of each shop, beside the orders of its returns
     "SANDBOX_RESEED": False,
     # Two TikTok apps, as in real life: one from the global Partner Center (every market but the US)
     # and one from the US Partner Center. Each has its own key, secret, service id and redirect URL.

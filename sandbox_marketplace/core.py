@@ -38,7 +38,9 @@ class Sandbox:
             self.reset(self.settings["SANDBOX_SEED"], self.settings["SANDBOX_RETURNS"])
 
     def reset(self, seed: int, returns: int, anchor: int | None = None) -> None:
-        seed_database(self.store, int(seed), int(returns), anchor)
+        seed_database(
+            self.store, int(seed), int(returns), anchor, int(self.settings.get("SANDBOX_ORDERS_PER_SHOP", 40))
+        )
         with self._lock:
             self._sku_cache = None
             self._rate.clear()

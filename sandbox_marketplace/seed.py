@@ -6,12 +6,15 @@ import random
 
 from . import clock
 from .seed_catalog import seed_catalog
+from .seed_orders import seed_orders
 from .seed_products import seed_products
 from .seed_requests import seed_requests
 from .store import SCHEMA_VERSION, Store
 
 
-def seed_database(store: Store, seed: int, returns: int, anchor: int | None = None) -> None:
+def seed_database(
+    store: Store, seed: int, returns: int, anchor: int | None = None, orders_per_shop: int = 40
+) -> None:
     """Wipe the store and generate the demo data.
 
     ``anchor`` is the "now" the data is laid out around (deadlines, ages); it defaults to the current
@@ -24,6 +27,7 @@ def seed_database(store: Store, seed: int, returns: int, anchor: int | None = No
         shops = seed_catalog(conn, rng, anchor)
         seed_requests(conn, rng, shops, max(0, int(returns)), anchor)
         seed_products(conn, random.Random(seed + 17), anchor)
+        seed_orders(conn, seed, shops, anchor, orders_per_shop)
         store.build_indexes(conn)
         conn.executemany(
             "INSERT INTO meta VALUES (?, ?)",

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("etsy", __name__)
 
-from . import api, inventory, oauth  # noqa: E402,F401  (routes register on bp)
+from . import api, inventory, listing_state, oauth  # noqa: E402,F401  (routes register on bp)

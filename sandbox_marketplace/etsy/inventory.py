@@ -115,6 +115,8 @@ def put_inventory(listing_id: int) -> Response:
     ):
         inventory[key] = list(body.get(key, []))
     quantity = sum(o["quantity"] for p in inventory["products"] for o in p["offerings"] if o["is_enabled"])
+    if quantity == 0:  # Etsy cannot zero a listing through the API (EOA#395, #560): deactivate it instead
+        raise EtsyError(400, "One offering must have quantity greater than 0")
     with sandbox().store.write() as conn:
         conn.execute(
             "UPDATE etsy_listing SET inventory=?, quantity=?, updated_timestamp=? WHERE listing_id=?",

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("tiktok", __name__)
 
-from . import actions, api, auth, products  # noqa: E402,F401  (routes register on bp)
+from . import actions, api, auth, fulfillment, orders, products  # noqa: E402,F401  (routes register on bp)

@@ -51,6 +51,8 @@ class SeededSeller:
     run_id: str
     bulk_id: str
     notification_id: int = 0
+    order_pk: int = 0
+    move_id: int = 0
     sku_pk: int = 0  # products: a TikTok SKU, its Etsy SKU and a held push
     etsy_sku_pk: int = 0
     push_pk: int = 0
@@ -169,6 +171,7 @@ def seed_seller(factories, tag: str) -> SeededSeller:
         db.session.commit()
         refresh_insights(seller.id)  # the insights page's summaries (products, reasons, turns ...)
         db.session.commit()
+        order_pk, move_id = _seed_order(seller.id, shop.id, tag)
     needles = [
         seller.email,
         etsy.shop_name,
@@ -196,11 +199,62 @@ def seed_seller(factories, tag: str) -> SeededSeller:
         run_id=run_id,
         bulk_id=bulk_id,
         notification_id=notification_id,
+        order_pk=order_pk,
+        move_id=move_id,
         sku_pk=product_ids[0],
         etsy_sku_pk=product_ids[1],
         push_pk=product_ids[2],
-        needles=needles + [f"24 h left: {tag} teapot return", f"{tag.title()} TikTok teapot product"],
+        needles=needles
+        + [
+            f"24 h left: {tag} teapot return",
+            f"{tag} order tracking TRK-{tag.upper()}",
+            f"{tag.title()} TikTok teapot product",
+        ],
     )
+
+
+def _seed_order(seller_id: int, shop_pk: int, tag: str) -> tuple[int, int]:
+    """A paid TikTok order with a line and an Etsy stock task (a SKU no listing has)."""
+    from connector_app.orders.models import NO_MATCH, SALE, Order, OrderLine, StockMove
+
+    sku = f"SKU-{tag.upper()}-ORDER"
+    order = Order(
+        seller_id=seller_id,
+        shop_pk=shop_pk,
+        order_id=f"57{sum(map(ord, tag)):016d}",
+        status="AWAITING_SHIPMENT",
+        tab="awaiting_shipment",
+        fulfillment_type="FULFILLMENT_BY_SELLER",
+        is_fbt=False,
+        create_time=1_900_000_000,
+        update_time=1_900_000_100,
+        paid_time=1_900_000_050,
+        rts_sla_time=1_900_172_800,
+        currency="USD",
+        payment={},
+        recipient={"name": f"{tag} order buyer"},
+        tracking_number=f"{tag} order tracking TRK-{tag.upper()}",
+        history=[["AWAITING_SHIPMENT", 1_900_000_100]],
+        search_text=f"{tag} order",
+        needs_attention=True,
+    )
+    order.lines = [
+        OrderLine(seller_id=seller_id, line_id="1", seller_sku=sku, product_name=f"{tag} order item")
+    ]
+    db.session.add(order)
+    db.session.flush()
+    move = StockMove(
+        seller_id=seller_id,
+        order_pk=order.id,
+        sku=sku,
+        direction=SALE,
+        quantity=1,
+        state=NO_MATCH,
+        message="task",
+    )
+    db.session.add(move)
+    db.session.commit()
+    return order.id, move.id
 
 
 def seed_products(seller_id: int, shop_pk: int, etsy_pk: int, tag: str) -> tuple[int, int, int]:

@@ -115,6 +115,8 @@ def fuzzed(app, client, auth, factories):
         "id": [me.etsy_connection_pk, me.shop_pk],
         "token": ["not-a-signed-token"],
         "notification_id": [me.notification_id],
+        "order_pk": [me.order_pk],
+        "move_id": [me.move_id],
         "sku_pk": [me.sku_pk],
         "shop_pk": [me.shop_pk],
         "record_id": [me.push_pk],

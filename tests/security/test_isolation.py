@@ -59,6 +59,8 @@ def url_values(a: SeededSeller) -> dict[str, list]:
         "id": [a.etsy_connection_pk, a.shop_pk],  # /connect/etsy/<id>, /connect/tiktok/shops/<id>
         "token": ["not-a-signed-token"],  # /reset/<token>, /verify/<token>: signed links, no seller id
         "notification_id": [a.notification_id],
+        "order_pk": [a.order_pk],
+        "move_id": [a.move_id],
         "sku_pk": [a.sku_pk],  # /products/skus/<sku_pk>...
         "shop_pk": [a.shop_pk],  # /products/shops/<shop_pk>/sync, /products/settings/<shop_pk>...
         "record_id": [a.push_pk],  # /products/pushes/<record_id>/confirm

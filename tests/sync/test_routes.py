@@ -9,7 +9,7 @@ import pytest
 
 from connector_app.connect.models import TikTokShop
 from connector_app.extensions import db, rq
-from connector_app.sync import services
+from connector_app.sync import services, subjects
 from connector_app.sync.jobs import enqueue_due_syncs
 from connector_app.sync.models import FAILED, RUNNING, SUCCEEDED, ShopSyncState, SyncRun
 from connector_app.timeutil import utcnow
@@ -168,7 +168,13 @@ def test_scheduled_check_starts_due_shops_once_and_moves_their_next_time(app, fa
     with app.app_context():
         assert enqueue_due_syncs() == 2
         assert enqueue_due_syncs() == 0  # the next check finds nothing due
-    assert [r.trigger for r in runs_of(app, due.id) + runs_of(app, never.id)] == ["schedule", "schedule"]
+    started = runs_of(app, due.id) + runs_of(app, never.id)
+    # every scheduled subject (returns, and those features registered: orders …) starts once per shop
+    assert (
+        sorted((r.subject, r.trigger) for r in started if r.subject == "returns")
+        == [("returns", "schedule")] * 2
+    )
+    assert len(started) == 2 * sum(1 for s in subjects.registered() if s.scheduled)
     assert runs_of(app, later.id) == runs_of(app, off.id) == []
     with app.app_context():
         moved = db.session.get(ShopSyncState, due.id).next_sync_at

@@ -244,17 +244,17 @@ def test_other_types_are_offered_to_the_features_that_own_them(client, app, fact
 
     def owner(event, *, shop, seller_id):
         seen.append((event.event_type, shop.shop_id if shop else None, seller_id))
-        return "order re-fetched" if event.event_type == 1 else None
+        return "handled by its owner" if event.event_type == 77 else None
 
     webhook_received.connect(owner)
     try:
-        deliver(client, app, payload(1, shop_id=shop.shop_id, order_id="576"))
+        deliver(client, app, payload(77, shop_id=shop.shop_id, order_id="576"))
         deliver(client, app, payload(42, shop_id=shop.shop_id))
         work(app)
     finally:
         webhook_received.disconnect(owner)
-    assert sorted(seen) == [(1, shop.shop_id, seller.id), (42, shop.shop_id, seller.id)]
+    assert sorted(seen) == [(42, shop.shop_id, seller.id), (77, shop.shop_id, seller.id)]
     by_type = {e.event_type: e for e in events(app)}
-    assert by_type[1].outcome == "order re-fetched"
-    assert by_type[1].seller_id == seller.id
+    assert by_type[77].outcome == "handled by its owner"
+    assert by_type[77].seller_id == seller.id
     assert by_type[42].outcome == "ignored: unknown type 42"

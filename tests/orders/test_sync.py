@@ -1,0 +1,139 @@
+"""Order sync and the order webhook, end to end against the sandbox marketplace (real client, real worker)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from connector_app.extensions import db
+from connector_app.orders.models import FbtStock, Order, OrderLine
+from connector_app.orders.sync import SUBJECT
+from connector_app.sync import services
+from connector_app.sync.models import SyncRun
+from connector_app.transactions import job_step
+from connector_app.webhooks.models import WebhookEvent
+from tests.sync.helpers import connect_shop, point_app_at, sandbox_for, work
+from tests.webhooks.test_webhooks import deliver, payload
+
+pytestmark = pytest.mark.integration
+
+
+def start(app, shop, full: bool = False) -> None:
+    with app.app_context(), job_step():
+        services.start_sync(db.session.get(type(shop), shop.id), full=full, subject=SUBJECT)
+
+
+def stored(app, shop) -> dict[str, tuple[str, int]]:
+    with app.app_context():
+        rows = db.session.execute(
+            select(Order.order_id, Order.status, Order.update_time).where(Order.shop_pk == shop.id)
+        )
+        return {r.order_id: (r.status, r.update_time) for r in rows}
+
+
+def in_sandbox(sb, shop) -> dict[str, str]:
+    return {o["id"]: o["status"] for o in sb._call("GET", "/orders", params={"shop_id": shop.shop_id})}
+
+
+def test_full_then_incremental_sync_matches_the_marketplace(app, seller):
+    with sandbox_for(30) as sb:
+        point_app_at(app, sb)
+        shop = connect_shop(app, sb, seller)
+        start(app, shop)
+        work(app)
+        assert {k: v[0] for k, v in stored(app, shop).items()} == in_sandbox(sb, shop)
+        with app.app_context():
+            runs = db.session.scalars(select(SyncRun).where(SyncRun.subject == SUBJECT)).all()
+            assert [(r.kind, r.state) for r in runs] == [("full", "succeeded")]
+            lines = db.session.scalar(select(func.count()).select_from(OrderLine))
+        dump = sb._call("GET", "/orders", params={"shop_id": shop.shop_id})
+        assert lines == sum(len(o["line_items"]) for o in dump)  # one stored line per unit, none twice
+        with app.app_context():
+            assert db.session.scalar(select(func.count()).select_from(FbtStock)) > 0  # the US shop has FBT
+        placed = sb._call(
+            "POST", "/orders", json={"shop_id": shop.shop_id, "seller_sku": _a_sku(sb, shop), "units": 3}
+        )
+        start(app, shop)
+        work(app)
+        with app.app_context():
+            kinds = [
+                r.kind
+                for r in db.session.scalars(
+                    select(SyncRun).where(SyncRun.subject == SUBJECT).order_by(SyncRun.created_at)
+                )
+            ]
+            order = db.session.scalars(select(Order).where(Order.order_id == placed["order_id"])).one()
+            assert kinds == ["full", "incremental"]
+            assert order.status == "ON_HOLD" and len(order.lines) == 3
+        assert {k: v[0] for k, v in stored(app, shop).items()} == in_sandbox(sb, shop)
+
+
+def _a_sku(sb, shop) -> str:
+    return sb._call("GET", "/orders", params={"shop_id": shop.shop_id})[0]["line_items"][0][1]
+
+
+def test_type_1_webhooks_refetch_the_order_in_one_batched_call(client, app, seller):
+    with sandbox_for(10) as sb:
+        point_app_at(app, sb)
+        shop = connect_shop(app, sb, seller)
+        sku = _a_sku(sb, shop)
+        placed = [
+            sb._call("POST", "/orders", json={"shop_id": shop.shop_id, "seller_sku": sku}) for _ in range(3)
+        ]
+        for item in placed:
+            deliver(
+                client,
+                app,
+                payload(1, shop.shop_id, order_id=item["order_id"], order_status="ON_HOLD", update_time=1),
+            )
+        cancelled = placed[0]["order_id"]
+        sb._call("POST", f"/orders/{cancelled}/status", json={"status": "CANCELLED"})
+        deliver(
+            client, app, payload(1, shop.shop_id, order_id=cancelled, order_status="CANCEL", update_time=2)
+        )
+        work(app)
+        detail_calls = [c for c in sb.state()["calls"] if c["path"] == "/order/202507/orders"]
+        assert len(detail_calls) == 1  # four deliveries, three orders: one detail call
+        got = stored(app, shop)
+        assert got[cancelled][0] == "CANCELLED"
+        assert {got[p["order_id"]][0] for p in placed[1:]} == {"ON_HOLD"}
+        with app.app_context():
+            outcomes = [e.outcome for e in db.session.scalars(select(WebhookEvent).order_by(WebhookEvent.id))]
+        assert outcomes[0].startswith("3 order(s)") and all("with delivery" in o for o in outcomes[1:])
+
+
+def test_fbt_inventory_webhook_finds_the_seller_by_open_id(client, app, seller):
+    with sandbox_for(10) as sb:
+        point_app_at(app, sb)
+        shop = connect_shop(app, sb, seller)
+        start(app, shop, full=True)
+        work(app)
+        with app.app_context():
+            row = db.session.scalars(select(FbtStock)).first()
+            sku_id, warehouse, open_id = row.sku_id, row.warehouse_id, shop.authorization.open_id
+        body = {
+            "type": 24,
+            "tts_notification_id": "fbt-1",
+            "seller_open_id": open_id,
+            "timestamp": payload(24)["timestamp"],
+            "data": {
+                "sku_id": sku_id,
+                "fbt_warehouse_inventory": [
+                    {
+                        "fbt_warehouse_id": warehouse,
+                        "on_hand_detail": {
+                            "total_quantity": 9,
+                            "available_quantity": 7,
+                            "reserved_quantity": 2,
+                        },
+                    }
+                ],
+            },
+        }
+        assert deliver(client, app, body).status_code == 200
+        work(app)
+        with app.app_context():
+            row = db.session.scalars(select(FbtStock).where(FbtStock.sku_id == sku_id)).first()
+            assert (row.available, row.reserved) == (7, 2)
+            event = db.session.scalars(select(WebhookEvent)).one()
+            assert event.seller_id == seller.id and "updated" in event.outcome
