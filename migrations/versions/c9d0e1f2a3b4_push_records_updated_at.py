@@ -1,7 +1,7 @@
 """push records: updated_at and its index, for the alerts' catalog scan
 
 Revision ID: c9d0e1f2a3b4
-Revises: b8c9d0e1f2a3
+Revises: a8b1c2d3e4f5
 Create Date: 2026-12-07 23:55:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "c9d0e1f2a3b4"
-down_revision = "b8c9d0e1f2a3"
+down_revision = "a8b1c2d3e4f5"
 branch_labels = None
 depends_on = None
 
