@@ -148,6 +148,10 @@ def test_settings_show_the_defaults_and_save_the_sellers_choices(app, seller_cli
         "in_app__catalog_push_failed": "y",
         "email__catalog_push_failed": "digest",
         "email__catalog_change_held": "off",
+        "in_app__ship_by_near": "y",
+        "email__ship_by_near": "immediate",
+        "in_app__etsy_stock_check": "y",
+        "email__etsy_stock_check": "immediate",
         "email__digest": "y",
     }
     response = seller_client.post_form("/notifications/settings", form)

@@ -20,7 +20,7 @@ from typing import Protocol
 
 from connector_app.notifications.kinds import DIGEST_ONLY, Alert, Kind
 
-MODULES = ("requests", "connections", "sync", "catalog")
+MODULES = ("requests", "connections", "sync", "catalog", "orders")
 
 
 @dataclass(frozen=True)
