@@ -9,7 +9,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from connector_app.extensions import db
 from connector_app.orders import models as om
@@ -76,6 +76,18 @@ def test_shipped_fbt_and_far_orders_get_none(app, shop):
     report = tick(app)
     assert by_kind(notifications(app), SHIP_BY) == []
     assert report.rows_read["orders"] <= 1  # the awaiting seller-fulfilled one only
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            plan = " ".join(
+                str(row[-1])
+                for row in db.session.execute(
+                    text(
+                        "EXPLAIN QUERY PLAN SELECT id FROM orders WHERE tab = 'awaiting_shipment' "
+                        "AND is_fbt = 0 AND rts_sla_time > 1 AND rts_sla_time <= 2"
+                    )
+                )
+            )
+            assert "ix_orders_tab_fbt_ship_by" in plan, plan
 
 
 def test_an_order_shipped_before_its_threshold_passes_gets_no_alert(app, shop):
