@@ -14,7 +14,11 @@ with the app's own scan (``notifications.scan.run_scan``):
    ``--changed`` requests' deadlines: rows read against rows due, and the time;
 3. the honest lower bound of the same work: the scan's own SELECTs (change feed and deadline slices)
    run bare, without building or inserting alerts;
-4. the query plan of a deadline slice: a range scan of the partial index of open turns.
+4. the query plan of a deadline slice: a range scan of the partial index of open turns;
+5. the catalog's push ledger (``--push-records`` rows, one SKU per seller; one in 100 ended needing the
+   seller a month ago, the rest done): a scan after ``--changed`` pushes failed reads those, not the
+   ledger (rows read against rows due), and the plan of its read is a range of the
+   ``(state, updated_at)`` index.
 
 Every table gets every index, except ``return_requests``, which keeps its primary and unique keys only:
 the scan reads requests by primary key (those it raises alerts for); the grid's indexes change nothing
@@ -94,7 +98,36 @@ INSERT INTO seller_turns (id, seller_id, request_pk, action, start_status, start
 """
 
 
-def seed(engine: Engine, *, sellers: int, requests: int, every: int, now: int) -> float:
+PRODUCTS_SQL = """
+INSERT INTO tiktok_products (id, seller_id, tiktok_shop_id, product_id, title, status, audit_status,
+  update_time, refreshed_at)
+{prefix}SELECT n, n, n, CAST(1729000000000000000 + n AS TEXT), 'Bench product', 'ACTIVATE', 'APPROVED', 0,
+  :synced
+{source}
+"""
+
+SKUS_SQL = """
+INSERT INTO tiktok_skus (id, seller_id, tiktok_shop_id, product_pk, sku_id, seller_sku, price, currency,
+  quantity, warehouse_stock, is_fbt, link_state, differs)
+{prefix}SELECT n, n, n, n, CAST(1730000000000000000 + n AS TEXT), 'BENCH-' || CAST(n AS TEXT), 10, 'USD', 1,
+  '{{}}', FALSE, 'linked', FALSE
+{source}
+"""
+
+PUSHES_SQL = """
+INSERT INTO product_push_records (id, seller_id, sku_pk, tiktok_shop_id, product_id, sku_id, field,
+  change_key, before, target, state, message, attempts, created_at, sending_at, done_at, updated_at)
+{prefix}SELECT n, (n % :sellers) + 1, (n % :sellers) + 1, (n % :sellers) + 1,
+  CAST(1729000000000000000 + (n % :sellers) + 1 AS TEXT),
+  CAST(1730000000000000000 + (n % :sellers) + 1 AS TEXT),
+  'price', 'bench-' || CAST(n AS TEXT), '10.00', '12.00',
+  CASE n % 300 WHEN 0 THEN 'failed' WHEN 100 THEN 'check' WHEN 200 THEN 'held' ELSE 'done' END,
+  NULL, 1, :synced, :synced, :synced, :synced
+{source}
+"""
+
+
+def seed(engine: Engine, *, sellers: int, requests: int, every: int, now: int, pushes: int = 0) -> float:
     """Tables, rows, then indexes (building an index once beats updating it 2 million times)."""
     started = time.perf_counter()
     dialect = engine.dialect.name
@@ -141,6 +174,10 @@ def seed(engine: Engine, *, sellers: int, requests: int, every: int, now: int) -
         params = {"sellers": sellers, "total": requests, "every": every, "now": now, "synced": synced}
         conn.execute(text(REQUESTS_SQL.format(prefix=prefix, source=source)), params)
         conn.execute(text(TURNS_SQL.format(prefix=prefix, source=source)), params)
+        if pushes:
+            for sql in (PRODUCTS_SQL, SKUS_SQL):
+                conn.execute(text(sql.format(prefix=prefix, source=source)), {**params, "total": sellers})
+            conn.execute(text(PUSHES_SQL.format(prefix=prefix, source=source)), {**params, "total": pushes})
         print(f"  rows generated in {time.perf_counter() - started:.1f} s", flush=True)
         for table in db.metadata.sorted_tables:
             for index in table.indexes:
@@ -185,6 +222,27 @@ def _plan(now: int) -> str:
     return " / ".join(str(row[-1]).strip() for row in rows)
 
 
+def _fail_pushes(count: int, total: int, now: datetime) -> None:
+    """``count`` pushes TikTok refused just now (as the push records it: state and ``updated_at``)."""
+    from connector_app.products.models import PushRecord
+
+    ids = [1 + (total // count) * k for k in range(count)]
+    db.session.execute(
+        PushRecord.__table__.update()
+        .where(PushRecord.id.in_(ids), PushRecord.state == "done")
+        .values(state="failed", message="bench: refused", updated_at=now - timedelta(seconds=1))
+    )
+    db.session.commit()
+
+
+def _catalog_plan(since: datetime) -> str:
+    dialect = db.session.get_bind().dialect.name
+    prefix = "EXPLAIN QUERY PLAN " if dialect == "sqlite" else "EXPLAIN "
+    sql = "SELECT id FROM product_push_records WHERE state = 'failed' AND updated_at > :since"
+    rows = db.session.execute(text(prefix + sql), {"since": since})
+    return " / ".join(str(row[-1]).strip() for row in rows)
+
+
 def _change_deadlines(count: int, every: int, now: datetime) -> None:
     """A sync moved ``count`` waiting requests' deadlines to 3 hours from now (as ``upsert_requests``
     records it: the turn's deadline and ``updated_at``)."""
@@ -210,7 +268,12 @@ def run(args) -> bool:
         app = create_app({**config, "LOG_LEVEL": "WARNING"})
         now_unix = int(time.time())
         with app.app_context():
-            sizes = {"sellers": args.sellers, "requests": args.requests, "every": args.waiting_every}
+            sizes = {
+                "sellers": args.sellers,
+                "requests": args.requests,
+                "every": args.waiting_every,
+                "pushes": args.push_records,
+            }
             seconds = seed(db.engine, **sizes, now=now_unix)
             print(
                 f"seeded {args.sellers:,} sellers, {args.requests:,} requests and as many seller turns "
@@ -232,6 +295,8 @@ def run(args) -> bool:
                 at = now + PERIOD * k
                 if k == args.scans // 2:
                     _change_deadlines(args.changed, args.waiting_every, at)
+                if k == args.scans // 2 + 1 and args.push_records:
+                    _fail_pushes(args.changed, args.push_records, at)
                 window_since = at - PERIOD - timedelta(minutes=2)
                 started = time.perf_counter()
                 bare_rows = _bare(window_since, at, [4, 24])
@@ -241,6 +306,12 @@ def run(args) -> bool:
                 steady.append(time.perf_counter() - started)
                 reads.append(report.total_read)
                 dues.append(report.created)
+                if k == args.scans // 2 + 1 and args.push_records:
+                    print(
+                        f"scan after {args.changed} pushes failed: {steady[-1] * 1000:.0f} ms, read "
+                        f"{report.rows_read['catalog']:,} of {args.push_records:,} push records, "
+                        f"{report.created:,} due"
+                    )
                 if k == args.scans // 2:
                     print(
                         f"scan after a sync moved {args.changed} deadlines: {steady[-1] * 1000:.0f} ms, read "
@@ -262,6 +333,10 @@ def run(args) -> bool:
             plan = _plan(now_unix)
             print(f"deadline slice plan: {plan}")
             ok &= "ix_seller_turns_open_deadline" in plan
+            if args.push_records:
+                catalog_plan = _catalog_plan(now)
+                print(f"catalog read plan: {catalog_plan}")
+                ok &= "ix_product_push_records_state_updated" in catalog_plan
             db.session.remove()
             db.engine.dispose()
     return ok
@@ -274,6 +349,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--waiting-every", type=int, default=50, help="one request in this many waits now")
     p.add_argument("--scans", type=int, default=10, help="steady-state scans, 30 s apart")
     p.add_argument("--changed", type=int, default=100, help="deadlines a sync moves between two scans")
+    p.add_argument(
+        "--push-records", type=int, default=500_000, help="rows of the catalog's push ledger (0: none)"
+    )
     p.add_argument(
         "--database-url",
         help="a PostgreSQL URL; the database is DROPPED and recreated (default: SQLite in a temp dir)",

@@ -35,7 +35,8 @@ class AlertSettingsForm(FlaskForm):
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
         validators=[_at_most_three],
-        description="Up to three. Each one is one alert per request, at that time before TikTok's deadline.",
+        description="Up to three. Each one is one alert per request or order, at that time before TikTok's "
+        "deadline or ship-by time.",
     )
     digest_minute = SelectField(
         "Send the daily digest at",

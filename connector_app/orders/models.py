@@ -57,6 +57,9 @@ class Order(SellerOwned, db.Model):
         Index("ix_orders_seller_update", "seller_id", "update_time", "id"),
         Index("ix_orders_seller_order", "seller_id", "order_id"),
         Index("ix_orders_seller_attention", "seller_id", "needs_attention"),
+        # The alerts' ship-by scan: awaiting orders by ship-by time, and those synced since the last scan.
+        Index("ix_orders_tab_fbt_ship_by", "tab", "is_fbt", "rts_sla_time"),
+        Index("ix_orders_tab_fbt_synced", "tab", "is_fbt", "synced_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -124,6 +127,8 @@ class StockMove(SellerOwned, db.Model):
     __table_args__ = (
         UniqueConstraint("order_pk", "sku", "direction", name="uq_order_stock_moves_order_sku_dir"),
         Index("ix_order_stock_moves_seller_state", "seller_id", "state"),
+        # The alerts' scan: the moves that became a task since the last scan.
+        Index("ix_order_stock_moves_state_updated", "state", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -150,6 +155,10 @@ class StockMove(SellerOwned, db.Model):
     claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     sending_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Every change of the row (ORM flushes and Core UPDATEs alike): what the alerts' scan reads by.
+    updated_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
 
     order: Mapped[Order] = relationship()
 

@@ -204,6 +204,8 @@ class PushRecord(SellerOwned, db.Model):
     __table_args__ = (
         UniqueConstraint("sku_pk", "field", "change_key", name="uq_product_push_records_change"),
         Index("ix_product_push_records_seller_state", "seller_id", "state"),
+        # The alerts' scan: the rows that reached a state needing the seller since the last scan.
+        Index("ix_product_push_records_state_updated", "state", "updated_at"),
     )
     seller_id_indexed = False
 
@@ -222,3 +224,7 @@ class PushRecord(SellerOwned, db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     sending_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Every change of the row (ORM flushes and Core UPDATEs alike): what the alerts' scan reads by.
+    updated_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )

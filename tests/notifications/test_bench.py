@@ -24,6 +24,8 @@ def test_alerts_benchmark_runs_on_a_tiny_data_set():
         "4",
         "--changed",
         "10",
+        "--push-records",
+        "6000",
     ]
     if os.environ.get("TEST_DATABASE_URL"):
         base = os.environ["TEST_DATABASE_URL"].rstrip("/")
@@ -46,3 +48,8 @@ def test_alerts_benchmark_runs_on_a_tiny_data_set():
         "USING INDEX ix_seller_turns_open_deadline" in run.output
         or "ix_seller_turns_open_deadline" in run.output
     )
+    pushes = re.search(
+        r"scan after 10 pushes failed: .* read (\d+) of 6,000 push records, (\d+) due", run.output
+    )
+    assert pushes and pushes.groups() == ("10", "10"), run.output  # the failures only, not the ledger
+    assert "ix_product_push_records_state_updated" in run.output.split("catalog read plan:")[1]

@@ -143,6 +143,15 @@ def test_settings_show_the_defaults_and_save_the_sellers_choices(app, seller_cli
         "in_app__connection_lost": "y",
         "email__connection_lost": "immediate",
         "email__sync_failing": "off",
+        "in_app__catalog_push_check": "y",
+        "email__catalog_push_check": "immediate",
+        "in_app__catalog_push_failed": "y",
+        "email__catalog_push_failed": "digest",
+        "email__catalog_change_held": "off",
+        "in_app__ship_by_near": "y",
+        "email__ship_by_near": "immediate",
+        "in_app__etsy_stock_check": "y",
+        "email__etsy_stock_check": "immediate",
         "email__digest": "y",
     }
     response = seller_client.post_form("/notifications/settings", form)
@@ -151,6 +160,7 @@ def test_settings_show_the_defaults_and_save_the_sellers_choices(app, seller_cli
         prefs = prefs_of(verified.id)
         assert prefs.thresholds == (12, 2) and prefs.digest_minute == 18 * 60 + 30
         assert prefs.email("request_waiting") == "off" and prefs.email("decided_by_tiktok") == "immediate"
+        assert prefs.email("catalog_push_failed") == "digest" and not prefs.in_app("catalog_change_held")
         assert not prefs.in_app("decided_by_tiktok") and prefs.in_app("deadline_near")
         assert prefs.digest_on
 

@@ -6,7 +6,7 @@ it reads only that, never everything a seller has), and builds each alert's mess
 also say, just before an email goes out, which of its notifications are still worth sending
 (``still_relevant``: a request answered meanwhile is not).
 
-Adding a source (ship-by deadlines of orders, a failed Etsy stock or TikTok push): write
+Adding a source (like `catalog` and `orders`): write
 ``sources/<name>.py`` with a class like the ones here, and add ``<name>`` to ``MODULES``. The scan, the
 exactly-once machinery, the settings page, the digest and every channel pick it up from the registry.
 """
@@ -20,7 +20,7 @@ from typing import Protocol
 
 from connector_app.notifications.kinds import DIGEST_ONLY, Alert, Kind
 
-MODULES = ("requests", "connections", "sync")
+MODULES = ("requests", "connections", "sync", "catalog", "orders")
 
 
 @dataclass(frozen=True)
