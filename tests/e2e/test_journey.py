@@ -458,6 +458,9 @@ def sandbox_requests(stack: Stack, shop_ids: list[str]) -> list[dict]:
     return found
 
 
+NOT_SYNCED = "orders are not synced for this period"
+
+
 def see_insights(page: Page, stack: Stack, shop_ids: list[str]) -> None:
     """The figures arrive from the refresh job a few seconds after the last change; then they equal
     what the marketplace holds: every request opened in the last 26 weeks, refunds per currency."""
@@ -466,10 +469,11 @@ def see_insights(page: Page, stack: Stack, shop_ids: list[str]) -> None:
 
     def counted() -> bool:
         page.reload()
-        freshness = page.locator(".insights-freshness")
-        return "Counted up to" in freshness.inner_text() and "Newer changes" not in freshness.inner_text()
+        freshness = page.locator(".insights-freshness").inner_text()
+        orders_synced = NOT_SYNCED not in page.locator("#products").inner_text()  # the order syncs ran
+        return "Counted up to" in freshness and "Newer changes" not in freshness and orders_synced
 
-    wait_for(counted, 90, "the insights figures to include every change", interval=1.0)
+    wait_for(counted, 90, "the insights figures to include every change and the orders", interval=1.0)
     page.get_by_role("link", name="Last 26 weeks").click()  # htmx: the body is swapped, the URL follows
     expect(page).to_have_url(re.compile(r"/insights\?period=26w$"))
     monday = datetime.now(UTC).date() - timedelta(days=datetime.now(UTC).weekday())
@@ -487,7 +491,12 @@ def see_insights(page: Page, stack: Stack, shop_ids: list[str]) -> None:
     for currency, amount in refunded.items():  # one amount per currency, never added together
         expect(cards.nth(1)).to_contain_text(f"{amount.quantize(Decimal('0.01')):,} {currency}")
     expect(page.locator("#products .products-table tbody tr").first).to_be_visible()
-    expect(page.locator("#products")).to_contain_text("orders are not synced for this period")
+    # The shops' orders are synced (connecting a shop started its order sync too): every product has its
+    # return rate, requests ÷ units sold, and the page no longer says orders are missing.
+    products = page.locator("#products")
+    expect(products.locator("thead")).to_contain_text("Return rate")
+    expect(products).not_to_contain_text(NOT_SYNCED)
+    expect(products.locator("tbody").first).to_contain_text(re.compile(r"\d+\.\d %"))
     shot(page, "insights", height=1400)
     # Keyboard: a period is a link, the grouping a select; both work without a mouse.
     page.get_by_role("link", name="Last 4 weeks").focus()
