@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from connector_app.extensions import db
+from connector_app.returns.models import BigId
 from connector_app.tenancy import SellerOwned
 from connector_app.timeutil import utcnow
 
@@ -62,7 +63,7 @@ class Order(SellerOwned, db.Model):
         Index("ix_orders_tab_fbt_synced", "tab", "is_fbt", "synced_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     shop_pk: Mapped[int] = mapped_column(ForeignKey("tiktok_shops.id", ondelete="CASCADE"), index=True)
     order_id: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(32))
@@ -103,8 +104,8 @@ class OrderLine(SellerOwned, db.Model):
     __tablename__ = "order_lines"
     __table_args__ = (UniqueConstraint("order_pk", "line_id", name="uq_order_lines_order_line"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    order_pk: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    order_pk: Mapped[int] = mapped_column(BigId, ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     line_id: Mapped[str] = mapped_column(String(32))
     sku_id: Mapped[str | None] = mapped_column(String(32))
     seller_sku: Mapped[str | None] = mapped_column(String(128), index=True)
@@ -131,8 +132,8 @@ class StockMove(SellerOwned, db.Model):
         Index("ix_order_stock_moves_state_updated", "state", "updated_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    order_pk: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    order_pk: Mapped[int] = mapped_column(BigId, ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     sku: Mapped[str] = mapped_column(String(128))
     direction: Mapped[str] = mapped_column(String(8))
     quantity: Mapped[int] = mapped_column(Integer)
@@ -169,7 +170,7 @@ class FbtStock(SellerOwned, db.Model):
     __tablename__ = "order_fbt_stock"
     __table_args__ = (UniqueConstraint("shop_pk", "sku_id", "warehouse_id", name="uq_order_fbt_stock"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     shop_pk: Mapped[int] = mapped_column(ForeignKey("tiktok_shops.id", ondelete="CASCADE"), index=True)
     sku_id: Mapped[str] = mapped_column(String(32))
     seller_sku: Mapped[str | None] = mapped_column(String(128))
@@ -191,7 +192,7 @@ class ListingHold(SellerOwned, db.Model):
     __tablename__ = "order_listing_holds"
     __table_args__ = (UniqueConstraint("seller_id", "listing_id", name="uq_order_listing_holds"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     listing_id: Mapped[str] = mapped_column(String(32))
     held: Mapped[dict] = mapped_column(JSON, default=dict)  # {sku: units}
     previous: Mapped[dict] = mapped_column(JSON, default=dict)  # before the batch in flight (to undo it)

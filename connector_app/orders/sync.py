@@ -28,6 +28,7 @@ from connector_app.orders import stock
 from connector_app.orders.jobs import enqueue_stock_write
 from connector_app.orders.models import Order, OrderLine
 from connector_app.orders.services import seller_skus_by_sku_id, upsert_fbt_stock, upsert_orders
+from connector_app.returns.models import BigId
 from connector_app.sync import runs
 from connector_app.sync.checkpoint import Checkpoint
 from connector_app.sync.fetcher import PageFetcher, PageRequest
@@ -52,7 +53,7 @@ class OrderSyncState(SellerOwned, db.Model):
 
     __tablename__ = "order_sync_states"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     shop_pk: Mapped[int] = mapped_column(ForeignKey("tiktok_shops.id", ondelete="CASCADE"), unique=True)
     high_water: Mapped[int | None] = mapped_column(Integer)
     last_ok_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
