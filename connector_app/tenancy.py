@@ -12,13 +12,26 @@ from typing import TypeVar
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import ForeignKey, Integer, Select, Table, bindparam, select
+from sqlalchemy import BigInteger, ForeignKey, Integer, Select, Table, bindparam, select
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from connector_app.extensions import db
 
 M = TypeVar("M", bound="SellerOwned")
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+_INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
+
+
+def _fits(model, key: str, value) -> bool:
+    """Whether ``value`` can be bound to ``model``'s column ``key``: an integer beyond the column's
+    range (a 32-bit ``Integer`` on PostgreSQL, any column beyond 64 bits) matches no row, and the
+    database refuses to bind it rather than find nothing."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        return True
+    column = model.__table__.c.get(key)
+    if column is not None and isinstance(column.type, Integer) and not isinstance(column.type, BigInteger):
+        return _INT32_MIN <= value <= _INT32_MAX
+    return _INT64_MIN <= value <= _INT64_MAX
 
 
 class SellerOwned:
@@ -76,6 +89,8 @@ def table_for_seller(table: Table, seller=None) -> Select:
 
 def get_for_seller(model: type[M], seller=None, **criteria) -> M | None:
     """The seller's row matching ``criteria`` (column=value), or None."""
+    if not all(_fits(model, key, value) for key, value in criteria.items()):
+        return None
     query = for_seller(model, seller).filter_by(**criteria)
     return db.session.execute(query.limit(1)).scalar_one_or_none()
 
@@ -83,12 +98,12 @@ def get_for_seller(model: type[M], seller=None, **criteria) -> M | None:
 def get_for_seller_or_404(model: type[M], ident=None, seller=None, **criteria) -> M:
     """The seller's row by primary key (or ``criteria``); 404 when missing or someone else's.
 
-    An integer no 64-bit column can hold (``/connect/etsy/99999999999999999999/disconnect``) is a 404
-    too: the database drivers refuse to bind it rather than find nothing.
+    An integer the column cannot hold (``/connect/etsy/99999999999999999999/disconnect``, or beyond 2^31
+    for a 32-bit id on PostgreSQL) is a 404 too: the database refuses to bind it rather than find nothing.
     """
     if ident is not None:
         criteria[model.__mapper__.primary_key[0].key] = ident
-    if any(isinstance(v, int) and not _INT64_MIN <= v <= _INT64_MAX for v in criteria.values()):
+    if not all(_fits(model, key, value) for key, value in criteria.items()):
         abort(404)
     obj = get_for_seller(model, seller, **criteria)
     if obj is None:
