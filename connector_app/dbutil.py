@@ -13,6 +13,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
+from functools import lru_cache
 from typing import TypeVar
 
 from sqlalchemy import Table, bindparam, text
@@ -29,13 +30,22 @@ def insert_ignore(table: Table, rows: list[dict], index_elements: list[str]) -> 
     inserted first wins, across processes, without an exception."""
     if not rows:
         return 0
-    dialect = db.session.get_bind().dialect.name
+    statement = _insert_ignore_statement(db.session.get_bind().dialect.name, table, tuple(index_elements))
+    if len(rows) == 1:
+        return len(db.session.execute(statement, rows[0]).all())
+    return len(db.session.execute(statement, rows).all())
+
+
+@lru_cache(maxsize=64)
+def _insert_ignore_statement(dialect: str, table: Table, index_elements: tuple[str, ...]):
+    """Built once per table and key. The rows go as parameters, not in the statement: SQLAlchemy
+    batches them into multi-VALUES INSERTs itself ("insertmanyvalues") and compiles the statement
+    once, where a ``.values(rows)`` statement was built and compiled anew for every number of rows."""
     module = postgresql if dialect == "postgresql" else sqlite
-    statement = module.insert(table).values(rows).on_conflict_do_nothing(index_elements=index_elements)
+    statement = module.insert(table).on_conflict_do_nothing(index_elements=list(index_elements))
     # Counted from RETURNING: psycopg reports rowcount -1 for a multi-VALUES insert, which read as
     # "inserted" when nothing was (a racing start_sync then looked for a run that did not exist).
-    statement = statement.returning(table.c[index_elements[0]])
-    return len(db.session.execute(statement).all())
+    return statement.returning(table.c[index_elements[0]])
 
 
 # A table whose rows changed by more than this share since PostgreSQL last analyzed it (it doubled, or it was

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 MAX_SEARCH_TEXT = 4000
 
@@ -21,6 +22,13 @@ def fold(text: str | None) -> str:
     """Case- and accent-insensitive form of ``text`` ("Macramé Wall Hanging" → "macrame wall hanging")."""
     if not text:
         return ""
+    if text.isascii():
+        return text.lower()  # nothing to strip, and casefold() of ASCII is lower()
+    return _fold_unicode(text)
+
+
+@lru_cache(maxsize=4096)  # a sync writes the same product and variant names page after page
+def _fold_unicode(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return plain.translate(_PLAIN)

@@ -14,9 +14,11 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, case, delete, func, insert, select, update
+from sqlalchemy import case, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from connector_app.connect.models import TikTokShop
 from connector_app.dbutil import insert_ignore
@@ -160,40 +162,40 @@ def _move(deltas: dict, key: tuple[str, str], totals: Totals, sign: int) -> None
     deltas[key] = Totals(*(a + sign * b for a, b in zip(current, totals, strict=True)))
 
 
+@lru_cache(maxsize=2)
+def _count_upsert(dialect: str):
+    """INSERT a counter row, or add to the one that exists (built once per dialect)."""
+    table = ReturnTabCount.__table__
+    statement = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.tiktok_shop_id, table.c.tab, table.c.currency],
+        set_={
+            name: table.c[name] + statement.excluded[name]
+            for name in ("count", "refund_cents", "needs_count", "needs_refund_cents")
+        },
+    )
+
+
 def _apply_count_deltas(shop: TikTokShop | ShopKey, deltas: dict[tuple[str, str], Totals]) -> None:
-    """Move the shop's counters by ``deltas``: two statements, however many rows moved."""
+    """Move the shop's counters by ``deltas``: one upsert, however many rows moved (a counter row that
+    does not exist yet starts at the delta)."""
     moved = {key: totals for key, totals in deltas.items() if any(totals)}
     if not moved:
         return
-    ensure_tab_counts(shop, moved)
-    table = ReturnTabCount.__table__
-    statement = (
-        table.update()
-        .where(
-            table.c.tiktok_shop_id == bindparam("shop"),
-            table.c.tab == bindparam("key_tab"),
-            table.c.currency == bindparam("key_currency"),
-        )
-        .values(
-            count=table.c.count + bindparam("d_count"),
-            refund_cents=table.c.refund_cents + bindparam("d_cents"),
-            needs_count=table.c.needs_count + bindparam("d_needs"),
-            needs_refund_cents=table.c.needs_refund_cents + bindparam("d_needs_cents"),
-        )
-    )
     db.session.execute(
-        statement,
+        _count_upsert(db.session.get_bind().dialect.name),
         [
             {
-                "shop": shop.id,
-                "key_tab": tab,
-                "key_currency": currency,
-                "d_count": t.count,
-                "d_cents": t.cents,
-                "d_needs": t.needs,
-                "d_needs_cents": t.needs_cents,
+                "seller_id": shop.seller_id,
+                "tiktok_shop_id": shop.id,
+                "tab": tab,
+                "currency": currency,
+                "count": t.count,
+                "refund_cents": t.cents,
+                "needs_count": t.needs,
+                "needs_refund_cents": t.needs_cents,
             }
-            for (tab, currency), t in sorted(moved.items())
+            for (tab, currency), t in sorted(moved.items())  # one order for every writer: no deadlock
         ],
     )
 
