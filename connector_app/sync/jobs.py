@@ -16,11 +16,8 @@ from concurrent.futures import TimeoutError as FutureTimeout
 
 from flask import current_app
 
-from connector_app.connect.clients import mark_needs_reconnect
-from connector_app.connect.models import CONNECTED, TikTokAuthorization, TikTokShop
+from connector_app.connect.models import TikTokShop
 from connector_app.dbutil import analyze_if_stale, retry_on_conflict
-from connector_app.extensions import db
-from connector_app.marketplaces.errors import AuthorizationLost, MarketplaceError
 from connector_app.marketplaces.tiktok.types import AftersaleRequest, Page
 from connector_app.observability.metrics import observe_sync_run
 from connector_app.returns.models import ReturnLineItem, ReturnRequest, ReturnStatusChange
@@ -29,15 +26,13 @@ from connector_app.returns.signals import notify_requests_changed
 from connector_app.sync import runs, schedule, services, subjects
 from connector_app.sync.checkpoint import Checkpoint
 from connector_app.sync.fetcher import CANCELLATIONS, RETURNS, PageFetcher, PageRequest
-from connector_app.sync.models import FAILED, SUCCEEDED, SyncRun
-from connector_app.sync.runs import RunTakenOver
+from connector_app.sync.models import SyncRun
+from connector_app.sync.runner import run_claimed
 from connector_app.tenancy import get_for_seller
 from connector_app.timeutil import utcnow
 from connector_app.transactions import job_step
 
 log = logging.getLogger(__name__)
-
-UNEXPECTED = "The sync stopped because of an unexpected error; the next sync resumes from where it stopped."
 
 
 ANALYZE_CHECK_EVERY = 500  # new rows between two looks at the planner statistics
@@ -167,49 +162,13 @@ class SyncRunner:
 @observe_sync_run
 def run_sync(seller_id: int, run_id: str) -> str:
     """The RQ job (job id = run id). Returns the run's final state."""
-    run = get_for_seller(SyncRun, seller_id, id=run_id)
-    with job_step():
-        claimed = run is not None and runs.claim(run)
-    if not claimed:
-        log.info("sync run %s is not queued any more: nothing to do", run_id)
-        return "skipped"
-    db.session.refresh(run)
-    runner = SyncRunner(seller_id, run_id, run.tiktok_shop_id, run.kind)
-    checkpoint = Checkpoint.of(run)
-    log.info("sync run %s: %s sync of shop %s from %s", run_id, run.kind, run.tiktok_shop_id, checkpoint)
-    try:
-        runner.run(checkpoint)
-    except RunTakenOver:
-        db.session.rollback()
-        log.warning("sync run %s was taken over (marked dead) while running: stopped", run_id)
-        return "taken-over"
-    except AuthorizationLost as exc:
-        db.session.rollback()
-        message = exc.seller_message()
-        with job_step():
-            shop = runner.shop()
-            if shop.authorization is not None and shop.authorization.status == CONNECTED:
-                mark_needs_reconnect(TikTokAuthorization, shop.authorization, exc.reason())
-            runs.fail(seller_id, run_id, message)
-        return FAILED
-    except MarketplaceError as exc:
-        db.session.rollback()
-        log.warning("sync run %s failed: %r", run_id, exc)
-        with job_step():
-            runs.fail(
-                seller_id,
-                run_id,
-                exc.seller_message() + " The next sync resumes from where this one stopped.",
-            )
-        return FAILED
-    except Exception:
-        db.session.rollback()
-        log.exception("sync run %s failed unexpectedly", run_id)
-        with job_step():
-            runs.fail(seller_id, run_id, UNEXPECTED)
-        return FAILED
-    log.info("sync run %s succeeded", run_id)
-    return SUCCEEDED
+
+    def body(run: SyncRun) -> None:
+        checkpoint = Checkpoint.of(run)
+        log.info("sync run %s: %s sync of shop %s from %s", run_id, run.kind, run.tiktok_shop_id, checkpoint)
+        SyncRunner(seller_id, run_id, run.tiktok_shop_id, run.kind).run(checkpoint)
+
+    return run_claimed(seller_id, run_id, body)
 
 
 def enqueue_due_syncs() -> int:
