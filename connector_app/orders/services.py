@@ -20,6 +20,7 @@ from connector_app.marketplaces.tiktok.order_types import FbtStock as FbtRow
 from connector_app.marketplaces.tiktok.order_types import Order as TikTokOrder
 from connector_app.orders.models import FbtStock, Order, OrderLine
 from connector_app.orders.tabs import tab_of
+from connector_app.returns.search import search_text
 from connector_app.tenancy import for_seller
 from connector_app.timeutil import utcnow
 
@@ -34,10 +35,11 @@ class UpsertResult:
 
 
 def _search_text(item: TikTokOrder) -> str:
+    """Folded like returns' (case- and accent-insensitive): "macrame" finds "Macramé"."""
     parts = [item.id, item.tracking_number]
     for line in item.lines:
         parts += [line.seller_sku, line.product_name, line.sku_name, line.tracking_number]
-    return " ".join(p for p in parts if p).lower()
+    return search_text(parts)
 
 
 def _fields(item: TikTokOrder) -> dict:
