@@ -63,6 +63,7 @@ def _fields(item: TikTokOrder) -> dict:
         "buyer_message": item.buyer_message or None,
         "tracking_number": item.tracking_number or None,
         "shipping_provider": item.shipping_provider or None,
+        "delivery_option_id": item.delivery_option_id or None,
         "is_buyer_request_cancel": item.is_buyer_request_cancel,
         "cancel_reason": item.cancel_reason or None,
         "cancellation_initiator": item.cancellation_initiator or None,
