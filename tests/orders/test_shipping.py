@@ -383,3 +383,45 @@ def test_sea_shops_ship_their_package(app, factories, seller, logged_in, api):
         {"self_shipment": {"tracking_number": "9400100000000000000001", "shipping_provider_id": "P1"}}
     ]
     assert _shipments(app)[0].state == SHIP_DONE
+
+
+def test_racing_submits_record_one_shipment(app, shop, api):
+    """Four submits at once (the same form twice, two other tabs): one shipment, the rest told so."""
+    import threading
+
+    from connector_app.orders import shipping
+    from connector_app.orders.queries import lines_for
+    from connector_app.transactions import job_step
+
+    store(app, shop, _to_ship())
+    pk = _pk(app)
+    barrier, outcomes = threading.Barrier(4), []
+    carriers = shipping.Carriers([("P1", "USPS")])
+
+    def submit(key: str) -> None:
+        with app.app_context():
+            target = db.session.get(Order, pk)
+            lines = lines_for(target.seller_id, [pk])[pk]
+            barrier.wait()
+            try:
+                with job_step():
+                    row = shipping.request_shipment(
+                        target, lines, key=key, actor="a@example.com", provider_id="P1",
+                        tracking="9400100000000000000001", line_ids=["900000", "900001"], carriers=carriers,
+                    )  # fmt: skip
+                    outcomes.append(("recorded", row.id))
+            except shipping.ShipError as exc:
+                outcomes.append(("refused", exc.status))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=submit, args=(key,)) for key in ("form-a", "form-a", "tab-b", "tab-c")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    (row,) = _shipments(app)
+    assert len(outcomes) == 4 and {o for o in outcomes if o[0] == "recorded"} == {("recorded", row.id)}
+    assert all(o == ("refused", 409) for o in outcomes if o[0] == "refused")
+    run_jobs(app)
+    assert len(api.sends) == 1
