@@ -4,7 +4,7 @@ from flask import Blueprint, Flask
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 
-from connector_app.orders import routes, settings_routes, sync_routes  # noqa: E402,F401
+from connector_app.orders import routes, settings_routes, shipping_routes, sync_routes  # noqa: E402,F401
 
 SWEEP_SECONDS = 60
 
@@ -25,7 +25,7 @@ def _return_detail_panel(sender=None, request=None, **_kwargs):
 def init_app(app: Flask) -> None:
     """The webhook receiver (types 1 and FBT 21–24), the return → order link, the stock sweep, filters."""
     from connector_app.commands import register_periodic
-    from connector_app.orders import jobs, sync, tabs
+    from connector_app.orders import jobs, shipping_jobs, sync, tabs
     from connector_app.returns.signals import detail_panels
     from connector_app.sync.subjects import Subject, register
     from connector_app.webhooks.signals import webhook_received
@@ -42,5 +42,6 @@ def init_app(app: Flask) -> None:
     detail_panels.connect(_return_detail_panel, weak=False)
     stale = int(app.config.get("ORDER_STOCK_STALE_SECONDS") or SWEEP_SECONDS)
     register_periodic(app, jobs.sweep_stock, max(5, min(SWEEP_SECONDS, stale)))
+    register_periodic(app, shipping_jobs.sweep_shipments, SWEEP_SECONDS)
     app.jinja_env.filters["order_status_label"] = tabs.status_label
     app.jinja_env.filters["fulfilment_label"] = tabs.fulfilment_label

@@ -85,6 +85,7 @@ class Order(SellerOwned, db.Model):
     buyer_message: Mapped[str | None] = mapped_column(Text)
     tracking_number: Mapped[str | None] = mapped_column(String(128))
     shipping_provider: Mapped[str | None] = mapped_column(String(128))
+    delivery_option_id: Mapped[str | None] = mapped_column(String(32))  # whose carriers the seller picks from
     is_buyer_request_cancel: Mapped[bool] = mapped_column(Boolean, default=False)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     cancellation_initiator: Mapped[str | None] = mapped_column(String(16))
@@ -197,3 +198,65 @@ class ListingHold(SellerOwned, db.Model):
     held: Mapped[dict] = mapped_column(JSON, default=dict)  # {sku: units}
     previous: Mapped[dict] = mapped_column(JSON, default=dict)  # before the batch in flight (to undo it)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# Shipment states (ship from the app; the same shape as stock moves)
+SHIP_QUEUED = "queued"  # recorded, nothing sent to TikTok yet: safe to send
+SHIP_SENDING = "sending"  # the call may have reached TikTok: read back, never send again
+SHIP_DONE = "done"
+SHIP_REFUSED = "refused"  # TikTok said no (the reason is in ``message``); nothing was shipped
+SHIP_CHECK = "check"  # could not confirm what TikTok applied: a "your turn" task for the seller
+SHIP_WITHDRAWN = "withdrawn"  # the seller checked a task and found it not shipped: the items are free again
+SHIP_OPEN = (SHIP_QUEUED, SHIP_SENDING)
+SHIP, CORRECT = "ship", "correct"
+
+
+class Shipment(SellerOwned, db.Model):
+    """One "mark shipped" (or one tracking correction) asked for from the order's page, and its log.
+
+    ``key`` is generated when the form is rendered and is UNIQUE: a resent form or a double click finds
+    the first row instead of shipping again. ``ShipmentLine`` is UNIQUE per (order, line), so two tabs
+    with two different forms cannot both ship an item. ``correction_of`` is the order's id on a
+    correction and UNIQUE: TikTok lets a tracking number be corrected once per order.
+    """
+
+    __tablename__ = "order_shipments"
+    __table_args__ = (Index("ix_order_shipments_state_updated", "state", "updated_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    order_pk: Mapped[int] = mapped_column(BigId, ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(8), default=SHIP)
+    correction_of: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    method: Mapped[str] = mapped_column(String(16))  # "mark_shipped" (US/UK/EU/JP) | "ship_package"
+    provider_id: Mapped[str] = mapped_column(String(32))
+    provider_name: Mapped[str] = mapped_column(String(128))
+    tracking_number: Mapped[str] = mapped_column(String(64))
+    line_ids: Mapped[list] = mapped_column(JSON, default=list)
+    package_id: Mapped[str | None] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16), default=SHIP_QUEUED)
+    message: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(254))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sending_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    order: Mapped[Order] = relationship()
+
+
+class ShipmentLine(SellerOwned, db.Model):
+    """An order line claimed by a shipment: at most one open or done shipment per line."""
+
+    __tablename__ = "order_shipment_lines"
+    __table_args__ = (UniqueConstraint("order_pk", "line_id", name="uq_order_shipment_lines_order_line"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shipment_pk: Mapped[int] = mapped_column(
+        BigId, ForeignKey("order_shipments.id", ondelete="CASCADE"), index=True
+    )
+    order_pk: Mapped[int] = mapped_column(BigId, ForeignKey("orders.id", ondelete="CASCADE"))
+    line_id: Mapped[str] = mapped_column(String(32))

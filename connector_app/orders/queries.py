@@ -19,6 +19,7 @@ from connector_app.extensions import db
 from connector_app.inputs import parse_id, parse_int
 from connector_app.orders.models import Order, OrderLine
 from connector_app.orders.tabs import ALL, ATTENTION, BY_KEY, TABS
+from connector_app.returns.search import fold
 from connector_app.tenancy import for_seller
 
 PAGE_SIZES = (25, 50, 100)
@@ -130,7 +131,7 @@ def _filtered(seller_id: int, params: OrderParams) -> Select:
     if params.date_to:
         query = query.where(Order.create_time < _midnight(params.date_to, 1))
     if params.q:
-        needle = params.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        needle = fold(params.q).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(Order.search_text.like(f"%{needle}%", escape="\\"))
     return query
 

@@ -17,7 +17,8 @@ from connector_app.extensions import db
 from connector_app.orders import bp
 from connector_app.orders import queries as q
 from connector_app.orders.models import FbtStock, Order, StockMove
-from connector_app.orders.tabs import SHIPPABLE, TABS, fulfilment_label, status_label
+from connector_app.orders.shipping import shipping_panel
+from connector_app.orders.tabs import TABS, fulfilment_label
 from connector_app.returns.models import ReturnRequest
 from connector_app.returns.signals import links_for_skus
 from connector_app.templating import is_htmx, render_page
@@ -147,24 +148,9 @@ def export():
     return response
 
 
-def ship_blocker(order: Order) -> str | None:
-    """Why this order cannot be shipped from here (None when it can)."""
-    if order.is_fbt:
-        return "TikTok ships Fulfilled-by-TikTok orders: there is nothing for you to ship."
-    if order.status == "ON_HOLD":
-        return "On hold: the buyer may still cancel for about an hour after paying; TikTok will not ship it."
-    if order.is_buyer_request_cancel:
-        return "The buyer asked to cancel: answer the cancellation request first."
-    if order.status not in SHIPPABLE:
-        return f"{status_label(order.status)}: nothing left to ship."
-    return None
-
-
-@bp.get("/<id:order_pk>")
-@login_required
-def detail(order_pk: int):
-    seller_id = current_user.id
-    order = get_for_seller_or_404(Order, id=order_pk)
+def detail_context(order: Order, form: dict | None = None, error: str | None = None) -> dict:
+    """Everything the order's page shows, gathered here (the template runs no query)."""
+    seller_id = order.seller_id
     lines = q.lines_for(seller_id, [order.id]).get(order.id, [])
     related = db.session.scalars(
         for_seller(ReturnRequest, seller_id)
@@ -174,19 +160,24 @@ def detail(order_pk: int):
     moves = db.session.scalars(
         for_seller(StockMove, seller_id).where(StockMove.order_pk == order.id).order_by(StockMove.id)
     ).all()
-    response = render_page(
-        "orders/detail.html",
-        "panel",
-        order=order,
-        lines=lines,
-        related=related,
-        moves=moves,
-        listing_links=links_for_skus(seller_id, [line.seller_sku for line in lines if line.seller_sku]),
-        ship_blocker=ship_blocker(order),
-        now=int(utcnow().timestamp()),
-        back_url=url_for("orders.fbt" if order.is_fbt else "orders.index"),
-        fragment=is_htmx(),
-    )
+    return {
+        "order": order,
+        "lines": lines,
+        "related": related,
+        "moves": moves,
+        "listing_links": links_for_skus(seller_id, [line.seller_sku for line in lines if line.seller_sku]),
+        "now": int(utcnow().timestamp()),
+        "back_url": url_for("orders.fbt" if order.is_fbt else "orders.index"),
+        "fragment": is_htmx(),
+        **shipping_panel(order, lines, form, error),
+    }
+
+
+@bp.get("/<id:order_pk>")
+@login_required
+def detail(order_pk: int):
+    order = get_for_seller_or_404(Order, id=order_pk)
+    response = render_page("orders/detail.html", "panel", **detail_context(order))
     response.headers["Cache-Control"] = "no-store"
     return response
 

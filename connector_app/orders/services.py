@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Row, bindparam, select
 
 from connector_app.connect.models import TikTokShop
 from connector_app.extensions import db
@@ -20,6 +19,7 @@ from connector_app.marketplaces.tiktok.order_types import FbtStock as FbtRow
 from connector_app.marketplaces.tiktok.order_types import Order as TikTokOrder
 from connector_app.orders.models import FbtStock, Order, OrderLine
 from connector_app.orders.tabs import tab_of
+from connector_app.returns.search import MAX_SEARCH_TEXT, fold
 from connector_app.tenancy import for_seller
 from connector_app.timeutil import utcnow
 
@@ -34,10 +34,24 @@ class UpsertResult:
 
 
 def _search_text(item: TikTokOrder) -> str:
+    """Folded like returns' (case- and accent-insensitive): "macrame" finds "Macramé".
+
+    The parts are joined, then folded once; plain ASCII (most orders) only needs lower-casing, which
+    is what folding does to it."""
     parts = [item.id, item.tracking_number]
     for line in item.lines:
         parts += [line.seller_sku, line.product_name, line.sku_name, line.tracking_number]
-    return " ".join(p for p in parts if p).lower()
+    text = " ".join(p for p in parts if p)
+    return (text.lower() if text.isascii() else fold(text))[:MAX_SEARCH_TEXT]
+
+
+# What decides whether a stored order changed (``total`` is left out: it follows ``payment``).
+_COMPARED = (
+    "status", "tab", "fulfillment_type", "is_fbt", "shipping_type", "create_time", "update_time", "paid_time",
+    "rts_sla_time", "shipping_due_time", "cancel_time", "currency", "payment", "recipient", "buyer_email",
+    "buyer_message", "tracking_number", "shipping_provider", "delivery_option_id", "is_buyer_request_cancel",
+    "cancel_reason", "cancellation_initiator", "search_text",
+)  # fmt: skip
 
 
 def _fields(item: TikTokOrder) -> dict:
@@ -61,6 +75,7 @@ def _fields(item: TikTokOrder) -> dict:
         "buyer_message": item.buyer_message or None,
         "tracking_number": item.tracking_number or None,
         "shipping_provider": item.shipping_provider or None,
+        "delivery_option_id": item.delivery_option_id or None,
         "is_buyer_request_cancel": item.is_buyer_request_cancel,
         "cancel_reason": item.cancel_reason or None,
         "cancellation_initiator": item.cancellation_initiator or None,
@@ -87,12 +102,58 @@ def _line_row(seller_id: int, line) -> dict:
     }
 
 
-def _lines(seller_id: int, item: TikTokOrder) -> list[OrderLine]:
-    return [OrderLine(**_line_row(seller_id, line)) for line in item.lines]
+_LINE_STATE = ("tracking_number", "package_id", "display_status")
+
+
+def _stored(shop: TikTokShop, order_ids: list[str]) -> tuple[dict[str, Row], dict[int, dict[str, tuple]]]:
+    """The stored orders of a page (locked FOR UPDATE on PostgreSQL) and their lines' shipping state,
+    as plain rows: two queries, no ORM objects to build, track or flush."""
+    table, lines = Order.__table__, OrderLine.__table__
+    compared = [table.c[key] for key in _COMPARED]
+    orders = {
+        row.order_id: row
+        for row in db.session.execute(
+            select(table.c.id, table.c.order_id, table.c.history, *compared)
+            .where(
+                table.c.seller_id == shop.seller_id,
+                table.c.shop_pk == shop.id,
+                table.c.order_id.in_(order_ids),
+            )
+            .with_for_update()
+        )
+    }
+    known: dict[int, dict[str, tuple]] = {}
+    if orders:
+        for row in db.session.execute(
+            select(lines.c.order_pk, lines.c.line_id, *(lines.c[k] for k in _LINE_STATE)).where(
+                lines.c.order_pk.in_([row.id for row in orders.values()])
+            )
+        ):
+            known.setdefault(row.order_pk, {})[row.line_id] = tuple(row)[2:]
+    return orders, known
+
+
+def _lines_changed(item: TikTokOrder, known: dict[str, tuple]) -> bool:
+    if len(known) != len(item.lines):
+        return True
+    for line in item.lines:
+        state = known.get(line.id)
+        if state is None or state != (
+            line.tracking_number or None,
+            line.package_id or None,
+            line.display_status or None,
+        ):
+            return True
+    return False
 
 
 def upsert_orders(shop: TikTokShop, items: Sequence[TikTokOrder]) -> UpsertResult:
-    """Store one page of orders for ``shop``. Flushes; the caller commits."""
+    """Store one page of orders for ``shop``. Flushes; the caller commits.
+
+    A page is a handful of statements whatever its size: one read of the stored orders and one of
+    their lines, one multi-row INSERT of the new orders and one of their lines, one executemany
+    UPDATE of the changed orders, and one DELETE + INSERT of the lines of orders whose lines changed.
+    """
     result = UpsertResult()
     latest: dict[str, TikTokOrder] = {}
     for item in items:
@@ -100,17 +161,12 @@ def upsert_orders(shop: TikTokShop, items: Sequence[TikTokOrder]) -> UpsertResul
             latest[item.id] = item
     if not latest:
         return result
-    existing = {
-        row.order_id: row
-        for row in db.session.scalars(
-            for_seller(Order, shop.seller_id)
-            .where(Order.shop_pk == shop.id, Order.order_id.in_(list(latest)))
-            .options(selectinload(Order.lines))  # the stored lines of the page in one query
-            .with_for_update(of=Order)
-            .execution_options(populate_existing=True)
-        )
-    }
+    db.session.flush()  # the Core statements below see whatever the session holds
+    existing, known_lines = _stored(shop, list(latest))
+    now = utcnow()
     created: list[dict] = []
+    updates: list[dict] = []
+    relined: dict[int, TikTokOrder] = {}
     for order_id, item in latest.items():
         result.max_update_time = max(result.max_update_time or 0, item.update_time)
         fields = _fields(item)
@@ -124,7 +180,7 @@ def upsert_orders(shop: TikTokShop, items: Sequence[TikTokOrder]) -> UpsertResul
                     "order_id": order_id,
                     "history": [[item.status, item.update_time]],
                     "needs_attention": False,
-                    "synced_at": utcnow(),
+                    "synced_at": now,
                 }
             )
             result.created += 1
@@ -132,48 +188,53 @@ def upsert_orders(shop: TikTokShop, items: Sequence[TikTokOrder]) -> UpsertResul
         if item.update_time < row.update_time:
             result.unchanged += 1  # an older snapshot (a reordered webhook): never go back in time
             continue
-        same = all(getattr(row, key) == value for key, value in fields.items() if key != "total")
-        if same and len(row.lines) == len(item.lines):
+        lines_changed = _lines_changed(item, known_lines.get(row.id, {}))
+        if not lines_changed and all(getattr(row, key) == fields[key] for key in _COMPARED):
             result.unchanged += 1
             continue
+        history = list(row.history or [])
         if row.status != item.status:
-            row.history = [*(row.history or []), [item.status, item.update_time]]
+            history.append([item.status, item.update_time])
             result.changed_pks.append(row.id)
-        for key, value in fields.items():
-            setattr(row, key, value)
-        row.synced_at = utcnow()
-        known = {line.line_id: line for line in row.lines}
-        fresh = _lines(shop.seller_id, item)
-        if {line.line_id for line in fresh} != set(known) or any(
-            (f.tracking_number, f.package_id, f.display_status)
-            != (
-                known[f.line_id].tracking_number,
-                known[f.line_id].package_id,
-                known[f.line_id].display_status,
-            )
-            for f in fresh
-        ):
-            for old in list(row.lines):  # delete first: (order, line id) is unique
-                db.session.delete(old)
-            db.session.flush()
-            row.lines = fresh
-            db.session.flush()
+        updates.append({**fields, "b_id": row.id, "history": history, "synced_at": now})
+        if lines_changed:
+            relined[row.id] = item
         result.updated += 1
-    db.session.flush()
-    if created:  # new orders and their lines: two multi-row INSERTs for the page
-        table = Order.__table__
+    table, line_table = Order.__table__, OrderLine.__table__
+    if updates:  # one executemany: every changed order of the page
+        db.session.execute(table.update().where(table.c.id == bindparam("b_id")), updates)
+    if relined:  # delete first: (order, line id) is unique
+        db.session.execute(line_table.delete().where(line_table.c.order_pk.in_(list(relined))))
+    fresh = [
+        {**_line_row(shop.seller_id, line), "order_pk": pk}
+        for pk, item in relined.items()
+        for line in item.lines
+    ]
+    if created:  # new orders: one executemany, then their ids in one read
+        db.session.execute(table.insert(), created)
         ids = db.session.execute(
-            table.insert().returning(table.c.id, table.c.order_id, sort_by_parameter_order=True), created
+            select(table.c.id, table.c.order_id).where(
+                table.c.shop_pk == shop.id, table.c.order_id.in_([c["order_id"] for c in created])
+            )
         ).all()
-        lines = [
+        fresh += [
             {**_line_row(shop.seller_id, line), "order_pk": pk}
             for pk, order_id in ids
             for line in latest[order_id].lines
         ]
-        if lines:
-            db.session.execute(OrderLine.__table__.insert(), lines)  # one executemany
         result.changed_pks.extend(pk for pk, _ in ids)
+    if fresh:
+        db.session.execute(line_table.insert(), fresh)  # one executemany
+    if updates or relined:
+        _expire_loaded(set(relined) | {u["b_id"] for u in updates})
     return result
+
+
+def _expire_loaded(pks: set[int]) -> None:
+    """Orders (and their lines) this session already holds were just rewritten underneath it."""
+    for obj in list(db.session.identity_map.values()):
+        if (isinstance(obj, Order) and obj.id in pks) or (isinstance(obj, OrderLine) and obj.order_pk in pks):
+            db.session.expire(obj)
 
 
 def upsert_fbt_stock(

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from connector_app.extensions import db
 from connector_app.orders.models import Order
 from connector_app.returns.services import upsert_requests
-from tests.orders.helpers import order, store
+from tests.orders.helpers import line, order, store
 
 
 def pk_of(app, order_id: str) -> int:
@@ -93,6 +93,18 @@ def test_search_filters_sort_and_paging(app, many, logged_in):
     assert "Page 1 of 1" in first
     weird = logged_in.get("/orders?tab=nope&page=%C2%B2&from=yesterday")
     assert weird.status_code == 200 and "Unknown tab" in weird.get_data(as_text=True)
+
+
+def test_search_ignores_accents_and_case(app, shop, logged_in):
+    store(
+        app,
+        shop,
+        order("576000000000000301", lines=(line(1, "SKU-9", product_name="Macramé Wall Hanging"),)),
+        order("576000000000000302", lines=(line(2, "SKU-8", product_name="Plain mug"),)),
+    )
+    for typed in ("macrame", "MACRAMÉ", "Macrame wall"):
+        page = logged_in.get("/orders", query_string={"q": typed}).get_data(as_text=True)
+        assert "576000000000000301" in page and "576000000000000302" not in page, typed
 
 
 def test_ship_by_countdown_only_for_seller_shipped_orders_to_ship(app, many, logged_in):

@@ -137,3 +137,54 @@ def test_fbt_inventory_webhook_finds_the_seller_by_open_id(client, app, seller):
             assert (row.available, row.reserved) == (7, 2)
             event = db.session.scalars(select(WebhookEvent)).one()
             assert event.seller_id == seller.id and "updated" in event.outcome
+
+
+def test_a_page_is_stored_in_a_few_statements_whatever_its_size(app, factories, seller):
+    """The write path is bulk: a page of 100 new orders, then the same page with every order changed
+    (status and lines), each takes a fixed handful of statements — never one per order or line."""
+    from dataclasses import replace
+
+    from sqlalchemy import event
+
+    from connector_app.connect.models import TikTokShop
+    from connector_app.orders.services import upsert_orders
+    from tests.orders.helpers import order
+
+    shop = factories.tiktok_shop(seller)
+    page = [order(f"5761{n:014d}", skus=("SKU-1", "SKU-2")) for n in range(100)]
+    changed = [
+        replace(o, status="AWAITING_COLLECTION", update_time=o.update_time + 60, tracking_number="TRK1")
+        for o in page
+    ]
+    changed = [
+        replace(o, lines=tuple(replace(line, tracking_number="TRK1") for line in o.lines)) for o in changed
+    ]
+    with app.app_context():
+        statements: list[str] = []
+        engine = db.engine
+
+        def count(conn, cursor, statement, *args):
+            statements.append(statement.split(None, 1)[0].upper())
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            row = db.session.get(TikTokShop, shop.id)
+            before = len(statements)
+            first = upsert_orders(row, page)
+            inserted = len(statements) - before
+            again = upsert_orders(row, changed)
+            updated = len(statements) - before - inserted
+            db.session.commit()
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert (first.created, again.updated, len(again.changed_pks)) == (100, 100, 100)
+        assert inserted <= 4 and updated <= 6, statements
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(OrderLine).where(OrderLine.tracking_number == "TRK1")
+            )
+            == 200
+        )
+        assert {o.status for o in db.session.scalars(select(Order))} == {"AWAITING_COLLECTION"}
+        history = db.session.scalars(select(Order.history)).first()
+        assert [status for status, _ in history] == ["AWAITING_SHIPMENT", "AWAITING_COLLECTION"]

@@ -53,6 +53,7 @@ class SeededSeller:
     notification_id: int = 0
     order_pk: int = 0
     move_id: int = 0
+    shipment_pk: int = 0  # a shipment TikTok did not confirm (a task)
     sku_pk: int = 0  # products: a TikTok SKU, its Etsy SKU and a held push
     etsy_sku_pk: int = 0
     push_pk: int = 0
@@ -171,7 +172,7 @@ def seed_seller(factories, tag: str) -> SeededSeller:
         db.session.commit()
         refresh_insights(seller.id)  # the insights page's summaries (products, reasons, turns ...)
         db.session.commit()
-        order_pk, move_id = _seed_order(seller.id, shop.id, tag)
+        order_pk, move_id, shipment_pk = _seed_order(seller.id, shop.id, tag)
     needles = [
         seller.email,
         etsy.shop_name,
@@ -201,6 +202,7 @@ def seed_seller(factories, tag: str) -> SeededSeller:
         notification_id=notification_id,
         order_pk=order_pk,
         move_id=move_id,
+        shipment_pk=shipment_pk,
         sku_pk=product_ids[0],
         etsy_sku_pk=product_ids[1],
         push_pk=product_ids[2],
@@ -213,9 +215,19 @@ def seed_seller(factories, tag: str) -> SeededSeller:
     )
 
 
-def _seed_order(seller_id: int, shop_pk: int, tag: str) -> tuple[int, int]:
-    """A paid TikTok order with a line and an Etsy stock task (a SKU no listing has)."""
-    from connector_app.orders.models import NO_MATCH, SALE, Order, OrderLine, StockMove
+def _seed_order(seller_id: int, shop_pk: int, tag: str) -> tuple[int, int, int]:
+    """A paid TikTok order with a line, an Etsy stock task (a SKU no listing has) and a shipment
+    TikTok did not confirm (a task)."""
+    from connector_app.orders.models import (
+        NO_MATCH,
+        SALE,
+        SHIP_CHECK,
+        Order,
+        OrderLine,
+        Shipment,
+        ShipmentLine,
+        StockMove,
+    )
 
     sku = f"SKU-{tag.upper()}-ORDER"
     order = Order(
@@ -253,8 +265,23 @@ def _seed_order(seller_id: int, shop_pk: int, tag: str) -> tuple[int, int]:
         message="task",
     )
     db.session.add(move)
+    shipment = Shipment(
+        seller_id=seller_id,
+        key=f"seed-shipment-{tag}",
+        order_pk=order.id,
+        method="mark_shipped",
+        provider_id="P1",
+        provider_name="USPS",
+        tracking_number=f"TRK{tag.upper()}1234",
+        line_ids=["1"],
+        state=SHIP_CHECK,
+        actor=f"{tag}@example.com",
+    )
+    db.session.add(shipment)
+    db.session.flush()
+    db.session.add(ShipmentLine(seller_id=seller_id, shipment_pk=shipment.id, order_pk=order.id, line_id="1"))
     db.session.commit()
-    return order.id, move.id
+    return order.id, move.id, shipment.id
 
 
 def seed_products(seller_id: int, shop_pk: int, etsy_pk: int, tag: str) -> tuple[int, int, int]:

@@ -97,6 +97,7 @@ def fuzzed(app, client, auth, factories):
         "/products",
         "/products/settings",
         f"/products/skus/{me.sku_pk}",
+        f"/orders/{me.order_pk}",
     ]
     pages += [f"/actions/{me.return_id}/{slug}" for slug in DECISIONS_BY_SLUG]
     pages += [f"/actions/{me.cancel_id}/{slug}" for slug in DECISIONS_BY_SLUG]
@@ -117,6 +118,7 @@ def fuzzed(app, client, auth, factories):
         "notification_id": [me.notification_id],
         "order_pk": [me.order_pk],
         "move_id": [me.move_id],
+        "shipment_pk": [me.shipment_pk],
         "sku_pk": [me.sku_pk],
         "shop_pk": [me.shop_pk],
         "record_id": [me.push_pk],

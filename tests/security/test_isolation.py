@@ -61,6 +61,7 @@ def url_values(a: SeededSeller) -> dict[str, list]:
         "notification_id": [a.notification_id],
         "order_pk": [a.order_pk],
         "move_id": [a.move_id],
+        "shipment_pk": [a.shipment_pk],
         "sku_pk": [a.sku_pk],  # /products/skus/<sku_pk>...
         "shop_pk": [a.shop_pk],  # /products/shops/<shop_pk>/sync, /products/settings/<shop_pk>...
         "record_id": [a.push_pk],  # /products/pushes/<record_id>/confirm
