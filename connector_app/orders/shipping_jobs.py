@@ -32,7 +32,7 @@ from connector_app.marketplaces.http import not_yet_processed
 from connector_app.marketplaces.policy import RetryPolicy
 from connector_app.marketplaces.tiktok import fulfillment
 from connector_app.marketplaces.tiktok import orders as api
-from connector_app.orders import shipping
+from connector_app.orders import carriers, shipping
 from connector_app.orders.models import (
     CORRECT,
     SHIP_CHECK,
@@ -230,7 +230,7 @@ def send_shipment(seller_id: int, shipment_pk: int) -> str:
 
 def refresh_carriers(seller_id: int, order_pk: int) -> None:
     """RQ job: TikTok's carriers for an order's delivery option, into the cache."""
-    shipping.refresh_carriers(seller_id, order_pk)
+    carriers.refresh_carriers(seller_id, order_pk)
 
 
 def sweep_shipments() -> int:

@@ -390,13 +390,14 @@ def test_racing_submits_record_one_shipment(app, shop, api):
     import threading
 
     from connector_app.orders import shipping
+    from connector_app.orders.carriers import Carriers
     from connector_app.orders.queries import lines_for
     from connector_app.transactions import job_step
 
     store(app, shop, _to_ship())
     pk = _pk(app)
     barrier, outcomes = threading.Barrier(4), []
-    carriers = shipping.Carriers([("P1", "USPS")])
+    carriers = Carriers([("P1", "USPS")])
 
     def submit(key: str) -> None:
         with app.app_context():
@@ -425,3 +426,20 @@ def test_racing_submits_record_one_shipment(app, shop, api):
     assert all(o == ("refused", 409) for o in outcomes if o[0] == "refused")
     run_jobs(app)
     assert len(api.sends) == 1
+
+
+def test_progress_polls_until_the_shipment_is_settled_and_the_action_log_lists_it(app, shop, logged_in, api):
+    store(app, shop, _to_ship())
+    pk = _pk(app)
+    _ship(logged_in, pk, KEY.search(_form(app, logged_in, pk)).group(1))
+    waiting = logged_in.htmx("GET", f"/orders/{pk}/shipping")
+    body = waiting.get_data(as_text=True)
+    assert waiting.status_code == 200 and "<html" not in body and 'hx-trigger="every 1s"' in body
+    assert 'role="progressbar"' in body and "being sent" not in body and "waiting to be sent" in body
+    run_jobs(app)
+    settled = logged_in.htmx("GET", f"/orders/{pk}/shipping")
+    assert settled.status_code == 286 and settled.headers["HX-Trigger"] == "order-shipping-settled"
+    assert "every 1s" not in settled.get_data(as_text=True)
+    log = html.unescape(logged_in.get("/actions").get_data(as_text=True))
+    assert f"Order {ORDER_ID}" in log and "Marked shipped: USPS 9400100000000000000001 (2 items)" in log
+    assert f'href="/orders/{pk}#ship-title"' in log and "Done" in log
