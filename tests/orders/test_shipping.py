@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from datetime import timedelta
 
 import pytest
 import requests
@@ -24,6 +25,7 @@ from connector_app.orders.models import (
     Shipment,
     ShipmentLine,
 )
+from connector_app.timeutil import utcnow
 from tests.actions.helpers import run_jobs
 from tests.orders.helpers import line, order, store
 
@@ -311,14 +313,18 @@ def test_a_worker_killed_after_sending_is_read_back_by_the_sweep(app, shop, logg
         rq.queue.empty()  # the job died with the worker (SIGKILL right after TikTok applied the call)
         row = db.session.scalars(select(Shipment)).one()
         row.state = SHIP_SENDING
-        db.session.execute(
-            Shipment.__table__.update().values(updated_at=func.datetime("now", "-1 hour"))
-            if db.engine.dialect.name == "sqlite"
-            else Shipment.__table__.update().values(updated_at=func.now() - func.make_interval(0, 0, 0, 0, 1))
-        )
         db.session.commit()
     api.shipped_with = "9400100000000000000001"  # what the killed job's call did on TikTok
     with app.app_context():
+        row = db.session.scalars(select(Shipment)).one()
+        row.sending_at = utcnow()  # sent moments ago: another run may still be waiting for TikTok
+        db.session.commit()
+        with pytest.raises(shipping_jobs.StillSending):
+            shipping_jobs.send_shipment(row.seller_id, row.id)
+        row = db.session.scalars(select(Shipment)).one()
+        row.sending_at = utcnow() - timedelta(minutes=5)
+        db.session.execute(Shipment.__table__.update().values(updated_at=utcnow() - timedelta(hours=1)))
+        db.session.commit()
         assert shipping_jobs.sweep_shipments() == 1
     run_jobs(app)
     (row,) = _shipments(app)
