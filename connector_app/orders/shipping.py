@@ -108,6 +108,14 @@ def existing(seller_id: int, key: str) -> Shipment | None:
     return db.session.scalars(for_seller(Shipment, seller_id).where(Shipment.key == key)).first()
 
 
+def _replayed(order: Order, key: str, kind: str) -> Shipment | None:
+    """The shipment this very form already recorded (sent again: nothing more to do), if any."""
+    first = existing(order.seller_id, key)
+    if first is not None and (first.order_pk != order.id or first.kind != kind):
+        raise ShipError("The form is out of date: reload the page.", 409)
+    return first
+
+
 def _record(shipment: Shipment, line_ids: list[str]) -> Shipment:
     """Insert the shipment and its claimed lines in a savepoint: a unique-key conflict means another
     form got there first (``ShipError`` 409), and nothing of this one is kept."""
@@ -156,7 +164,7 @@ def request_shipment(
 ) -> Shipment:
     """Record one shipment of ``line_ids`` (all that is left when empty is not allowed: the form says
     which). Raises ``ShipError``; a form sent again returns its first shipment."""
-    first = existing(order.seller_id, key)
+    first = _replayed(order, key, SHIP)
     if first is not None:
         return first
     blocker = ship_blocker(order)
@@ -263,7 +271,7 @@ def request_correction(
     carriers: Carriers,
 ) -> Shipment:
     """Record the order's one tracking correction. Raises ``ShipError``."""
-    first = existing(order.seller_id, key)
+    first = _replayed(order, key, CORRECT)
     if first is not None:
         return first
     blocker = correction_blocker(order.seller_id, order, lines)

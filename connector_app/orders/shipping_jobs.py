@@ -124,9 +124,10 @@ def _send(client, shipment: Shipment, order_lines: int) -> str | None:
     )
 
 
-def _read_back(client, shipment: Shipment) -> tuple[bool, str | None, str | None]:
+def _read_back(shop, shipment: Shipment) -> tuple[bool, str | None, str | None]:
     """(confirmed, package id, note): what TikTok shows now for this shipment."""
     try:
+        client = tiktok_client_for(shop)
         if shipment.package_id:
             package = fulfillment.get_package(client, shipment.package_id)
             shipped = package.status in ("PROCESSING", "FULFILLING", "COMPLETED") and bool(
@@ -216,7 +217,7 @@ def send_shipment(seller_id: int, shipment_pk: int) -> str:
     # Unsure (or already shipped): read back, never send again.
     shipment = db.session.get(Shipment, shipment_pk)
     try:
-        confirmed, package_id, seen = _read_back(tiktok_client_for(shop), shipment)
+        confirmed, package_id, seen = _read_back(shop, shipment)
     except NotConfirmed as exc:
         if attempts < READ_BACK_ATTEMPTS:
             raise  # RQ retries; the row stays "sending", so the retry only reads back

@@ -52,7 +52,10 @@ def shipping_panel(order: Order, lines: list[OrderLine], form: dict | None, erro
         "correction_blocker": fix_blocker,
         "correction_window": (order.shop.region or "").upper() in WINDOW_REGIONS,
         "carriers": carriers,
-        "ship_form": form or {"key": uuid.uuid4().hex, "lines": [line.line_id for line in free]},
+        "ship_form": form or {"lines": [line.line_id for line in free]},
+        # each form its own key: the key names one submission of one form
+        "ship_key": form["key"] if form and not form.get("fixing") else uuid.uuid4().hex,
+        "fix_key": form["key"] if form and form.get("fixing") else uuid.uuid4().hex,
         "ship_error": error,
     }
 

@@ -358,10 +358,14 @@ def test_a_refusal_is_shown_and_the_items_can_be_shipped_again(app, shop, logged
 def test_the_tracking_number_is_corrected_once(app, shop, logged_in, api):
     store(app, shop, _to_ship())
     pk = _pk(app)
-    _ship(logged_in, pk, KEY.search(_form(app, logged_in, pk)).group(1))
+    ship_key = KEY.search(_form(app, logged_in, pk)).group(1)
+    _ship(logged_in, pk, ship_key)
     run_jobs(app)
     page = _form(app, logged_in, pk)
     assert "Correct the tracking number (once)" in page
+    reused = {"key": ship_key, "carrier": "P2", "tracking": "1Z999AA10123456784"}  # another form's key
+    stale = logged_in.post_form(f"/orders/{pk}/tracking", reused)
+    assert stale.status_code == 409 and "The form is out of date" in stale.get_data(as_text=True)
     fix = {"key": KEY.search(page).group(1), "carrier": "P2", "tracking": "1Z999AA10123456784"}
     assert logged_in.post_form(f"/orders/{pk}/tracking", fix).status_code == 303
     run_jobs(app)
