@@ -74,13 +74,13 @@ def _sync(app, shop_pk: int, full: bool) -> tuple[float, int]:
         return elapsed, run.requests_done
 
 
-def speed(orders_in_shop: int, changed: int) -> tuple[float, float]:
+def speed(orders_in_shop: int, changed: int, database_url: str | None = None) -> tuple[float, float]:
     with (
         _sandbox(orders_in_shop) as sb,
         tempfile.TemporaryDirectory(prefix="orders-bench-") as tmp,
         RedisServer(Path(tmp) / "redis", persist=False) as redis,
     ):
-        app = _app(tmp, sb.url, sb.us_app_key, sb.us_app_secret, redis.url)
+        app = _app(tmp, sb.url, sb.us_app_key, sb.us_app_secret, redis.url, database_url)
         shop_pk = _connect(app, sb.url, sb.us_app_key, sb.us_app_secret, sb.authorize_tiktok(seller=SELLER))
         bare, fetched = _bare_loop(app, shop_pk)
         full, synced = _sync(app, shop_pk, full=True)
@@ -101,8 +101,13 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.orders_bench", description=__doc__.split("\n\n")[0])
     p.add_argument("--orders", type=int, default=20_000, help="orders in the synced shop")
     p.add_argument("--changed", type=int, default=100, help="orders changed before the incremental sync")
+    p.add_argument(
+        "--database-url",
+        help="a PostgreSQL URL for the run; the database is DROPPED and recreated "
+        "(default: SQLite in a temp dir)",
+    )
     args = p.parse_args(argv)
-    full_ratio, incremental_ratio = speed(args.orders, args.changed)
+    full_ratio, incremental_ratio = speed(args.orders, args.changed, args.database_url)
     ok = full_ratio <= GOAL_FULL and incremental_ratio <= GOAL_INCREMENTAL
     print(f"full order sync / bare loop = {full_ratio:.2f} (goal ≤ {GOAL_FULL})")
     print(f"incremental / full = {incremental_ratio:.3f} (goal ≤ {GOAL_INCREMENTAL})")

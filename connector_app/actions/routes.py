@@ -16,6 +16,7 @@ from connector_app.actions import bp, queries, reasons, services
 from connector_app.actions.decisions import DECISIONS_BY_SLUG, allowed_decisions
 from connector_app.actions.forms import RespondForm, new_idempotency_key
 from connector_app.actions.models import FINISHED, ActionAudit, BulkAction
+from connector_app.actions.signals import entries_for
 from connector_app.extensions import db
 from connector_app.forms import choice_labels, choices
 from connector_app.inputs import parse_key
@@ -41,8 +42,13 @@ def index():
         query.order_by(ActionAudit.created_at.desc(), ActionAudit.id.desc()).limit(HISTORY_LIMIT)
     ).all()
     queries.with_requests(current_user.id, list(audits))
+    others = [] if request_id else entries_for(current_user.id, HISTORY_LIMIT)
     return render_page(
-        "actions/index.html", audits=audits, limit=HISTORY_LIMIT, request_id=request_id or None
+        "actions/index.html",
+        audits=audits,
+        others=others,
+        limit=HISTORY_LIMIT,
+        request_id=request_id or None,
     )
 
 

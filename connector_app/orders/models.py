@@ -64,7 +64,9 @@ class Order(SellerOwned, db.Model):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    shop_pk: Mapped[int] = mapped_column(ForeignKey("tiktok_shops.id", ondelete="CASCADE"), index=True)
+    # Leads the (shop_pk, order_id) unique index: no index of its own (a redundant one costs every write,
+    # and the planner, with stale statistics during a shop's first sync, scans it instead of the unique one).
+    shop_pk: Mapped[int] = mapped_column(ForeignKey("tiktok_shops.id", ondelete="CASCADE"))
     order_id: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(32))
     tab: Mapped[str] = mapped_column(String(24))
@@ -106,7 +108,8 @@ class OrderLine(SellerOwned, db.Model):
     __table_args__ = (UniqueConstraint("order_pk", "line_id", name="uq_order_lines_order_line"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    order_pk: Mapped[int] = mapped_column(BigId, ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    # Leads the (order_pk, line_id) unique index: no index of its own.
+    order_pk: Mapped[int] = mapped_column(BigId, ForeignKey("orders.id", ondelete="CASCADE"))
     line_id: Mapped[str] = mapped_column(String(32))
     sku_id: Mapped[str | None] = mapped_column(String(32))
     seller_sku: Mapped[str | None] = mapped_column(String(128), index=True)

@@ -17,7 +17,7 @@ from connector_app.extensions import db
 from connector_app.orders import bp
 from connector_app.orders import queries as q
 from connector_app.orders.models import FbtStock, Order, StockMove
-from connector_app.orders.shipping import shipping_panel
+from connector_app.orders.shipping_views import shipping_panel
 from connector_app.orders.tabs import TABS, fulfilment_label
 from connector_app.returns.models import ReturnRequest
 from connector_app.returns.signals import links_for_skus

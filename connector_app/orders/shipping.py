@@ -1,6 +1,6 @@
-"""Ship from the app, web side: the carriers for an order (cached, fetched by a job), what can be
-shipped, and recording a shipment or a tracking correction exactly once. Services flush; the caller
-commits, and the send itself runs in ``orders.shipping_jobs`` after the commit.
+"""Ship from the app, web side: what can be shipped (and why not), and recording a shipment or a
+tracking correction exactly once. Services flush; the caller commits, and the send itself runs in
+``orders.shipping_jobs`` after the commit.
 
 Exactly once starts here: the form's ``key`` is UNIQUE (a resent form finds the first row), every
 shipped line is claimed in ``order_shipment_lines`` UNIQUE per (order, line) (two tabs cannot ship the
@@ -11,40 +11,31 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from connector_app import fetched
-from connector_app.connect.clients import tiktok_client_for
 from connector_app.connect.models import TikTokShop
 from connector_app.extensions import db
-from connector_app.marketplaces.errors import MarketplaceError
 from connector_app.marketplaces.tiktok import fulfillment
+from connector_app.orders.carriers import Carriers
 from connector_app.orders.models import (
     CORRECT,
     SHIP,
     SHIP_DONE,
-    SHIP_OPEN,
     Order,
     OrderLine,
     Shipment,
     ShipmentLine,
 )
 from connector_app.orders.tabs import SHIPPABLE, status_label
-from connector_app.tenancy import for_seller, get_for_seller
+from connector_app.tenancy import for_seller
 from connector_app.timeutil import ensure_aware, utcnow
 from connector_app.transactions import enqueue_after_commit
 
 log = logging.getLogger(__name__)
 
-KEEP_SECONDS = 24 * 3600
-FRESH_SECONDS = 3600
-ERROR_SECONDS = 30
-CARRIERS_JOB = "connector_app.orders.shipping_jobs.refresh_carriers"
 SEND_JOB = "connector_app.orders.shipping_jobs.send_shipment"
 CORRECTION_WINDOW = timedelta(hours=72)  # US, UK, SEA: within 72 h of shipping (elsewhere TikTok decides)
 WINDOW_REGIONS = frozenset({"US", "GB", "UK", "SG", "MY", "TH", "VN", "PH", "ID"})
@@ -57,13 +48,6 @@ class ShipError(ValueError):
     def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.status = status
-
-
-@dataclass
-class Carriers:
-    items: list[tuple[str, str]] = field(default_factory=list)  # (id, name)
-    loading: bool = False
-    error: str | None = None
 
 
 def method_for(shop: TikTokShop) -> str:
@@ -83,50 +67,6 @@ def ship_blocker(order: Order) -> str | None:
     if order.status not in SHIPPABLE:
         return f"{status_label(order.status)}: nothing left to ship."
     return None
-
-
-def _carriers_key(order: Order) -> str:
-    shop = order.shop
-    return fetched.key("carriers", order.seller_id, shop.id, shop.shop_id, order.delivery_option_id or "-")
-
-
-def carriers_for(order: Order) -> Carriers:
-    """TikTok's carriers for this order's delivery option, as stored; queues a refresh when missing or old."""
-    key = _carriers_key(order)
-    try:
-        entry = fetched.read(key)
-        if entry is None or entry.older_than(FRESH_SECONDS):
-            fetched.refresh_soon(key, CARRIERS_JOB, order.seller_id, order.id)
-    except fetched.CacheUnavailable:
-        log.warning("carriers cache unavailable", exc_info=True)
-        return Carriers(error="TikTok's carriers cannot be loaded right now. Try again in a minute.")
-    if entry is None:
-        return Carriers(loading=True)
-    if entry.error:
-        return Carriers(error=entry.error)
-    return Carriers([(str(c["id"]), str(c["name"])) for c in entry.value or ()])
-
-
-def refresh_carriers(seller_id: int, order_pk: int) -> None:
-    """Fetch the carriers from TikTok and store them (runs in a job)."""
-    order = get_for_seller(Order, seller_id, id=order_pk)
-    if order is None:
-        return
-    key = _carriers_key(order)
-    if not order.delivery_option_id:
-        fetched.store_error(
-            key, "TikTok has not given this order a delivery option yet: sync it again.", ttl=ERROR_SECONDS
-        )
-        return
-    try:
-        providers = fulfillment.shipping_providers(tiktok_client_for(order.shop), order.delivery_option_id)
-    except MarketplaceError as exc:
-        log.info("carriers for order %s unavailable: %r", order.order_id, exc)
-        fetched.store_error(
-            key, f"TikTok's carriers could not be loaded: {exc.seller_message()}", ttl=ERROR_SECONDS
-        )
-        return
-    fetched.store(key, [{"id": p.id, "name": p.name} for p in providers], ttl=KEEP_SECONDS)
 
 
 def claimed_lines(seller_id: int, order_pk: int) -> set[str]:
@@ -166,6 +106,14 @@ def _carrier(carriers: Carriers, provider_id: str | None) -> tuple[str, str]:
 
 def existing(seller_id: int, key: str) -> Shipment | None:
     return db.session.scalars(for_seller(Shipment, seller_id).where(Shipment.key == key)).first()
+
+
+def _replayed(order: Order, key: str, kind: str) -> Shipment | None:
+    """The shipment this very form already recorded (sent again: nothing more to do), if any."""
+    first = existing(order.seller_id, key)
+    if first is not None and (first.order_pk != order.id or first.kind != kind):
+        raise ShipError("The form is out of date: reload the page.", 409)
+    return first
 
 
 def _record(shipment: Shipment, line_ids: list[str]) -> Shipment:
@@ -216,7 +164,7 @@ def request_shipment(
 ) -> Shipment:
     """Record one shipment of ``line_ids`` (all that is left when empty is not allowed: the form says
     which). Raises ``ShipError``; a form sent again returns its first shipment."""
-    first = existing(order.seller_id, key)
+    first = _replayed(order, key, SHIP)
     if first is not None:
         return first
     blocker = ship_blocker(order)
@@ -323,7 +271,7 @@ def request_correction(
     carriers: Carriers,
 ) -> Shipment:
     """Record the order's one tracking correction. Raises ``ShipError``."""
-    first = existing(order.seller_id, key)
+    first = _replayed(order, key, CORRECT)
     if first is not None:
         return first
     blocker = correction_blocker(order.seller_id, order, lines)
@@ -351,38 +299,3 @@ def request_correction(
     )
     shipment.order = order
     return _record(shipment, [])
-
-
-def shipments_of(seller_id: int, order_pk: int) -> list[Shipment]:
-    return list(
-        db.session.scalars(
-            for_seller(Shipment, seller_id).where(Shipment.order_pk == order_pk).order_by(Shipment.id)
-        )
-    )
-
-
-def any_open(shipments: list[Shipment]) -> bool:
-    return any(s.state in SHIP_OPEN for s in shipments)
-
-
-def shipping_panel(order: Order, lines: list[OrderLine], form: dict | None, error: str | None) -> dict:
-    """What the page's shipping section shows: why not, or the ship form (carriers, items), the
-    correction form, and the shipments so far. Reads the carriers cache (a job fills it)."""
-    shipments = shipments_of(order.seller_id, order.id)
-    blocker = ship_blocker(order)
-    free = [] if blocker else shippable_lines(order, lines, claimed_lines(order.seller_id, order.id))
-    fix_blocker = correction_blocker(order.seller_id, order, lines)
-    wants_carriers = bool(free) or fix_blocker is None
-    carriers = carriers_for(order) if wants_carriers else Carriers()
-    return {
-        "ship_blocker": blocker,
-        "ship_method": method_for(order.shop),
-        "ship_lines": free,
-        "shipments": shipments,
-        "shipping_busy": any_open(shipments) or carriers.loading,
-        "correction_blocker": fix_blocker,
-        "correction_window": (order.shop.region or "").upper() in WINDOW_REGIONS,
-        "carriers": carriers,
-        "ship_form": form or {"key": uuid.uuid4().hex, "lines": [line.line_id for line in free]},
-        "ship_error": error,
-    }

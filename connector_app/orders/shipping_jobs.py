@@ -32,7 +32,7 @@ from connector_app.marketplaces.http import not_yet_processed
 from connector_app.marketplaces.policy import RetryPolicy
 from connector_app.marketplaces.tiktok import fulfillment
 from connector_app.marketplaces.tiktok import orders as api
-from connector_app.orders import shipping
+from connector_app.orders import carriers, shipping
 from connector_app.orders.models import (
     CORRECT,
     SHIP_CHECK,
@@ -45,7 +45,7 @@ from connector_app.orders.models import (
     ShipmentLine,
 )
 from connector_app.tenancy import for_seller
-from connector_app.timeutil import utcnow
+from connector_app.timeutil import ensure_aware, utcnow
 from connector_app.transactions import enqueue_after_commit, job_step
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 # One attempt: a ship call is not idempotent, so only the job decides what to do after a failure.
 SEND_ONCE = RetryPolicy(attempts=1, backoff_max=0.0, max_retry_after=0.0, timeout=(5.0, 30.0))
 STALE = timedelta(minutes=2)  # an open shipment untouched this long is picked up by the sweep
+IN_FLIGHT = timedelta(seconds=90)  # longer than one ship call can take (SEND_ONCE's timeouts)
 READ_BACK_ATTEMPTS = 4  # runs of the job that try to read back before it becomes a task
 
 REASONS = {
@@ -66,6 +67,10 @@ REASONS = {
     "update_window_over": "TikTok's window for correcting the tracking number is over.",
     "update_not_allowed": "TikTok allows the tracking number to be corrected only once.",
 }
+
+
+class StillSending(RuntimeError):
+    """The shipment was handed to TikTok moments ago by another run: the job is retried later."""
 
 
 class NotConfirmed(RuntimeError):
@@ -119,9 +124,10 @@ def _send(client, shipment: Shipment, order_lines: int) -> str | None:
     )
 
 
-def _read_back(client, shipment: Shipment) -> tuple[bool, str | None, str | None]:
+def _read_back(shop, shipment: Shipment) -> tuple[bool, str | None, str | None]:
     """(confirmed, package id, note): what TikTok shows now for this shipment."""
     try:
+        client = tiktok_client_for(shop)
         if shipment.package_id:
             package = fulfillment.get_package(client, shipment.package_id)
             shipped = package.status in ("PROCESSING", "FULFILLING", "COMPLETED") and bool(
@@ -171,6 +177,9 @@ def send_shipment(seller_id: int, shipment_pk: int) -> str:
         if shipment is None or shipment.state not in SHIP_OPEN:
             return "nothing to do"
         verify = shipment.state == SHIP_SENDING
+        if verify and shipment.sending_at and utcnow() - ensure_aware(shipment.sending_at) < IN_FLIGHT:
+            # Another run may still be waiting for TikTok's answer: read back once it cannot be.
+            raise StillSending(f"shipment {shipment_pk} was sent moments ago; reading it back later")
         shipment.attempts += 1
         attempts = shipment.attempts
         if not verify:
@@ -208,7 +217,7 @@ def send_shipment(seller_id: int, shipment_pk: int) -> str:
     # Unsure (or already shipped): read back, never send again.
     shipment = db.session.get(Shipment, shipment_pk)
     try:
-        confirmed, package_id, seen = _read_back(tiktok_client_for(shop), shipment)
+        confirmed, package_id, seen = _read_back(shop, shipment)
     except NotConfirmed as exc:
         if attempts < READ_BACK_ATTEMPTS:
             raise  # RQ retries; the row stays "sending", so the retry only reads back
@@ -230,7 +239,7 @@ def send_shipment(seller_id: int, shipment_pk: int) -> str:
 
 def refresh_carriers(seller_id: int, order_pk: int) -> None:
     """RQ job: TikTok's carriers for an order's delivery option, into the cache."""
-    shipping.refresh_carriers(seller_id, order_pk)
+    carriers.refresh_carriers(seller_id, order_pk)
 
 
 def sweep_shipments() -> int:

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from connector_app.extensions import db
 from connector_app.inputs import parse_key
 from connector_app.orders import bp, shipping
+from connector_app.orders.carriers import carriers_for
 from connector_app.orders.models import (
     SHIP_CHECK,
     SHIP_DONE,
@@ -83,7 +84,7 @@ def ship(order_pk: int):
             provider_id=form["carrier"],
             tracking=form["tracking"],
             line_ids=form["lines"],
-            carriers=shipping.carriers_for(order),
+            carriers=carriers_for(order),
         )
     except shipping.ShipError as exc:
         return _answer(order, form, exc)
@@ -106,7 +107,7 @@ def correct_tracking(order_pk: int):
             actor=current_user.email,
             provider_id=form["carrier"],
             tracking=form["tracking"],
-            carriers=shipping.carriers_for(order),
+            carriers=carriers_for(order),
         )
     except shipping.ShipError as exc:
         return _answer(order, form, exc)

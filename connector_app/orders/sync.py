@@ -15,7 +15,7 @@ from concurrent.futures import Future
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import DateTime, ForeignKey, Integer, select
+from sqlalchemy import DateTime, ForeignKey, Integer, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from connector_app.connect.clients import mark_needs_reconnect, tiktok_client_for
@@ -72,6 +72,25 @@ def has_synced(shop: TikTokShop) -> bool:
 
 def _overlap() -> int:
     return int(current_app.config.get("SYNC_OVERLAP_SECONDS", 300))
+
+
+STATISTICS_STEPS = (1_000, 4_000, 16_000, 64_000, 256_000)
+
+
+def _statistics_due(before: int, after: int) -> bool:
+    """True when a run's new orders just passed one of ``STATISTICS_STEPS``."""
+    return any(before < step <= after for step in STATISTICS_STEPS)
+
+
+def refresh_statistics() -> None:
+    """PostgreSQL: ANALYZE the order tables while a first sync fills them.
+
+    Autovacuum looks once a minute; until then the planner believes a shop has the handful of orders
+    the tables held when they were last analyzed, and answers each page's "which of these orders are
+    stored" lookup by reading every order of the shop (the run turns quadratic). A few ANALYZEs at
+    growing steps keep the plan on the (shop_pk, order_id) unique index."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("ANALYZE orders, order_lines"))
 
 
 class OrderFetcher(PageFetcher):
@@ -137,6 +156,8 @@ class OrderSync:
             with job_step():
                 shop = self.shop()
                 result = upsert_orders(shop, items)
+                if _statistics_due(checkpoint.created_count, checkpoint.created_count + result.created):
+                    refresh_statistics()
                 for listing_id in sorted(stock.plan(self.seller_id, result.changed_pks)):
                     enqueue_stock_write(self.seller_id, listing_id)
                 after = checkpoint.after_page(len(items), result)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from datetime import timedelta
 
 import pytest
 import requests
@@ -24,6 +25,7 @@ from connector_app.orders.models import (
     Shipment,
     ShipmentLine,
 )
+from connector_app.timeutil import utcnow
 from tests.actions.helpers import run_jobs
 from tests.orders.helpers import line, order, store
 
@@ -311,14 +313,18 @@ def test_a_worker_killed_after_sending_is_read_back_by_the_sweep(app, shop, logg
         rq.queue.empty()  # the job died with the worker (SIGKILL right after TikTok applied the call)
         row = db.session.scalars(select(Shipment)).one()
         row.state = SHIP_SENDING
-        db.session.execute(
-            Shipment.__table__.update().values(updated_at=func.datetime("now", "-1 hour"))
-            if db.engine.dialect.name == "sqlite"
-            else Shipment.__table__.update().values(updated_at=func.now() - func.make_interval(0, 0, 0, 0, 1))
-        )
         db.session.commit()
     api.shipped_with = "9400100000000000000001"  # what the killed job's call did on TikTok
     with app.app_context():
+        row = db.session.scalars(select(Shipment)).one()
+        row.sending_at = utcnow()  # sent moments ago: another run may still be waiting for TikTok
+        db.session.commit()
+        with pytest.raises(shipping_jobs.StillSending):
+            shipping_jobs.send_shipment(row.seller_id, row.id)
+        row = db.session.scalars(select(Shipment)).one()
+        row.sending_at = utcnow() - timedelta(minutes=5)
+        db.session.execute(Shipment.__table__.update().values(updated_at=utcnow() - timedelta(hours=1)))
+        db.session.commit()
         assert shipping_jobs.sweep_shipments() == 1
     run_jobs(app)
     (row,) = _shipments(app)
@@ -352,10 +358,14 @@ def test_a_refusal_is_shown_and_the_items_can_be_shipped_again(app, shop, logged
 def test_the_tracking_number_is_corrected_once(app, shop, logged_in, api):
     store(app, shop, _to_ship())
     pk = _pk(app)
-    _ship(logged_in, pk, KEY.search(_form(app, logged_in, pk)).group(1))
+    ship_key = KEY.search(_form(app, logged_in, pk)).group(1)
+    _ship(logged_in, pk, ship_key)
     run_jobs(app)
     page = _form(app, logged_in, pk)
     assert "Correct the tracking number (once)" in page
+    reused = {"key": ship_key, "carrier": "P2", "tracking": "1Z999AA10123456784"}  # another form's key
+    stale = logged_in.post_form(f"/orders/{pk}/tracking", reused)
+    assert stale.status_code == 409 and "The form is out of date" in stale.get_data(as_text=True)
     fix = {"key": KEY.search(page).group(1), "carrier": "P2", "tracking": "1Z999AA10123456784"}
     assert logged_in.post_form(f"/orders/{pk}/tracking", fix).status_code == 303
     run_jobs(app)
@@ -390,13 +400,14 @@ def test_racing_submits_record_one_shipment(app, shop, api):
     import threading
 
     from connector_app.orders import shipping
+    from connector_app.orders.carriers import Carriers
     from connector_app.orders.queries import lines_for
     from connector_app.transactions import job_step
 
     store(app, shop, _to_ship())
     pk = _pk(app)
     barrier, outcomes = threading.Barrier(4), []
-    carriers = shipping.Carriers([("P1", "USPS")])
+    carriers = Carriers([("P1", "USPS")])
 
     def submit(key: str) -> None:
         with app.app_context():
@@ -425,3 +436,20 @@ def test_racing_submits_record_one_shipment(app, shop, api):
     assert all(o == ("refused", 409) for o in outcomes if o[0] == "refused")
     run_jobs(app)
     assert len(api.sends) == 1
+
+
+def test_progress_polls_until_the_shipment_is_settled_and_the_action_log_lists_it(app, shop, logged_in, api):
+    store(app, shop, _to_ship())
+    pk = _pk(app)
+    _ship(logged_in, pk, KEY.search(_form(app, logged_in, pk)).group(1))
+    waiting = logged_in.htmx("GET", f"/orders/{pk}/shipping")
+    body = waiting.get_data(as_text=True)
+    assert waiting.status_code == 200 and "<html" not in body and 'hx-trigger="every 1s"' in body
+    assert 'role="progressbar"' in body and "being sent" not in body and "waiting to be sent" in body
+    run_jobs(app)
+    settled = logged_in.htmx("GET", f"/orders/{pk}/shipping")
+    assert settled.status_code == 286 and settled.headers["HX-Trigger"] == "order-shipping-settled"
+    assert "every 1s" not in settled.get_data(as_text=True)
+    log = html.unescape(logged_in.get("/actions").get_data(as_text=True))
+    assert f"Order {ORDER_ID}" in log and "Marked shipped: USPS 9400100000000000000001 (2 items)" in log
+    assert f'href="/orders/{pk}#ship-title"' in log and "Done" in log

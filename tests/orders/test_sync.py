@@ -188,3 +188,17 @@ def test_a_page_is_stored_in_a_few_statements_whatever_its_size(app, factories, 
         assert {o.status for o in db.session.scalars(select(Order))} == {"AWAITING_COLLECTION"}
         history = db.session.scalars(select(Order.history)).first()
         assert [status for status, _ in history] == ["AWAITING_SHIPMENT", "AWAITING_COLLECTION"]
+
+
+def test_a_first_sync_refreshes_the_planner_statistics_at_growing_steps(app):
+    from connector_app.orders.sync import _statistics_due, refresh_statistics
+
+    assert [_statistics_due(a, b) for a, b in ((0, 100), (900, 1000), (1000, 1100), (3990, 4090))] == [
+        False,
+        True,
+        False,
+        True,
+    ]
+    with app.app_context():
+        refresh_statistics()  # PostgreSQL: ANALYZE inside the page's transaction; elsewhere nothing
+        db.session.commit()
