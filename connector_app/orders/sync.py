@@ -18,11 +18,10 @@ from flask import current_app
 from sqlalchemy import DateTime, ForeignKey, Integer, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from connector_app.connect.clients import mark_needs_reconnect, tiktok_client_for
-from connector_app.connect.models import CONNECTED, TikTokAuthorization, TikTokShop
+from connector_app.connect.clients import tiktok_client_for
+from connector_app.connect.models import TikTokShop
 from connector_app.dbutil import retry_on_conflict
 from connector_app.extensions import db
-from connector_app.marketplaces.errors import AuthorizationLost, MarketplaceError
 from connector_app.marketplaces.tiktok import orders as api
 from connector_app.orders import stock
 from connector_app.orders.jobs import enqueue_stock_write
@@ -32,8 +31,8 @@ from connector_app.returns.models import BigId
 from connector_app.sync import runs
 from connector_app.sync.checkpoint import Checkpoint
 from connector_app.sync.fetcher import PageFetcher, PageRequest
-from connector_app.sync.models import FAILED, SUCCEEDED, SyncRun
-from connector_app.sync.runs import RunTakenOver
+from connector_app.sync.models import SyncRun
+from connector_app.sync.runner import run_claimed
 from connector_app.tenancy import SellerOwned, for_seller, get_for_seller
 from connector_app.timeutil import utcnow
 from connector_app.transactions import job_step
@@ -197,40 +196,8 @@ class OrderSync:
 
 def run_order_sync(seller_id: int, run_id: str) -> str:
     """The RQ job of an ``orders`` run (job id = run id). Returns the run's final state."""
-    run = get_for_seller(SyncRun, seller_id, id=run_id)
-    with job_step():
-        claimed = run is not None and runs.claim(run)
-    if not claimed:
-        return "skipped"
-    db.session.refresh(run)
-    runner = OrderSync(seller_id, run_id, run.tiktok_shop_id, run.kind == "full")
-    try:
-        runner.run(Checkpoint.of(run))
-    except RunTakenOver:
-        db.session.rollback()
-        return "taken-over"
-    except AuthorizationLost as exc:
-        db.session.rollback()
-        with job_step():
-            shop = runner.shop()
-            if shop.authorization is not None and shop.authorization.status == CONNECTED:
-                mark_needs_reconnect(TikTokAuthorization, shop.authorization, exc.reason())
-            runs.fail(seller_id, run_id, exc.seller_message())
-        return FAILED
-    except MarketplaceError as exc:
-        db.session.rollback()
-        log.warning("order sync run %s failed: %r", run_id, exc)
-        with job_step():
-            runs.fail(
-                seller_id,
-                run_id,
-                exc.seller_message() + " The next sync resumes from where this one stopped.",
-            )
-        return FAILED
-    except Exception:
-        db.session.rollback()
-        log.exception("order sync run %s failed unexpectedly", run_id)
-        with job_step():
-            runs.fail(seller_id, run_id, UNEXPECTED)
-        return FAILED
-    return SUCCEEDED
+
+    def body(run: SyncRun) -> None:
+        OrderSync(seller_id, run_id, run.tiktok_shop_id, run.kind == "full").run(Checkpoint.of(run))
+
+    return run_claimed(seller_id, run_id, body, unexpected=UNEXPECTED)
