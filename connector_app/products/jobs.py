@@ -157,7 +157,7 @@ class CatalogRunner:
             mirror.relink(self.shop)
             settings = _settings_row(self.shop)
         plans = plan.iter_plans(self.shop, settings)  # read batch by batch while the push runs
-        summary = push.push_shop(self.api, self.shop, plans, db.session.commit)
+        summary = push.push_shop(self.api, self.shop, plans, db.session.commit, self.run_id)
         with job_step():
             settings = _settings_row(self.shop)
             settings.last_run_at = utcnow()

@@ -193,3 +193,25 @@ def test_product_webhooks_reread_the_product_and_ignore_our_own_edits(app, facto
         assert on_webhook(other, shop=row, seller_id=seller.id) is None  # not a product type
     [after] = [s for s in skus(app, shop.id) if s.id == pending.id]
     assert after.product.title == "Reviewed and live" and after.product.status == "ACTIVATE"
+
+
+def test_every_push_call_of_a_run_is_an_entry_of_the_action_log(app, seller, logged_in, sb, writes):
+    point_app_at(app, sb)
+    shop = connect_both(app, sb, seller)
+    stock_follows_sales(app, seller)
+    run_catalog(app, shop.id)
+    with app.app_context():
+        settings = db.session.get(m.ProductSyncSettings, shop.id)
+        settings.max_price_change_percent = 1000
+        db.session.commit()
+    switch_on(app, shop.id, "sync_price", "sync_inventory")
+    assert run_catalog(app, shop.id) == "succeeded"
+    assert writes
+    html = logged_in.get("/actions?show=pushes").get_data(as_text=True)
+    assert html.count('class="log-push"') == len(writes)  # one entry per TikTok call, never per SKU
+    assert html.count("started by: You (Sync products now") == len(writes)
+    sent = [r for r in records(app) if r.state in (m.DONE, m.FAILED)]
+    assert sent and all(r.run_id for r in sent)  # every sent change names the run that sent it
+    for record in sent:
+        sku = next(s for s in skus(app, shop.id) if s.id == record.sku_pk)
+        assert sku.seller_sku in html
