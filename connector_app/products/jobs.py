@@ -24,7 +24,7 @@ from connector_app.listings.services import connected_etsy
 from connector_app.marketplaces.errors import AuthorizationLost, MarketplaceError
 from connector_app.marketplaces.etsy import catalog
 from connector_app.marketplaces.tiktok.products import ProductApi
-from connector_app.products import mirror, plan, push
+from connector_app.products import mirror, plan, progress, push
 from connector_app.products import models as m
 from connector_app.sync import runs, services
 from connector_app.sync.checkpoint import Checkpoint
@@ -67,6 +67,11 @@ class CatalogRunner:
     def __init__(self, seller_id: int, run_id: str, shop: TikTokShop, full: bool) -> None:
         self.seller_id, self.run_id, self.shop, self.full = seller_id, run_id, shop, full
         self.api = ProductApi(tiktok_client_for(shop))
+        self.read = 0  # products (or listings) read in the current phase
+        self.total: int | None = None  # what the current phase will read, once the marketplace says
+
+    def _add_total(self, total: int) -> None:
+        self.total = (self.total or 0) + total
 
     def _checkpoint(self, after: Checkpoint, finished: bool = False) -> None:
         runs.checkpoint(self.seller_id, self.run_id, after, finished=finished)
@@ -91,7 +96,8 @@ class CatalogRunner:
             self._checkpoint(cp)
         now = int(utcnow().timestamp())
         batch = []
-        for product in self.api.iter_products(cp.window_start or 0, now):
+        self.read, self.total = 0, None
+        for product in self.api.iter_products(cp.window_start or 0, now, on_total=self._add_total):
             batch.append(product)
             if len(batch) >= BATCH:
                 cp = self._store_products(cp, batch, fbt)
@@ -110,6 +116,10 @@ class CatalogRunner:
             newest = max((p.update_time for p in batch), default=None)
             cp = cp.after_page(count, Counts(updated=count, max_update_time=newest))
             self._checkpoint(cp)
+            self.read += len(batch)
+            progress.record(
+                self.seller_id, self.run_id, products_read=self.read, products_total=self.total or self.read
+            )
         return cp
 
     def read_etsy(self, cp: Checkpoint) -> Checkpoint:
@@ -123,10 +133,13 @@ class CatalogRunner:
         settings = _settings_row(self.shop)
         since = None if self.full else settings.etsy_high_water
         newest, seen = since, set()
+        # A full read knows how many listings it reads; an incremental one stops at the mark.
+        self.read, self.total = 0, None
+        on_total = self._add_total if since is None else None
         for state in ETSY_STATES:
             batch = []
             for listing in catalog.changed_listings(
-                client, connection.etsy_shop_id, since=since, state=state
+                client, connection.etsy_shop_id, since=since, state=state, on_total=on_total
             ):
                 batch.append(listing)
                 seen.add(listing.listing_id)
@@ -150,19 +163,33 @@ class CatalogRunner:
             count = mirror.store_etsy_listings(connection, batch)
             cp = cp.after_page(count, Counts(updated=count))
             self._checkpoint(cp)
+            self.read += len(batch)
+            progress.record(self.seller_id, self.run_id, listings_read=self.read, listings_total=self.total)
         return cp
 
     def push(self, cp: Checkpoint) -> Checkpoint:
         with job_step():
             mirror.relink(self.shop)
             settings = _settings_row(self.shop)
-        plans = plan.iter_plans(self.shop, settings)  # read batch by batch while the push runs
-        summary = push.push_shop(self.api, self.shop, plans, db.session.commit, self.run_id)
+            to_compare = (
+                db.session.scalar(
+                    for_seller(m.TikTokProduct, self.seller_id)
+                    .where(m.TikTokProduct.tiktok_shop_id == self.shop.id)
+                    .with_only_columns(func.count(m.TikTokProduct.id))
+                )
+                or 0
+            )
+            meter = progress.PushMeter(self.seller_id, self.run_id, to_compare)
+            progress.record(self.seller_id, self.run_id, to_compare=to_compare, compared=0)
+        # read batch by batch while the push runs
+        plans = plan.iter_plans(self.shop, settings, compared=meter.compared)
+        summary = push.push_shop(self.api, self.shop, plans, db.session.commit, self.run_id, after_plan=meter)
         with job_step():
             settings = _settings_row(self.shop)
             settings.last_run_at = utcnow()
             settings.last_error = None
             mirror.relink(self.shop)
+            progress.record(self.seller_id, self.run_id, **meter.values(summary))
             self._checkpoint(cp, finished=True)
         log.info("catalog run %s pushed: %s", self.run_id, summary)
         return cp

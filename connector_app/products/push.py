@@ -263,6 +263,7 @@ def push_shop(
     plans: Iterable[ProductPlan],
     step: Step,
     run_id: str | None = None,
+    after_plan: Callable[[PushSummary], None] | None = None,
 ) -> PushSummary:
     """Push every plan. The plan's rows are not re-read after each of the many small commits (the
     state that decides — a record's claim — is always checked by an UPDATE's row count instead)."""
@@ -275,6 +276,8 @@ def push_shop(
             summary.skipped += sum(1 for c in plan.changes if c.skip)
             for name in (m.PRICE, m.INVENTORY, m.INFO):
                 push_field(api, shop, plan, name, summary, step, run_id)
+            if after_plan is not None:
+                after_plan(summary)
     finally:
         session.expire_on_commit = expire
     return summary

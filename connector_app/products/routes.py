@@ -22,7 +22,7 @@ from connector_app.products import models as m
 from connector_app.products.forms import ShopSettingsForm
 from connector_app.products.mirror import settings_for
 from connector_app.products.plan import plan_shop
-from connector_app.sync.services import SyncUnavailable
+from connector_app.sync.services import SyncUnavailable, active_runs
 from connector_app.templating import is_htmx, render_page
 from connector_app.tenancy import for_seller, get_for_seller, get_for_seller_or_404
 
@@ -54,6 +54,7 @@ def index():
             current_tab=next(t for t in queries.TABS if t.key == params.tab),
             page=result,
             tasks=queries.open_tasks(current_user.id),
+            catalog_runs=[r for r in active_runs(current_user.id) if r.subject == jobs.SUBJECT],
             settings={s.id: settings_for(s) for s in shops},
             link_labels=m.LINK_LABELS,
             status_labels=m.STATUS_LABELS,

@@ -215,3 +215,33 @@ def test_every_push_call_of_a_run_is_an_entry_of_the_action_log(app, seller, log
     for record in sent:
         sku = next(s for s in skus(app, shop.id) if s.id == record.sku_pk)
         assert sku.seller_sku in html
+
+
+def test_a_run_writes_its_phase_counts_as_it_goes(app, factories, sb, writes):
+    from connector_app.products import progress
+    from connector_app.sync.models import SyncRun
+
+    point_app_at(app, sb)
+    seller = factories.seller()
+    shop = connect_both(app, sb, seller)
+    stock_follows_sales(app, seller)
+    run_catalog(app, shop.id)
+    switch_on(app, shop.id, "sync_price", "sync_inventory")
+    assert run_catalog(app, shop.id) == "succeeded"
+    with app.app_context():
+        runs = db.session.scalars(
+            db.select(SyncRun)
+            .where(SyncRun.tiktok_shop_id == shop.id, SyncRun.subject == "catalog")
+            .order_by(SyncRun.created_at)
+        ).all()
+        first, last = (progress.counts(r) for r in (runs[0], runs[-1]))
+        products = db.session.scalar(
+            db.select(db.func.count(m.TikTokProduct.id)).where(m.TikTokProduct.tiktok_shop_id == shop.id)
+        )
+        described = progress.describe(runs[-1])
+    # the first (full) run read every product and listing, and knew how many there were
+    assert first["products_read"] == first["products_total"] == products
+    assert first["listings_read"] == first["listings_total"] > 0
+    assert last["compared"] == last["to_compare"] == products
+    assert last["calls"] == len(writes) and last["done"] == sum(r.state == m.DONE for r in records(app))
+    assert described.percent == 100 and "TikTok calls made" in described.summary
