@@ -169,6 +169,7 @@ def form_for(shop: TikTokShop, formdata=None) -> ShopSettingsForm:  # noqa: ANN0
 def settings():
     shops = queries.shops(current_user.id)
     polling = jobs.polling_shops()
+    listings = jobs.listing_count(current_user.id)
     rows = {s.id: settings_for(s) for s in shops}
     return _no_store(
         render_page(
@@ -176,7 +177,7 @@ def settings():
             shops=shops,
             forms={s.id: form_for(s) for s in shops},
             rows=rows,
-            cadences={s.id: jobs.cadence(rows[s.id], max(1, polling)) for s in shops},
+            cadences={s.id: jobs.cadence(rows[s.id], max(1, polling), listings) for s in shops},
             stock_follows=_stock_follows(),
             currencies=_currencies(shops),
         )
@@ -217,7 +218,12 @@ def save_settings(shop_pk: int):
                 shops=shops,
                 forms=forms,
                 rows=rows,
-                cadences={s.id: jobs.cadence(rows[s.id], 1) for s in shops},
+                cadences={
+                    s.id: jobs.cadence(
+                        rows[s.id], max(1, jobs.polling_shops()), jobs.listing_count(current_user.id)
+                    )
+                    for s in shops
+                },
                 stock_follows=_stock_follows(),
                 currencies=_currencies(shops),
             )

@@ -245,3 +245,49 @@ def test_a_run_writes_its_phase_counts_as_it_goes(app, factories, sb, writes):
     assert last["compared"] == last["to_compare"] == products
     assert last["calls"] == len(writes) and last["done"] == sum(r.state == m.DONE for r in records(app))
     assert described.percent == 100 and "TikTok calls made" in described.summary
+
+
+def test_a_daily_full_read_finds_what_the_high_water_mark_missed(app, factories, sb, monkeypatch):
+    from datetime import timedelta
+
+    from connector_app.marketplaces.etsy import catalog
+    from connector_app.timeutil import ensure_aware, utcnow
+
+    point_app_at(app, sb)
+    seller = factories.seller()
+    shop = connect_both(app, sb, seller)
+    assert run_catalog(app, shop.id) == "succeeded"
+    with app.app_context():
+        settings = db.session.get(m.ProductSyncSettings, shop.id)
+        assert settings.last_full_read_at is not None  # the first read is a full one
+        first_full = settings.last_full_read_at
+        # A change the mark cannot see: the mirror's stock of one Etsy SKU is wrong, and the mark is
+        # past every listing's change time.
+        wrong = db.session.scalars(db.select(m.EtsyCatalogSku).order_by(m.EtsyCatalogSku.id)).first()
+        wrong_pk, truth = wrong.id, wrong.quantity
+        wrong.quantity = truth + 40
+        settings.etsy_high_water = 2**31 - 1
+        db.session.commit()
+    reads: list[int | None] = []
+    original = catalog.changed_listings
+
+    def spy(*args, since, **kwargs):
+        reads.append(since)
+        return original(*args, since=since, **kwargs)
+
+    monkeypatch.setattr(catalog, "changed_listings", spy)
+    assert run_catalog(app, shop.id) == "succeeded"
+    with app.app_context():
+        assert db.session.get(m.EtsyCatalogSku, wrong_pk).quantity == truth + 40  # missed by the mark
+        settings = db.session.get(m.ProductSyncSettings, shop.id)
+        assert settings.last_full_read_at == first_full
+        settings.last_full_read_at = utcnow() - timedelta(hours=25)  # a day later
+        settings.etsy_high_water = 2**31 - 1
+        db.session.commit()
+    assert None not in reads
+    assert run_catalog(app, shop.id) == "succeeded"
+    assert reads[-1] is None  # this run read every listing
+    with app.app_context():
+        assert db.session.get(m.EtsyCatalogSku, wrong_pk).quantity == truth  # found and corrected
+        settings = db.session.get(m.ProductSyncSettings, shop.id)
+        assert ensure_aware(settings.last_full_read_at) > utcnow() - timedelta(minutes=5)
