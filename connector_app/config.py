@@ -174,6 +174,7 @@ class Config:
     ETSY_WEBHOOK_SECRET = Env(lambda: _env("ETSY_WEBHOOK_SECRET"))
     ETSY_APP_DAILY_CALLS = Env(lambda: _env_int("ETSY_APP_DAILY_CALLS", 10_000))
     CATALOG_POLL_SHARE = Env(lambda: float(_env("CATALOG_POLL_SHARE", "0.5")))
+    CATALOG_FULL_READ_HOURS = Env(lambda: _env_int("CATALOG_FULL_READ_HOURS", 24))
     SANDBOX_PORT = Env(lambda: _env_int("SANDBOX_PORT", 5001))
     LOG_LEVEL = Env(lambda: _env("LOG_LEVEL", "INFO"))
     LOG_FORMAT = Env(lambda: _env("LOG_FORMAT", "text"))  # text | json

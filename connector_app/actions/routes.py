@@ -13,42 +13,74 @@ from flask import abort, make_response, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from connector_app.actions import bp, queries, reasons, services
+from connector_app.actions import signals as log_signals
 from connector_app.actions.decisions import DECISIONS_BY_SLUG, allowed_decisions
 from connector_app.actions.forms import RespondForm, new_idempotency_key
 from connector_app.actions.models import FINISHED, ActionAudit, BulkAction
-from connector_app.actions.signals import entries_for
 from connector_app.extensions import db
 from connector_app.forms import choice_labels, choices
 from connector_app.inputs import parse_key
 from connector_app.returns.models import ReturnRequest
 from connector_app.templating import is_htmx, render_page
 from connector_app.tenancy import for_seller, get_for_seller_or_404
+from connector_app.timeutil import ensure_aware
 
 HISTORY_LIMIT = 100
+
+
+SHOW = {
+    "all": "Everything",
+    "decisions": "Decisions",
+    "pushes": "Catalog pushes",
+    "shipments": "Shipments",
+}
+SHOW_KINDS = {"pushes": log_signals.PUSH, "shipments": log_signals.SHIPMENT}  # filter → LogEntry.kind
 
 
 @bp.get("")
 @login_required
 def index():
-    """The seller's action log: who decided what, when, and what TikTok answered (``?request=`` one
-    request's decisions)."""
-    query = for_seller(ActionAudit)
+    """The seller's action log: who decided what, when, and what TikTok answered, beside what other
+    features sent to TikTok (catalog pushes, shipments: ``log_signals.log_entries``).
+    ``?show=decisions|pushes|shipments``
+    filters; ``?request=`` one request's decisions."""
+    show = request.args.get("show", "all")
+    if show not in SHOW:
+        show = "all"
     request_id = request.args.get("request")
+    audits: list[ActionAudit] = []
+    entries: list[log_signals.LogEntry] = []
     if request_id:
         if parse_key(request_id) is None:
             abort(404)
-        query = query.where(ActionAudit.request_id == request_id)
-    audits = db.session.scalars(
-        query.order_by(ActionAudit.created_at.desc(), ActionAudit.id.desc()).limit(HISTORY_LIMIT)
-    ).all()
-    queries.with_requests(current_user.id, list(audits))
-    others = [] if request_id else entries_for(current_user.id, HISTORY_LIMIT)
+        show = "decisions"
+    if show in ("all", "decisions"):
+        query = for_seller(ActionAudit)
+        if request_id:
+            query = query.where(ActionAudit.request_id == request_id)
+        audits = list(
+            db.session.scalars(
+                query.order_by(ActionAudit.created_at.desc(), ActionAudit.id.desc()).limit(HISTORY_LIMIT)
+            )
+        )
+        queries.with_requests(current_user.id, audits)
+    if show == "all" or show in SHOW_KINDS:
+        entries = log_signals.gather(current_user.id, HISTORY_LIMIT)
+        if show in SHOW_KINDS:
+            entries = [entry for entry in entries if entry.kind == SHOW_KINDS[show]]
+    rows = sorted(
+        [(a.created_at, "decision", a) for a in audits] + [(e.at, e.kind, e) for e in entries],
+        key=lambda row: ensure_aware(row[0]).timestamp(),
+        reverse=True,
+    )[:HISTORY_LIMIT]
     return render_page(
         "actions/index.html",
-        audits=audits,
-        others=others,
+        rows=rows,
         limit=HISTORY_LIMIT,
         request_id=request_id or None,
+        show=show,
+        shows=SHOW,
+        kinds=log_signals.KINDS,
     )
 
 

@@ -26,7 +26,8 @@ def init_app(app: Flask) -> None:
     """The webhook receiver (types 1 and FBT 21–24), the return → order link, the stock sweep, filters."""
     from connector_app.actions.signals import log_entries
     from connector_app.commands import register_periodic
-    from connector_app.orders import jobs, shipping_jobs, shipping_views, sync, tabs
+    from connector_app.orders import jobs, products_panel, shipping_jobs, shipping_views, sync, tabs
+    from connector_app.products.signals import fbt_stock
     from connector_app.returns.signals import detail_panels
     from connector_app.sync.subjects import Subject, register
     from connector_app.webhooks.signals import webhook_received
@@ -42,6 +43,7 @@ def init_app(app: Flask) -> None:
     webhook_received.connect(jobs.on_webhook_received, weak=False)
     detail_panels.connect(_return_detail_panel, weak=False)
     log_entries.connect(shipping_views.log_entries, weak=False)  # shipments in the seller's action log
+    fbt_stock.connect(products_panel.fbt_stock, weak=False)
     stale = int(app.config.get("ORDER_STOCK_STALE_SECONDS") or SWEEP_SECONDS)
     register_periodic(app, jobs.sweep_stock, max(5, min(SWEEP_SECONDS, stale)))
     register_periodic(app, shipping_jobs.sweep_shipments, SWEEP_SECONDS)

@@ -7,7 +7,7 @@ import uuid
 from flask import url_for
 from sqlalchemy import select
 
-from connector_app.actions.signals import LogEntry
+from connector_app.actions.signals import SHIPMENT, LogEntry
 from connector_app.extensions import db
 from connector_app.orders.carriers import Carriers, carriers_for
 from connector_app.orders.models import CORRECT, SHIP_OPEN, Order, OrderLine, Shipment
@@ -89,14 +89,15 @@ def log_entries(_sender=None, *, seller_id: int, limit: int, **_kwargs) -> list:
             action = f"Marked shipped: {shipment.provider_name} {shipment.tracking_number} ({items})"
         entries.append(
             LogEntry(
-                when=shipment.created_at,
-                subject=f"Order {order_id}",
-                url=url_for("orders.detail", order_pk=shipment.order_pk, _anchor="ship-title"),
-                action=action,
+                at=shipment.created_at,
+                kind=SHIPMENT,
+                title=action,
                 actor=shipment.actor,
                 outcome=outcome,
-                state=badge,
-                message=shipment.message,
+                tone=badge,
+                subject=f"Order {order_id}",
+                subject_url=url_for("orders.detail", order_pk=shipment.order_pk, _anchor="ship-title"),
+                detail=shipment.message,
             )
         )
     return entries

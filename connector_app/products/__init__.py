@@ -17,9 +17,10 @@ PERIODIC_SECONDS = 60
 
 
 def init_app(app: Flask) -> None:
+    from connector_app.actions.signals import log_entries
     from connector_app.commands import register_periodic
     from connector_app.listings.signals import listings_refreshed
-    from connector_app.products import jobs, webhooks
+    from connector_app.products import action_log, jobs, progress, webhooks
     from connector_app.sync import subjects
     from connector_app.webhooks.signals import webhook_received
 
@@ -30,8 +31,10 @@ def init_app(app: Flask) -> None:
             job="connector_app.products.jobs.run_catalog_sync",
             has_synced=jobs.has_synced,
             scheduled=False,  # its own schedule: only shops with something switched on, budget-aware
+            progress=progress.describe,
         )
     )
     listings_refreshed.connect(jobs.on_listings_refreshed, weak=False)
     webhook_received.connect(webhooks.on_webhook, weak=False)
     register_periodic(app, jobs.enqueue_due_catalog_syncs, PERIODIC_SECONDS)
+    log_entries.connect(action_log.push_entries, weak=False)

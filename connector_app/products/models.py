@@ -190,6 +190,8 @@ class ProductSyncSettings(SellerOwned, db.Model):
     known_warehouses: Mapped[list] = mapped_column(JSON, default=list)  # [[id, name], ...] sales, not FBT
     fbt_warehouses: Mapped[list] = mapped_column(JSON, default=list)
     last_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The last run that read every listing of the Etsy shop (not only those past the high-water mark).
+    last_full_read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     next_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     last_error: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -221,6 +223,7 @@ class PushRecord(SellerOwned, db.Model):
     state: Mapped[str] = mapped_column(String(12), default=CLAIMED)
     message: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    run_id: Mapped[str | None] = mapped_column(String(64))  # the catalog run (SyncRun) that sent it
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     sending_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -128,9 +128,13 @@ def plan_shop(
 
 
 def iter_plans(
-    shop: TikTokShop, settings: m.ProductSyncSettings, fields: set[str] | None = None
+    shop: TikTokShop,
+    settings: m.ProductSyncSettings,
+    fields: set[str] | None = None,
+    compared: list[int] | None = None,
 ) -> Iterator[ProductPlan]:
-    """The same, product by product, reading 200 products at a time (the push holds one batch)."""
+    """The same, product by product, reading 200 products at a time (the push holds one batch).
+    ``compared``: a one-item counter of the products compared so far (a run's progress reads it)."""
     if fields is None:
         fields = {
             name
@@ -159,6 +163,8 @@ def iter_plans(
         last = products[-1].id
         for product in products:
             plan = _plan(product, settings, fields)
+            if compared is not None:
+                compared[0] += 1
             if plan is not None:
                 yield plan
 

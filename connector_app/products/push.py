@@ -104,13 +104,14 @@ def ensure_record(shop: TikTokShop, plan: ProductPlan, change: Change) -> m.Push
     return row
 
 
-def _claim(seller_id: int, record_id: int) -> bool:
+def _claim(seller_id: int, record_id: int, run_id: str | None = None) -> bool:
+    """``claimed → sending`` for one worker only; ``run_id``: the catalog run that sends it."""
     result = db.session.execute(
         update(m.PushRecord)
         .where(
             m.PushRecord.id == record_id, m.PushRecord.seller_id == seller_id, m.PushRecord.state == m.CLAIMED
         )
-        .values(state=m.SENDING, sending_at=utcnow(), attempts=m.PushRecord.attempts + 1)
+        .values(state=m.SENDING, sending_at=utcnow(), attempts=m.PushRecord.attempts + 1, run_id=run_id)
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)
@@ -203,7 +204,13 @@ def _apply_to_mirror(change: Change) -> None:
 
 
 def push_field(
-    api: ProductApi, shop: TikTokShop, plan: ProductPlan, name: str, summary: PushSummary, step: Step
+    api: ProductApi,
+    shop: TikTokShop,
+    plan: ProductPlan,
+    name: str,
+    summary: PushSummary,
+    step: Step,
+    run_id: str | None = None,
 ) -> None:
     changes = plan.of(name)
     if not changes:
@@ -214,7 +221,7 @@ def push_field(
         if record.state == m.HELD:
             summary.held += 1
         records[change.change_key, change.sku.id] = record
-    sending = [c for c in changes if _claim(shop.seller_id, records[c.change_key, c.sku.id].id)]
+    sending = [c for c in changes if _claim(shop.seller_id, records[c.change_key, c.sku.id].id, run_id)]
     step()  # the rows and their claims: "sending" is durable before TikTok is called
     if not sending:
         return
@@ -250,7 +257,14 @@ def push_field(
     step()
 
 
-def push_shop(api: ProductApi, shop: TikTokShop, plans: Iterable[ProductPlan], step: Step) -> PushSummary:
+def push_shop(
+    api: ProductApi,
+    shop: TikTokShop,
+    plans: Iterable[ProductPlan],
+    step: Step,
+    run_id: str | None = None,
+    after_plan: Callable[[PushSummary], None] | None = None,
+) -> PushSummary:
     """Push every plan. The plan's rows are not re-read after each of the many small commits (the
     state that decides — a record's claim — is always checked by an UPDATE's row count instead)."""
     summary = PushSummary()
@@ -261,7 +275,9 @@ def push_shop(api: ProductApi, shop: TikTokShop, plans: Iterable[ProductPlan], s
         for plan in plans:
             summary.skipped += sum(1 for c in plan.changes if c.skip)
             for name in (m.PRICE, m.INVENTORY, m.INFO):
-                push_field(api, shop, plan, name, summary, step)
+                push_field(api, shop, plan, name, summary, step, run_id)
+            if after_plan is not None:
+                after_plan(summary)
     finally:
         session.expire_on_commit = expire
     return summary

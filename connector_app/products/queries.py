@@ -16,6 +16,7 @@ from connector_app.inputs import parse_id, parse_int
 from connector_app.products import models as m
 from connector_app.products import rules
 from connector_app.products.mirror import price_rule, settings_for, stock_rule
+from connector_app.products.signals import FbtStockInfo, fbt_stock_for
 from connector_app.tenancy import for_seller
 
 PAGE_SIZE = 50
@@ -119,6 +120,7 @@ class Row:
     etsy_target_stock: int | None = None
     price_note: str | None = None
     diffs: list[str] = field(default_factory=list)
+    fbt: FbtStockInfo | None = None  # an FBT SKU's stock in TikTok's warehouses (orders keeps it)
 
 
 @dataclass
@@ -149,6 +151,9 @@ def page(seller_id: int, params: Params, total: int) -> Page:
             shop = db.session.get(TikTokShop, sku.tiktok_shop_id)
             settings[sku.tiktok_shop_id] = settings_for(shop)
         rows.append(_row(sku, settings[sku.tiktok_shop_id]))
+    fbt = fbt_stock_for(seller_id, [(r.sku.tiktok_shop_id, r.sku.sku_id) for r in rows if r.sku.is_fbt])
+    for row in rows:
+        row.fbt = fbt.get((row.sku.tiktok_shop_id, row.sku.sku_id)) if row.sku.is_fbt else None
     return Page(rows, number, pages, total)
 
 

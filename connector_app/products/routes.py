@@ -22,7 +22,7 @@ from connector_app.products import models as m
 from connector_app.products.forms import ShopSettingsForm
 from connector_app.products.mirror import settings_for
 from connector_app.products.plan import plan_shop
-from connector_app.sync.services import SyncUnavailable
+from connector_app.sync.services import SyncUnavailable, active_runs
 from connector_app.templating import is_htmx, render_page
 from connector_app.tenancy import for_seller, get_for_seller, get_for_seller_or_404
 
@@ -54,6 +54,7 @@ def index():
             current_tab=next(t for t in queries.TABS if t.key == params.tab),
             page=result,
             tasks=queries.open_tasks(current_user.id),
+            catalog_runs=[r for r in active_runs(current_user.id) if r.subject == jobs.SUBJECT],
             settings={s.id: settings_for(s) for s in shops},
             link_labels=m.LINK_LABELS,
             status_labels=m.STATUS_LABELS,
@@ -168,6 +169,7 @@ def form_for(shop: TikTokShop, formdata=None) -> ShopSettingsForm:  # noqa: ANN0
 def settings():
     shops = queries.shops(current_user.id)
     polling = jobs.polling_shops()
+    listings = jobs.listing_count(current_user.id)
     rows = {s.id: settings_for(s) for s in shops}
     return _no_store(
         render_page(
@@ -175,7 +177,7 @@ def settings():
             shops=shops,
             forms={s.id: form_for(s) for s in shops},
             rows=rows,
-            cadences={s.id: jobs.cadence(rows[s.id], max(1, polling)) for s in shops},
+            cadences={s.id: jobs.cadence(rows[s.id], max(1, polling), listings) for s in shops},
             stock_follows=_stock_follows(),
             currencies=_currencies(shops),
         )
@@ -216,7 +218,12 @@ def save_settings(shop_pk: int):
                 shops=shops,
                 forms=forms,
                 rows=rows,
-                cadences={s.id: jobs.cadence(rows[s.id], 1) for s in shops},
+                cadences={
+                    s.id: jobs.cadence(
+                        rows[s.id], max(1, jobs.polling_shops()), jobs.listing_count(current_user.id)
+                    )
+                    for s in shops
+                },
                 stock_follows=_stock_follows(),
                 currencies=_currencies(shops),
             )

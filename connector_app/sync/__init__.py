@@ -93,6 +93,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["sync_summary"] = progress.summary
     app.jinja_env.filters["sync_badge"] = progress.badge
     app.jinja_env.filters["sync_subject"] = subjects.label
+    app.jinja_env.filters["sync_subject_progress"] = subjects.progress_of
     app.jinja_env.filters["sync_percent"] = progress.overall_percent
 
 

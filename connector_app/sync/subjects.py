@@ -33,6 +33,18 @@ class Subject:
     job: str  # dotted path of the RQ job: job(seller_id, run_id) -> final state
     has_synced: Callable[[Any], bool]  # (TikTokShop) -> the shop was read completely once
     scheduled: bool = True  # started by the shop's schedule together with returns
+    # (SyncRun) -> SubjectProgress, or None to show the returns' counts: a subject's own phases and counts
+    progress: Callable[[Any], SubjectProgress | None] | None = None
+
+
+@dataclass(frozen=True)
+class SubjectProgress:
+    """How a subject describes its run on the progress bar: ``percent`` (0-100, None while unknown),
+    ``line`` while it runs (phase and counts), ``summary`` once it finished."""
+
+    percent: int | None
+    line: str
+    summary: str | None = None
 
 
 _registry: dict[str, Subject] = {}
@@ -59,6 +71,14 @@ def registered() -> list[Subject]:
 def label(name: str) -> str:
     subject = _registry.get(name)
     return subject.label if subject is not None else name.capitalize()
+
+
+def progress_of(run) -> SubjectProgress | None:  # noqa: ANN001
+    """The run's subject's own description of its progress (None: the returns' counts apply)."""
+    subject = _registry.get(run.subject)
+    if subject is None or subject.progress is None:
+        return None
+    return subject.progress(run)
 
 
 def _returns_synced(shop) -> bool:

@@ -453,3 +453,7 @@ def test_progress_polls_until_the_shipment_is_settled_and_the_action_log_lists_i
     log = html.unescape(logged_in.get("/actions").get_data(as_text=True))
     assert f"Order {ORDER_ID}" in log and "Marked shipped: USPS 9400100000000000000001 (2 items)" in log
     assert f'href="/orders/{pk}#ship-title"' in log and "Done" in log
+    shipments = html.unescape(logged_in.get("/actions?show=shipments").get_data(as_text=True))
+    assert "Marked shipped: USPS 9400100000000000000001 (2 items)" in shipments and ">Shipment<" in shipments
+    others = html.unescape(logged_in.get("/actions?show=pushes").get_data(as_text=True))
+    assert "Marked shipped" not in others and "No catalog pushes yet" in others

@@ -193,3 +193,101 @@ def test_product_webhooks_reread_the_product_and_ignore_our_own_edits(app, facto
         assert on_webhook(other, shop=row, seller_id=seller.id) is None  # not a product type
     [after] = [s for s in skus(app, shop.id) if s.id == pending.id]
     assert after.product.title == "Reviewed and live" and after.product.status == "ACTIVATE"
+
+
+def test_every_push_call_of_a_run_is_an_entry_of_the_action_log(app, seller, logged_in, sb, writes):
+    point_app_at(app, sb)
+    shop = connect_both(app, sb, seller)
+    stock_follows_sales(app, seller)
+    run_catalog(app, shop.id)
+    with app.app_context():
+        settings = db.session.get(m.ProductSyncSettings, shop.id)
+        settings.max_price_change_percent = 1000
+        db.session.commit()
+    switch_on(app, shop.id, "sync_price", "sync_inventory")
+    assert run_catalog(app, shop.id) == "succeeded"
+    assert writes
+    html = logged_in.get("/actions?show=pushes").get_data(as_text=True)
+    assert html.count('class="log-push"') == len(writes)  # one entry per TikTok call, never per SKU
+    assert html.count("started by: You (Sync products now") == len(writes)
+    sent = [r for r in records(app) if r.state in (m.DONE, m.FAILED)]
+    assert sent and all(r.run_id for r in sent)  # every sent change names the run that sent it
+    for record in sent:
+        sku = next(s for s in skus(app, shop.id) if s.id == record.sku_pk)
+        assert sku.seller_sku in html
+
+
+def test_a_run_writes_its_phase_counts_as_it_goes(app, factories, sb, writes):
+    from connector_app.products import progress
+    from connector_app.sync.models import SyncRun
+
+    point_app_at(app, sb)
+    seller = factories.seller()
+    shop = connect_both(app, sb, seller)
+    stock_follows_sales(app, seller)
+    run_catalog(app, shop.id)
+    switch_on(app, shop.id, "sync_price", "sync_inventory")
+    assert run_catalog(app, shop.id) == "succeeded"
+    with app.app_context():
+        runs = db.session.scalars(
+            db.select(SyncRun)
+            .where(SyncRun.tiktok_shop_id == shop.id, SyncRun.subject == "catalog")
+            .order_by(SyncRun.created_at)
+        ).all()
+        first, last = (progress.counts(r) for r in (runs[0], runs[-1]))
+        products = db.session.scalar(
+            db.select(db.func.count(m.TikTokProduct.id)).where(m.TikTokProduct.tiktok_shop_id == shop.id)
+        )
+        described = progress.describe(runs[-1])
+    # the first (full) run read every product and listing, and knew how many there were
+    assert first["products_read"] == first["products_total"] == products
+    assert first["listings_read"] == first["listings_total"] > 0
+    assert last["compared"] == last["to_compare"] == products
+    assert last["calls"] == len(writes) and last["done"] == sum(r.state == m.DONE for r in records(app))
+    assert described.percent == 100 and "TikTok calls made" in described.summary
+
+
+def test_a_daily_full_read_finds_what_the_high_water_mark_missed(app, factories, sb, monkeypatch):
+    from datetime import timedelta
+
+    from connector_app.marketplaces.etsy import catalog
+    from connector_app.timeutil import ensure_aware, utcnow
+
+    point_app_at(app, sb)
+    seller = factories.seller()
+    shop = connect_both(app, sb, seller)
+    assert run_catalog(app, shop.id) == "succeeded"
+    with app.app_context():
+        settings = db.session.get(m.ProductSyncSettings, shop.id)
+        assert settings.last_full_read_at is not None  # the first read is a full one
+        first_full = settings.last_full_read_at
+        # A change the mark cannot see: the mirror's stock of one Etsy SKU is wrong, and the mark is
+        # past every listing's change time.
+        wrong = db.session.scalars(db.select(m.EtsyCatalogSku).order_by(m.EtsyCatalogSku.id)).first()
+        wrong_pk, truth = wrong.id, wrong.quantity
+        wrong.quantity = truth + 40
+        settings.etsy_high_water = 2**31 - 1
+        db.session.commit()
+    reads: list[int | None] = []
+    original = catalog.changed_listings
+
+    def spy(*args, since, **kwargs):
+        reads.append(since)
+        return original(*args, since=since, **kwargs)
+
+    monkeypatch.setattr(catalog, "changed_listings", spy)
+    assert run_catalog(app, shop.id) == "succeeded"
+    with app.app_context():
+        assert db.session.get(m.EtsyCatalogSku, wrong_pk).quantity == truth + 40  # missed by the mark
+        settings = db.session.get(m.ProductSyncSettings, shop.id)
+        assert settings.last_full_read_at == first_full
+        settings.last_full_read_at = utcnow() - timedelta(hours=25)  # a day later
+        settings.etsy_high_water = 2**31 - 1
+        db.session.commit()
+    assert None not in reads
+    assert run_catalog(app, shop.id) == "succeeded"
+    assert reads[-1] is None  # this run read every listing
+    with app.app_context():
+        assert db.session.get(m.EtsyCatalogSku, wrong_pk).quantity == truth  # found and corrected
+        settings = db.session.get(m.ProductSyncSettings, shop.id)
+        assert ensure_aware(settings.last_full_read_at) > utcnow() - timedelta(minutes=5)

@@ -10,7 +10,7 @@ product or offering id: Etsy issues new ones on every inventory update.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -103,14 +103,22 @@ def listings_page(
 
 
 def changed_listings(
-    client: EtsyClient, shop_id: str, *, since: int | None, state: str = "active"
+    client: EtsyClient,
+    shop_id: str,
+    *,
+    since: int | None,
+    state: str = "active",
+    on_total: Callable[[int], None] | None = None,
 ) -> Iterator[CatalogListing]:
     """Listings of ``state`` changed at or after ``since - OVERLAP`` (all of them when ``since`` is None);
-    stops at the first page that reaches older listings."""
+    stops at the first page that reaches older listings. ``on_total`` hears how many listings of
+    ``state`` the shop has (Etsy's ``count`` on the first page)."""
     floor = None if since is None else since - OVERLAP_SECONDS
     offset = 0
     while True:
         listings, total = listings_page(client, shop_id, state=state, offset=offset)
+        if offset == 0 and on_total is not None and total is not None:
+            on_total(total)
         for listing in listings:
             if floor is not None and listing.updated < floor:
                 return

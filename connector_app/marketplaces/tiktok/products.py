@@ -13,7 +13,7 @@ plain typed data. The traps of the reference are handled here, once:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -206,13 +206,21 @@ class ProductApi:
         return products, str(data.get("next_page_token") or ""), to_int(data.get("total_count"))
 
     def iter_products(
-        self, update_time_ge: int, update_time_le: int, *, page_size: int = 100
+        self,
+        update_time_ge: int,
+        update_time_le: int,
+        *,
+        page_size: int = 100,
+        on_total: Callable[[int], None] | None = None,
     ) -> Iterator[Product]:
         """Every product updated in [ge, le] (both inclusive), under the 10,000-per-query cap: a
-        window whose total exceeds the cap is split in two halves, each read on its own."""
+        window whose total exceeds the cap is split in two halves, each read on its own.
+        ``on_total`` hears how many products the whole window holds (TikTok's first answer)."""
         first, token, total = self.search_products(
             page_size=page_size, update_time_ge=update_time_ge, update_time_le=update_time_le
         )
+        if on_total is not None:
+            on_total(total)
         if total > SEARCH_CAP:
             if update_time_ge >= update_time_le:
                 raise SearchCapExceeded(
