@@ -17,8 +17,8 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from connector_app.connect.clients import etsy_client_for, mark_needs_reconnect, tiktok_client_for
-from connector_app.connect.models import CONNECTED, TikTokAuthorization, TikTokShop
+from connector_app.connect.clients import etsy_client_for, tiktok_client_for
+from connector_app.connect.models import TikTokShop
 from connector_app.extensions import db
 from connector_app.listings.services import connected_etsy
 from connector_app.marketplaces.errors import AuthorizationLost, MarketplaceError
@@ -28,13 +28,16 @@ from connector_app.products import mirror, plan, progress, push
 from connector_app.products import models as m
 from connector_app.sync import runs, services
 from connector_app.sync.checkpoint import Checkpoint
-from connector_app.sync.models import FAILED, SUCCEEDED, SyncRun
-from connector_app.sync.runs import RunTakenOver
+from connector_app.sync.models import SyncRun
+from connector_app.sync.runner import run_claimed
 from connector_app.tenancy import for_seller, get_for_seller
 from connector_app.timeutil import ensure_aware, utcnow
 from connector_app.transactions import job_step
 
 log = logging.getLogger(__name__)
+UNEXPECTED = (
+    "The catalog sync stopped because of an unexpected error; the next run resumes from where it stopped."
+)
 SUBJECT = "catalog"
 TIKTOK, ETSY, PUSH = "tiktok", "etsy", "push"
 OVERLAP = 300
@@ -201,46 +204,23 @@ class CatalogRunner:
 
 def run_catalog_sync(seller_id: int, run_id: str) -> str:
     """The RQ job (job id = run id). Returns the run's final state."""
-    run = get_for_seller(SyncRun, seller_id, id=run_id)
-    with job_step():
-        claimed = run is not None and runs.claim(run)
-    if not claimed:
-        return "skipped"
-    db.session.refresh(run)
-    shop = get_for_seller(TikTokShop, seller_id, id=run.tiktok_shop_id)
-    cp = Checkpoint.of(run)
-    try:
+
+    def body(run: SyncRun) -> None:
+        shop = get_for_seller(TikTokShop, seller_id, id=run.tiktok_shop_id)
+        cp = Checkpoint.of(run)
         runner = CatalogRunner(seller_id, run_id, shop, run.kind == services.FULL)
         if cp.phase in (None, TIKTOK):
             cp = runner.read_tiktok(cp)
         if cp.phase == ETSY:
             cp = runner.read_etsy(cp)
         runner.push(cp)
-    except RunTakenOver:
-        db.session.rollback()
-        return "taken-over"
-    except AuthorizationLost as exc:
-        db.session.rollback()
-        with job_step():
-            if shop.authorization is not None and shop.authorization.status == CONNECTED:
-                mark_needs_reconnect(TikTokAuthorization, shop.authorization, exc.reason())
-            runs.fail(seller_id, run_id, exc.seller_message())
-        return FAILED
-    except MarketplaceError as exc:
-        db.session.rollback()
-        with job_step():
-            _settings_row(shop).last_error = exc.seller_message()
-            runs.fail(
-                seller_id, run_id, exc.seller_message() + " The next run resumes from where this one stopped."
-            )
-        return FAILED
-    except Exception:
-        db.session.rollback()
-        log.exception("catalog run %s failed unexpectedly", run_id)
-        with job_step():
-            runs.fail(seller_id, run_id, "The catalog sync stopped because of an unexpected error.")
-        return FAILED
-    return SUCCEEDED
+
+    def remember_error(run: SyncRun, exc: MarketplaceError) -> None:
+        shop = get_for_seller(TikTokShop, seller_id, id=run.tiktok_shop_id)
+        if shop is not None:
+            _settings_row(shop).last_error = exc.seller_message()  # the settings page shows it
+
+    return run_claimed(seller_id, run_id, body, on_marketplace_error=remember_error, unexpected=UNEXPECTED)
 
 
 # -- the schedule: Etsy's app-wide daily budget shared fairly --------------------------------------
