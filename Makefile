@@ -42,10 +42,16 @@ test: install
 	bash scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# The developer's loop: everything but the browser journey and the benchmark smoke tests, and the
-# route fuzzer with 3 examples per route instead of 10.
+# The developer's loop: everything but the browser journey, the benchmark smoke tests and the `slow`
+# process-level fault tests (real worker processes SIGKILLed, racing scheduler processes, the launcher),
+# and the route fuzzer with 3 examples per route instead of 10. `make test` and CI run all of them.
+# More workers than cores: many tests wait on sockets and subprocesses; worksteal evens out the tail.
+# Compiled bytecode (and pytest's rewritten test modules) is cached in __pycache__ even where the
+# environment sets PYTHONDONTWRITEBYTECODE: recompiling every module in every worker cost seconds.
+FAST_WORKERS ?= 3
 test-fast: install
-	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-3} $(BIN)/python -m pytest -m "not e2e and not bench" -n 2 -q $(PYTEST_ARGS)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-3} PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest \
+		-m "not e2e and not bench and not slow" -n $(FAST_WORKERS) --dist worksteal -q $(PYTEST_ARGS)
 
 # Refresh the tracked screenshots in docs/screenshots/ from the browser journey (`make test` writes
 # them to build/screenshots/, which git ignores).

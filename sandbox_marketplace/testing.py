@@ -100,7 +100,13 @@ class SandboxServer:
         self.etsy_keystring = self.app.config["SANDBOX_ETSY_KEYSTRING"]
         self.etsy_shared_secret = self.app.config["SANDBOX_ETSY_SHARED_SECRET"]
         self._thread = (
-            threading.Thread(target=self._server.serve_forever, name="sandbox-http", daemon=True)
+            threading.Thread(
+                target=self._server.serve_forever,
+                # stop() waits for the serving loop to look again: 0.5 s by default, at every stop
+                kwargs={"poll_interval": 0.05},
+                name="sandbox-http",
+                daemon=True,
+            )
             if self._server is not None
             else None
         )

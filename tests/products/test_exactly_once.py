@@ -157,6 +157,7 @@ def test_duplicate_triggers_and_racing_workers_send_each_change_once(app, shop, 
     assert len(calls) == len(set(calls))
 
 
+@pytest.mark.slow  # real worker processes: in `make test` and CI, not in `make test-fast`
 def test_a_sigkilled_worker_mid_push_leaves_nothing_sent_twice(app, shop):
     """A real worker process, SIGKILLed while a price call is on its way (the sandbox answers slowly)."""
     import time

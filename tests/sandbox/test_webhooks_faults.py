@@ -65,7 +65,7 @@ def test_status_change_sends_signed_webhook_with_retries() -> None:
 
 def test_gives_up_after_four_retries() -> None:
     receiver = Receiver(fail=100)
-    with SandboxServer(seed=2, returns=50, webhook_url=receiver.url, webhook_retry_scale=0.0001) as srv:
+    with SandboxServer(seed=2, returns=50, webhook_url=receiver.url, webhook_retry_scale=0.00001) as srv:
         shop = srv.shops()[0]
         srv.send_webhook(7, shop["id"])
         assert wait_for(lambda: srv.webhook_deliveries()[0]["state"] == "failed", 15)

@@ -112,6 +112,7 @@ def _wait_for(predicate, timeout: float = 60.0) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.slow  # real worker processes: in `make test` and CI, not in `make test-fast`
 def test_worker_killed_mid_run_is_detected_dead_and_the_next_run_resumes(app, seller):
     with sandbox_for(1500) as sb:
         point_app_at(app, sb, SYNC_STALE_SECONDS=1)

@@ -20,9 +20,15 @@ def catalog_subject():
         job="tests.sync.test_subjects.no_job",
         has_synced=lambda s: s.id in synced,
     )
+    # The products feature registered the real catalog subject when this process's app was created:
+    # it is put back afterwards (in its place), or the products tests after this one find none.
+    previous = subjects._registry.get("catalog")
     subjects.register(subject)
     yield synced
-    subjects._registry.pop("catalog")
+    if previous is None:
+        subjects._registry.pop("catalog")
+    else:
+        subjects.register(previous)
 
 
 def runs_of(app, shop_pk: int) -> list[SyncRun]:

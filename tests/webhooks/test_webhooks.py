@@ -164,6 +164,7 @@ def test_status_change_refetches_the_request_and_updates_the_grid_data(client, a
 
 
 @pytest.mark.integration
+@pytest.mark.slow  # real worker processes: in `make test` and CI, not in `make test-fast`
 def test_webhook_storm_during_a_sync_ends_consistent(client, app, seller):
     with sandbox_for(1500) as sb:
         point_app_at(app, sb)
