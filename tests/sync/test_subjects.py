@@ -20,9 +20,13 @@ def catalog_subject():
         job="tests.sync.test_subjects.no_job",
         has_synced=lambda s: s.id in synced,
     )
+    registered = subjects._registry.get("catalog")  # the products feature's own, when the app has it
     subjects.register(subject)
     yield synced
-    subjects._registry.pop("catalog")
+    if registered is not None:
+        subjects.register(registered)  # later tests in this process still have the real subject
+    else:
+        subjects._registry.pop("catalog")
 
 
 def runs_of(app, shop_pk: int) -> list[SyncRun]:
