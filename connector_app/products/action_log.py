@@ -59,11 +59,13 @@ def _outcome(records: list[m.PushRecord]) -> tuple[str, str]:
 
 def _actor(records: list[m.PushRecord], runs: dict[str, SyncRun]) -> str:
     run = runs.get(records[0].run_id or "")
+    confirmed = sorted({r.confirmed_by for r in records if r.confirmed_by})
+    after = f" · held price change confirmed by {', '.join(confirmed)}" if confirmed else ""
     if run is not None:
-        return f"Catalog sync — started by: {TRIGGERS.get(run.trigger, run.trigger)}"
+        return f"Catalog sync — started by: {TRIGGERS.get(run.trigger, run.trigger)}{after}"
     if records[0].state in (m.HELD, m.SUPERSEDED):
         return "Catalog sync (held: a price change above your limit)"
-    return "Catalog sync"
+    return f"Catalog sync{after}"
 
 
 def push_entries(_sender, *, seller_id: int, limit: int, **_) -> list[log.LogEntry]:

@@ -224,6 +224,7 @@ class PushRecord(SellerOwned, db.Model):
     message: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     run_id: Mapped[str | None] = mapped_column(String(64))  # the catalog run (SyncRun) that sent it
+    confirmed_by: Mapped[str | None] = mapped_column(String(254))  # who confirmed a held change
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     sending_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -283,12 +283,13 @@ def push_shop(
     return summary
 
 
-def confirm_held(seller_id: int, record_id: int) -> m.PushRecord | None:
-    """The seller confirms a held price change: it is sent by the next run. Flushes."""
+def confirm_held(seller_id: int, record_id: int, by: str | None = None) -> m.PushRecord | None:
+    """The seller (``by``: who) confirms a held price change: it is sent by the next run. Flushes."""
     record = get_for_seller(m.PushRecord, seller_id, id=record_id)
     if record is None or record.state != m.HELD:
         return record
     record.state = m.CLAIMED
     record.message = "confirmed by you"
+    record.confirmed_by = by
     db.session.flush()
     return record

@@ -124,7 +124,7 @@ def confirm_push(record_id: int):
     if record.state != m.HELD:
         flash("This change is not waiting for a confirmation any more.", "info")
     else:
-        push.confirm_held(current_user.id, record.id)
+        push.confirm_held(current_user.id, record.id, current_user.email)
         flash("Confirmed: the next run sends it.", "success")
     return redirect(url_for(".index", tab="errors"), 303)
 

@@ -85,3 +85,20 @@ def test_the_log_shows_pushes_beside_decisions_and_filters_them(logged_in, pushe
 def test_a_seller_without_pushes_is_told_where_they_come_from(logged_in):
     html = logged_in.get("/actions?show=pushes").get_data(as_text=True)
     assert "No catalog pushes yet" in html and "/products/settings" in html
+
+
+def test_a_held_change_the_seller_confirmed_says_who_confirmed_it(app, logged_in, pushes, seller):
+    with app.app_context():
+        held = db.session.scalars(
+            db.select(m.PushRecord).where(m.PushRecord.state == m.HELD, m.PushRecord.seller_id == seller.id)
+        ).one()
+        held_id = held.id
+    assert logged_in.post_form(f"/products/pushes/{held_id}/confirm").status_code == 303
+    with app.app_context():
+        held = db.session.get(m.PushRecord, held_id)
+        assert held.confirmed_by == seller.email
+        held.state, held.run_id, held.message = m.DONE, "catalog-run-1", None  # sent by the next run
+        db.session.commit()
+    html = logged_in.get("/actions?show=pushes").get_data(as_text=True)
+    assert f"held price change confirmed by {seller.email}" in html
+    assert "Waits for your confirmation" not in html

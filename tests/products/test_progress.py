@@ -70,3 +70,13 @@ def test_the_products_and_sync_pages_show_a_running_catalog_run(app, logged_in, 
 def test_no_bar_without_a_running_catalog_run(logged_in, factories, seller):
     factories.tiktok_shop(seller, name="Harbor US")
     assert 'id="sync-progress"' not in logged_in.get("/products").get_data(as_text=True)
+
+
+def test_the_sync_history_sums_up_a_finished_catalog_run(app, logged_in, factories, seller):
+    shop = factories.tiktok_shop(seller, name="Harbor US")
+    counts = {"products_read": 7, "listings_read": 9, "compared": 7, "calls": 3, "done": 4}
+    with app.app_context():
+        db.session.add(_run(seller.id, shop.id, SUCCEEDED, "push", counts))
+        db.session.commit()
+    html = logged_in.get("/sync").get_data(as_text=True)
+    assert "7 TikTok products and 9 Etsy listings read, 7 products compared, 3 TikTok calls made" in html
