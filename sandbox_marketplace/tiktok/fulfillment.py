@@ -15,13 +15,27 @@ from flask import Response
 
 from .. import clock
 from ..core import sandbox
+from ..domain import PROVIDERS as CARRIER_NAMES
 from . import bp
 from . import envelope as e
 from .guard import authenticate
 from .orders import FBT, _body
 
-PROVIDERS = {"US": [("6617675021119438849", "USPS"), ("6617675021119438850", "UPS")]}
-DEFAULT_PROVIDERS = [("6617675021119438851", "Royal Mail"), ("6617675021119438852", "DHL")]
+FIRST_PROVIDER_ID = 6617675021119438849
+
+
+def _provider_ids() -> dict[str, list[tuple[str, str]]]:
+    """Each market's carriers (the names the demo data uses, ``domain.PROVIDERS``) with stable ids."""
+    table, next_id = {}, FIRST_PROVIDER_ID
+    for region, names in CARRIER_NAMES.items():
+        table[region] = [(str(next_id + n), name) for n, name in enumerate(names)]
+        next_id += len(names)
+    return table
+
+
+PROVIDERS = _provider_ids()
+DEFAULT_PROVIDERS = [(str(FIRST_PROVIDER_ID + 1000), "DHL")]  # a market the demo data has no carriers for
+PROVIDER_NAMES = dict(p for providers in [*PROVIDERS.values(), DEFAULT_PROVIDERS] for p in providers)
 FBT_OPTION = "7091146663229654786"
 MARK_SHIPPED = {"US", "GB", "ES", "IE", "IT", "DE", "FR", "JP"}
 FIX_WINDOW = 72 * 3600
@@ -72,7 +86,7 @@ def _ship(conn, row, tracking: str, provider: str) -> str:
     from ..order_flow import move
 
     package_id = str(int(row["id"]) + 7)
-    name = dict(DEFAULT_PROVIDERS + PROVIDERS["US"]).get(provider, provider)
+    name = PROVIDER_NAMES.get(provider, provider)
     conn.execute("UPDATE tt_order SET tracking_number=?, provider=? WHERE id=?", (tracking, name, row["id"]))
     move(conn, row["id"], "AWAITING_COLLECTION")
     conn.execute(

@@ -89,7 +89,12 @@ def _recipient(row: sqlite3.Row) -> dict[str, Any] | None:
     return {key: full[key] for key in ("name", "phone_number", "full_address", "postal_code", "region_code")}
 
 
-def serialize(row: sqlite3.Row) -> dict[str, Any]:
+# US and UK local sellers get no package id before the package ships (the reference, §3 line items);
+# elsewhere an order's package exists from the start and Ship Package names it.
+PACKAGE_AFTER_SHIPPING = {"US", "GB"}
+
+
+def serialize(row: sqlite3.Row, region: str = "US") -> dict[str, Any]:
     sb = sandbox()
     currency = row["currency"]
     lines = []
@@ -111,7 +116,9 @@ def serialize(row: sqlite3.Row) -> dict[str, Any]:
                 "original_price": money(price, currency),
                 "currency": currency,
                 "display_status": row["status"],
-                "package_id": str(int(row["id"]) + 7) if shipped else "",
+                "package_id": str(int(row["id"]) + 7)
+                if shipped or region not in PACKAGE_AFTER_SHIPPING
+                else "",
                 "tracking_number": row["tracking_number"],
                 "shipping_provider_name": row["provider"],
             }
@@ -225,7 +232,13 @@ def search_orders() -> Response:
     if len(rows) > size:
         rows = rows[:size]
         token = _token({"f": field, "o": order, "v": rows[-1][field], "i": rows[-1]["id"]})
-    return e.ok({"orders": [serialize(r) for r in rows], "next_page_token": token, "total_count": total})
+    return e.ok(
+        {
+            "orders": [serialize(r, caller.region) for r in rows],
+            "next_page_token": token,
+            "total_count": total,
+        }
+    )
 
 
 @bp.get("/order/202507/orders")
@@ -243,7 +256,7 @@ def order_detail() -> Response:
     missing = [i for i in ids if i not in found]
     if missing:
         raise e.TikTokError(ORDER_NOT_IN_SHOP, f"Order {missing[0]} does not belong to this shop.")
-    return e.ok({"orders": [serialize(found[i]) for i in dict.fromkeys(ids)]})
+    return e.ok({"orders": [serialize(found[i], caller.region) for i in dict.fromkeys(ids)]})
 
 
 @bp.post("/fbt/202408/inventory/search")

@@ -65,3 +65,29 @@ def test_a_seller_ships_an_order_from_its_page(app, sb, factories, seller, logge
     page = logged_in.get(f"/orders/{pk}").get_data(as_text=True)
     assert "Shipped with USPS 9400111899223344551234" in page and "Mark shipped on TikTok" not in page
     assert "Correct the tracking number (once)" in page
+
+
+def test_a_sea_seller_ships_the_package_tiktok_named_before_shipping(app, sb, factories, seller, logged_in):
+    """Indonesia ships by Ship Package: the order carries its package id before it ships (US and UK
+    orders do not), and the sandbox refuses Mark Package As Shipped there as TikTok does."""
+    remote = next(s for s in sb.shops() if s["region"] == "ID")
+    shop = connect_sandbox_shop(app, sb, factories, seller, remote)
+    pk = _placed_order(app, sb, shop, remote)
+    with app.app_context():
+        assert all(line.package_id for line in db.session.get(Order, pk).lines)
+
+    assert "Loading TikTok's carriers" in logged_in.get(f"/orders/{pk}").get_data(as_text=True)
+    run_jobs(app)
+    page = logged_in.get(f"/orders/{pk}").get_data(as_text=True)
+    carrier = re.search(r'<option value="(\d+)"\s*>J&amp;T Express</option>', page).group(1)
+    key = KEY.search(page).group(1)
+    lines = re.findall(r'name="lines" value="(\d+)"', page)
+    form = {"key": key, "carrier": carrier, "tracking": "JT0012345678", "lines": lines}
+    assert logged_in.post_form(f"/orders/{pk}/ship", form).status_code == 303
+    run_jobs(app)
+
+    with app.app_context():
+        (shipment,) = db.session.scalars(select(Shipment).where(Shipment.order_pk == pk)).all()
+        assert shipment.state == SHIP_DONE and shipment.package_id
+        order = db.session.get(Order, pk)
+        assert order.status == "AWAITING_COLLECTION" and order.tracking_number == "JT0012345678"
