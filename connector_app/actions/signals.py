@@ -12,6 +12,8 @@ from datetime import datetime
 
 from blinker import Namespace
 
+from connector_app.timeutil import ensure_aware
+
 _signals = Namespace()
 
 log_entries = _signals.signal("log-entries")
@@ -56,4 +58,5 @@ def gather(seller_id: int, limit: int) -> list[LogEntry]:
     entries: list[LogEntry] = []
     for _receiver, answer in log_entries.send(None, seller_id=seller_id, limit=limit):
         entries.extend(answer or [])
-    return sorted(entries, key=lambda e: e.at, reverse=True)[:limit]
+    # Rows of some features are read back naive (SQLite keeps no zone): all are UTC.
+    return sorted(entries, key=lambda e: ensure_aware(e.at), reverse=True)[:limit]
