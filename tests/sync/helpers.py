@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from connector_app.connect.clients import tiktok_auth
 from connector_app.connect.models import TikTokShop
@@ -97,11 +97,13 @@ def app_view(app, shop_pk: int) -> dict:
 def tab_counts(app, shop_pk: int) -> tuple[dict[str, int], dict[str, int]]:
     """(the stored per-tab counts, the counts of the stored rows): they must always agree."""
     with app.app_context():
+        # A tab has one counter row per currency (and "" for requests without an amount): summed. (Read as
+        # one value per tab, the row that came last won, and that depended on the database's row order.)
         stored = dict(
             db.session.execute(
-                select(ReturnTabCount.tab, ReturnTabCount.count).where(
-                    ReturnTabCount.tiktok_shop_id == shop_pk
-                )
+                select(ReturnTabCount.tab, func.sum(ReturnTabCount.count))
+                .where(ReturnTabCount.tiktok_shop_id == shop_pk)
+                .group_by(ReturnTabCount.tab)
             ).all()
         )
         actual: dict[str, int] = {}
