@@ -75,7 +75,7 @@ CREATE INDEX IF NOT EXISTS ix_receipt_shop ON etsy_receipt (shop_id, created_tim
 
 
 # Bumped whenever SCHEMA changes: an older sandbox file is rebuilt from its seed on start.
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 
 
 class Store:

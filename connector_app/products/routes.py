@@ -51,6 +51,7 @@ def index():
             params=params,
             counts=counts,
             tab_links=tab_links,
+            current_url=url_for(".index", **params.args()),
             current_tab=next(t for t in queries.TABS if t.key == params.tab),
             page=result,
             tasks=queries.open_tasks(current_user.id),

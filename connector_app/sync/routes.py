@@ -91,7 +91,8 @@ def progress():
     """The progress fragment of the runs named by ``run=`` (polled every second by htmx).
 
     Once none of them is active it answers 286 (htmx stops polling) with ``HX-Trigger:
-    returns-changed`` so the grid and its tab counts refresh, and a summary of what changed.
+    returns-changed, sync-finished`` so the grid and its tab counts (and the products list) refresh,
+    and a summary of what changed.
     """
     ids = [parse_key(run_id) for run_id in request.args.getlist("run")[:MAX_POLLED_RUNS]]
     if not ids or None in ids:
@@ -100,7 +101,8 @@ def progress():
     response = render_page("sync/progress.html", "progress", runs=runs, poll_url=_poll_url(runs))
     if is_htmx() and not any(run.is_active for run in runs):
         response.status_code = HTMX_STOP_POLLING
-        response.headers["HX-Trigger"] = "returns-changed"
+        # returns-changed: the returns grid reloads; sync-finished: any other list that shows synced data
+        response.headers["HX-Trigger"] = "returns-changed, sync-finished"
     return response
 
 

@@ -20,6 +20,7 @@ from . import bp
 from . import envelope as e
 from .guard import authenticate
 from .orders import FBT, _body
+from .orders import ensure_schema as orders_schema
 
 FIRST_PROVIDER_ID = 6617675021119438849
 
@@ -76,32 +77,47 @@ def _check_shippable(conn, row, tracking: str, provider: str, region: str) -> No
     if not tracking:
         raise e.TikTokError(e.INVALID_PARAMS, "tracking_number is required.")
     used = conn.execute(
-        "SELECT 1 FROM tt_order WHERE tracking_number=? AND id<>?", (tracking, row["id"])
+        "SELECT 1 FROM tt_order WHERE tracking_number=? AND id<>? "
+        "UNION ALL SELECT 1 FROM tt_package WHERE tracking_number=?",
+        (tracking, row["id"], tracking),
     ).fetchone()
     if used is not None:
         raise e.TikTokError(21011025, "The tracking number has already been used.")
 
 
-def _ship(conn, row, tracking: str, provider: str) -> str:
+def _unshipped(conn, row) -> list[str]:
+    shipped = {
+        str(line_id)
+        for (ids,) in conn.execute("SELECT line_ids FROM tt_package WHERE order_id=?", (row["id"],))
+        for line_id in json.loads(ids)
+    }
+    return [str(line[0]) for line in json.loads(row["line_items"]) if str(line[0]) not in shipped]
+
+
+def _ship(conn, row, tracking: str, provider: str, line_ids: list[str]) -> str:
+    """One package with ``line_ids``. The order moves to awaiting collection once every line shipped,
+    to partially shipping before that (a split shipment)."""
     from ..order_flow import move
 
-    package_id = str(int(row["id"]) + 7)
+    count = conn.execute("SELECT COUNT(*) FROM tt_package WHERE order_id=?", (row["id"],)).fetchone()[0]
+    package_id = str(int(row["id"]) + 7) + (f"{count:02d}" if count else "")
     name = PROVIDER_NAMES.get(provider, provider)
-    conn.execute("UPDATE tt_order SET tracking_number=?, provider=? WHERE id=?", (tracking, name, row["id"]))
-    move(conn, row["id"], "AWAITING_COLLECTION")
     conn.execute(
-        "INSERT OR REPLACE INTO tt_package VALUES (?,?,?,?,?,0)",
-        (package_id, row["id"], tracking, provider, int(clock.now())),
+        "INSERT INTO tt_package (id, order_id, tracking_number, provider_id, provider, shipped_at, fixes, "
+        "line_ids) VALUES (?,?,?,?,?,?,0,?)",
+        (package_id, row["id"], tracking, provider, name, int(clock.now()), json.dumps(line_ids)),
     )
+    conn.execute("UPDATE tt_order SET tracking_number=?, provider=? WHERE id=?", (tracking, name, row["id"]))
+    if _unshipped(conn, row):
+        if row["status"] != "PARTIALLY_SHIPPING":
+            move(conn, row["id"], "PARTIALLY_SHIPPING")
+    else:
+        move(conn, row["id"], "AWAITING_COLLECTION")
     return package_id
 
 
 def ensure_schema(conn) -> None:
-    conn.execute(
-        "CREATE TABLE IF NOT EXISTS tt_package (id TEXT PRIMARY KEY, order_id TEXT NOT NULL, "
-        "tracking_number TEXT NOT NULL, provider_id TEXT NOT NULL, shipped_at INTEGER NOT NULL, "
-        "fixes INTEGER NOT NULL)"
-    )
+    orders_schema(conn)  # tt_package lives with the orders (their line items name their package)
 
 
 @bp.post("/fulfillment/202309/orders/<order_id>/packages")
@@ -116,10 +132,13 @@ def mark_package_shipped(order_id: str) -> Response:
         row = _order(conn, order_id, caller.shop_id)
         _check_shippable(conn, row, tracking, provider, caller.region)
         lines = [str(line[0]) for line in json.loads(row["line_items"])]
-        wanted = [str(i) for i in body.get("order_line_item_ids") or lines]
+        unshipped = _unshipped(conn, row)
+        wanted = [str(i) for i in body.get("order_line_item_ids") or unshipped]
         if not set(wanted) <= set(lines):
             raise e.TikTokError(e.INVALID_PARAMS, "order_line_item_ids are not line items of this order.")
-        package_id = _ship(conn, row, tracking, provider)
+        if not set(wanted) <= set(unshipped):
+            raise e.TikTokError(21008099, "The package has already been shipped.")
+        package_id = _ship(conn, row, tracking, provider, wanted)
     return e.ok({"order_id": order_id, "order_line_item_ids": wanted, "package_id": package_id})
 
 
@@ -144,7 +163,7 @@ def ship_package(package_id: str) -> Response:
         if row is None:
             raise e.TikTokError(e.INVALID_PARAMS, f"Package {package_id} does not exist.", 404)
         _check_shippable(conn, row, tracking, provider, caller.region)
-        _ship(conn, row, tracking, provider)
+        _ship(conn, row, tracking, provider, _unshipped(conn, row))  # the whole package
     return e.ok({})
 
 
@@ -167,7 +186,7 @@ def get_package(package_id: str) -> Response:
             "package_status": status,
             "tracking_number": row["tracking_number"],
             "shipping_provider_id": row["provider_id"],
-            "order_line_item_ids": [str(line[0]) for line in json.loads(row["line_items"])],
+            "order_line_item_ids": [str(i) for i in json.loads(row["line_ids"])],
             "orders": [{"id": row["order_id"]}],
         }
     )

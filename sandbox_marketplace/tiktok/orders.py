@@ -34,6 +34,10 @@ CREATE TABLE IF NOT EXISTS tt_order_shop (shop_id TEXT PRIMARY KEY, on_hold INTE
 CREATE TABLE IF NOT EXISTS fbt_stock (shop_id TEXT NOT NULL, sku_id TEXT NOT NULL, seller_sku TEXT NOT NULL,
     warehouse_id TEXT NOT NULL, total INTEGER NOT NULL, available INTEGER NOT NULL,
     reserved INTEGER NOT NULL, PRIMARY KEY (shop_id, sku_id, warehouse_id));
+CREATE TABLE IF NOT EXISTS tt_package (id TEXT PRIMARY KEY, order_id TEXT NOT NULL,
+    tracking_number TEXT NOT NULL, provider_id TEXT NOT NULL, provider TEXT NOT NULL DEFAULT '',
+    shipped_at INTEGER NOT NULL, fixes INTEGER NOT NULL, line_ids TEXT NOT NULL DEFAULT '[]');
+CREATE INDEX IF NOT EXISTS ix_package_order ON tt_package (order_id);
 """
 STATUSES = (
     "UNPAID",
@@ -92,17 +96,40 @@ def _recipient(row: sqlite3.Row) -> dict[str, Any] | None:
 # US and UK local sellers get no package id before the package ships (the reference, §3 line items);
 # elsewhere an order's package exists from the start and Ship Package names it.
 PACKAGE_AFTER_SHIPPING = {"US", "GB"}
+SHIPPED_STATUSES = ("AWAITING_COLLECTION", "IN_TRANSIT", "DELIVERED", "COMPLETED")
 
 
-def serialize(row: sqlite3.Row, region: str = "US") -> dict[str, Any]:
+def packages_of(conn: sqlite3.Connection, order_ids: list[str]) -> dict[str, dict[str, sqlite3.Row]]:
+    """{order id: {line id: the package it shipped in}} — a split shipment ships some lines only."""
+    found: dict[str, dict[str, sqlite3.Row]] = {}
+    if not order_ids:
+        return found
+    marks = ",".join("?" * len(order_ids))
+    for package in conn.execute(f"SELECT * FROM tt_package WHERE order_id IN ({marks})", order_ids):  # noqa: S608
+        for line_id in json.loads(package["line_ids"]):
+            found.setdefault(package["order_id"], {})[str(line_id)] = package
+    return found
+
+
+def serialize(
+    row: sqlite3.Row, region: str = "US", packages: dict[str, sqlite3.Row] | None = None
+) -> dict[str, Any]:
     sb = sandbox()
+    packages = packages or {}
     currency = row["currency"]
     lines = []
     subtotal = 0
     for line_id, seller_sku, price in json.loads(row["line_items"]):
         sku = sb.sku(seller_sku)
         subtotal += price
-        shipped = row["status"] in ("AWAITING_COLLECTION", "IN_TRANSIT", "DELIVERED", "COMPLETED")
+        package = packages.get(str(line_id))
+        shipped = package is not None or row["status"] in SHIPPED_STATUSES
+        if package is not None:
+            package_id, tracking, provider = package["id"], package["tracking_number"], package["provider"]
+        else:
+            package_id = str(int(row["id"]) + 7) if shipped or region not in PACKAGE_AFTER_SHIPPING else ""
+            # A line still to ship of a split shipment has no tracking yet; the order's own is its parcels'.
+            tracking, provider = ("", "") if packages else (row["tracking_number"], row["provider"])
         lines.append(
             {
                 "id": str(line_id),
@@ -116,11 +143,9 @@ def serialize(row: sqlite3.Row, region: str = "US") -> dict[str, Any]:
                 "original_price": money(price, currency),
                 "currency": currency,
                 "display_status": row["status"],
-                "package_id": str(int(row["id"]) + 7)
-                if shipped or region not in PACKAGE_AFTER_SHIPPING
-                else "",
-                "tracking_number": row["tracking_number"],
-                "shipping_provider_name": row["provider"],
+                "package_id": package_id,
+                "tracking_number": tracking,
+                "shipping_provider_name": provider,
             }
         )
     shipping, tax = int(row["shipping"]), int(row["tax"])
@@ -232,9 +257,10 @@ def search_orders() -> Response:
     if len(rows) > size:
         rows = rows[:size]
         token = _token({"f": field, "o": order, "v": rows[-1][field], "i": rows[-1]["id"]})
+    shipped = packages_of(conn, [r["id"] for r in rows])
     return e.ok(
         {
-            "orders": [serialize(r, caller.region) for r in rows],
+            "orders": [serialize(r, caller.region, shipped.get(r["id"])) for r in rows],
             "next_page_token": token,
             "total_count": total,
         }
@@ -256,7 +282,8 @@ def order_detail() -> Response:
     missing = [i for i in ids if i not in found]
     if missing:
         raise e.TikTokError(ORDER_NOT_IN_SHOP, f"Order {missing[0]} does not belong to this shop.")
-    return e.ok({"orders": [serialize(found[i], caller.region) for i in dict.fromkeys(ids)]})
+    shipped = packages_of(conn, list(found))
+    return e.ok({"orders": [serialize(found[i], caller.region, shipped.get(i)) for i in dict.fromkeys(ids)]})
 
 
 @bp.post("/fbt/202408/inventory/search")

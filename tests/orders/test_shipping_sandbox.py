@@ -91,3 +91,38 @@ def test_a_sea_seller_ships_the_package_tiktok_named_before_shipping(app, sb, fa
         assert shipment.state == SHIP_DONE and shipment.package_id
         order = db.session.get(Order, pk)
         assert order.status == "AWAITING_COLLECTION" and order.tracking_number == "JT0012345678"
+
+
+def test_a_split_shipment_from_the_page_leaves_the_other_item_to_ship(app, sb, factories, seller, logged_in):
+    remote = next(s for s in sb.shops() if s["seller"] == "Harbor & Pine Goods" and s["region"] == "US")
+    shop = connect_sandbox_shop(app, sb, factories, seller, remote)
+    pk = _placed_order(app, sb, shop, remote)
+    logged_in.get(f"/orders/{pk}")
+    run_jobs(app)
+    page = logged_in.get(f"/orders/{pk}").get_data(as_text=True)
+    carrier, key = CARRIER.search(page).group(1), KEY.search(page).group(1)
+    first, second = re.findall(r'name="lines" value="(\d+)"', page)
+    form = {"key": key, "carrier": carrier, "tracking": "9400111899223344550001", "lines": [first]}
+    assert logged_in.post_form(f"/orders/{pk}/ship", form).status_code == 303
+    run_jobs(app)
+    with app.app_context():
+        (shipment,) = db.session.scalars(select(Shipment).where(Shipment.order_pk == pk)).all()
+        assert shipment.state == SHIP_DONE
+        row = db.session.get(TikTokShop, shop.id)
+        (order,) = api.get_orders(tiktok_client_for(row), [db.session.get(Order, pk).order_id])
+        assert order.status == "PARTIALLY_SHIPPING"
+        store_orders(row, [order])  # as the status webhook's re-fetch does
+
+    page = logged_in.get(f"/orders/{pk}").get_data(as_text=True)
+    assert re.findall(r'name="lines" value="(\d+)"', page) == [second]  # only the item still to ship
+    form = {"key": KEY.search(page).group(1), "carrier": carrier, "tracking": "9400111899223344550002",
+            "lines": [second]}  # fmt: skip
+    assert logged_in.post_form(f"/orders/{pk}/ship", form).status_code == 303
+    run_jobs(app)
+    with app.app_context():
+        assert {s.state for s in db.session.scalars(select(Shipment).where(Shipment.order_pk == pk))} == {
+            SHIP_DONE
+        }
+        row = db.session.get(TikTokShop, shop.id)
+        (order,) = api.get_orders(tiktok_client_for(row), [db.session.get(Order, pk).order_id])
+        assert order.status == "AWAITING_COLLECTION"

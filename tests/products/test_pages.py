@@ -70,6 +70,8 @@ def test_htmx_gets_the_grid_fragment_with_out_of_band_counts(logged_in, catalog)
     html = response.get_data(as_text=True)
     assert "HX-Request" in response.headers["Vary"] and "<html" not in html
     assert 'id="products-grid"' in html and 'hx-swap-oob="true"' in html and "LOOSE-00" in html
+    # The list reloads itself, as it is, when a catalog run ends (the progress fragment's sync-finished).
+    assert 'hx-get="/products?tab=unlinked" hx-trigger="sync-finished from:body"' in html
 
 
 def test_link_unlink_and_match_again(app, logged_in, catalog):

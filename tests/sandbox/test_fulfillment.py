@@ -73,3 +73,29 @@ def test_each_market_ships_by_its_own_method(server) -> None:
     ship.ship_package(client, str(int(order_id) + 7), "ID-T-1", provider.id)
     (order,) = orders.get_orders(client, [order_id])
     assert order.status == "AWAITING_COLLECTION" and order.tracking_number == "ID-T-1"
+
+
+def test_a_split_shipment_ships_some_lines_and_the_order_waits_for_the_rest(server) -> None:
+    client, shop = client_for(server, "Harbor & Pine Goods")
+    order_id = _awaiting(server, shop)
+    (order,) = orders.get_orders(client, [order_id])
+    first, second = (line.id for line in order.lines)
+    (provider, *_) = ship.shipping_providers(client, order.delivery_option_id)
+
+    one = ship.mark_package_shipped(client, order_id, "SPLIT-T-1", provider.id, line_ids=[first])
+    (order,) = orders.get_orders(client, [order_id])
+    assert order.status == "PARTIALLY_SHIPPING"  # TikTok keeps the order open: a line is still to ship
+    shipped = {line.id: (line.package_id, line.tracking_number) for line in order.lines}
+    assert shipped[first] == (one, "SPLIT-T-1") and shipped[second] == ("", "")  # US: no id before shipping
+    assert ship.get_package(client, one).line_ids == (first,)
+    with pytest.raises(MarketplaceError) as raised:  # the same line again: already shipped
+        ship.mark_package_shipped(client, order_id, "SPLIT-T-2", provider.id, line_ids=[first])
+    assert ship.already_shipped(raised.value)
+    with pytest.raises(ship.ShipRefused) as refused:  # a tracking number is one parcel's
+        ship.mark_package_shipped(client, order_id, "SPLIT-T-1", provider.id, line_ids=[second])
+    assert refused.value.reason == "tracking_used"
+
+    two = ship.mark_package_shipped(client, order_id, "SPLIT-T-3", provider.id, line_ids=[second])
+    (order,) = orders.get_orders(client, [order_id])
+    assert order.status == "AWAITING_COLLECTION" and two != one
+    assert {line.id: line.package_id for line in order.lines} == {first: one, second: two}

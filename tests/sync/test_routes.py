@@ -126,7 +126,7 @@ def test_progress_polls_while_running_then_stops_with_286_and_refreshes_the_grid
         db.session.commit()
     done = logged_in.htmx("GET", f"/sync/progress?run={run.id}")
     assert done.status_code == 286
-    assert done.headers["HX-Trigger"] == "returns-changed"
+    assert done.headers["HX-Trigger"] == "returns-changed, sync-finished"  # the grids reload
     text = done.get_data(as_text=True)
     assert "600 requests checked: 120 new, 20 updated, 10 unchanged" in text
     assert "hx-trigger" not in text
