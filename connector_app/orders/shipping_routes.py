@@ -7,12 +7,15 @@ calls TikTok. Invalid input re-renders the page with the form as typed and a 4xx
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from connector_app.extensions import db
 from connector_app.inputs import parse_key
 from connector_app.orders import bp, shipping
+from connector_app.orders import queries as q
 from connector_app.orders.carriers import carriers_for
 from connector_app.orders.models import (
     SHIP_CHECK,
@@ -67,51 +70,39 @@ def _answer(order: Order, form: dict, error: shipping.ShipError | None, anchor: 
     return response
 
 
-@bp.post("/<id:order_pk>/ship")
-@login_required
-def ship(order_pk: int):
+def _submit(order_pk: int, form: dict, record) -> object:
+    """A ship or correction POST: a form without its key is out of date; otherwise ``record`` writes the
+    shipment (``shipping.request_shipment`` / ``request_correction``) or refuses with a ShipError."""
     order = get_for_seller_or_404(Order, id=order_pk)
-    form = _form()
     if not form["key"]:
         return _answer(order, form, shipping.ShipError("The form is out of date: reload the page."))
-    lines = detail_context(order)["lines"]
+    lines = q.lines_for(order.seller_id, [order.id]).get(order.id, [])
     try:
-        shipping.request_shipment(
+        record(
             order,
             lines,
             key=form["key"],
             actor=current_user.email,
             provider_id=form["carrier"],
             tracking=form["tracking"],
-            line_ids=form["lines"],
             carriers=carriers_for(order),
         )
     except shipping.ShipError as exc:
         return _answer(order, form, exc)
     return _answer(order, form, None)
+
+
+@bp.post("/<id:order_pk>/ship")
+@login_required
+def ship(order_pk: int):
+    form = _form()
+    return _submit(order_pk, form, partial(shipping.request_shipment, line_ids=form["lines"]))
 
 
 @bp.post("/<id:order_pk>/tracking")
 @login_required
 def correct_tracking(order_pk: int):
-    order = get_for_seller_or_404(Order, id=order_pk)
-    form = {**_form(), "fixing": True}
-    if not form["key"]:
-        return _answer(order, form, shipping.ShipError("The form is out of date: reload the page."))
-    lines = detail_context(order)["lines"]
-    try:
-        shipping.request_correction(
-            order,
-            lines,
-            key=form["key"],
-            actor=current_user.email,
-            provider_id=form["carrier"],
-            tracking=form["tracking"],
-            carriers=carriers_for(order),
-        )
-    except shipping.ShipError as exc:
-        return _answer(order, form, exc)
-    return _answer(order, form, None)
+    return _submit(order_pk, {**_form(), "fixing": True}, shipping.request_correction)
 
 
 @bp.post("/shipments/<id:shipment_pk>/resolve")
