@@ -62,6 +62,15 @@ def read(name: str) -> Entry | None:
         return None
 
 
+def read_or_refresh(name: str, fresh_seconds: float, func: str, *args: object) -> Entry | None:
+    """What is stored under ``name`` (None while nothing is); queues ``func(*args)`` when it is missing
+    or older than ``fresh_seconds`` (the stale entry is still served). Raises ``CacheUnavailable``."""
+    entry = read(name)
+    if entry is None or entry.older_than(fresh_seconds):
+        refresh_soon(name, func, *args)
+    return entry
+
+
 def store(name: str, value: Any, *, ttl: int) -> None:
     _put(name, {"value": value, "error": None, "fetched_at": time.time()}, ttl)
 

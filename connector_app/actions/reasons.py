@@ -46,9 +46,7 @@ def for_request(request: ReturnRequest, decision: Decision) -> Reasons:
     key = _key(request, decision)
     args = (request.seller_id, request.id, decision.name)
     try:
-        entry = fetched.read(key)
-        if entry is None or entry.older_than(FRESH_SECONDS):
-            fetched.refresh_soon(key, JOB, *args)
+        entry = fetched.read_or_refresh(key, FRESH_SECONDS, JOB, *args)
     except fetched.CacheUnavailable:
         log.warning("reject reasons cache unavailable", exc_info=True)
         return Reasons(error="TikTok's reject reasons cannot be loaded right now. Try again in a minute.")

@@ -39,9 +39,7 @@ def carriers_for(order: Order) -> Carriers:
     """TikTok's carriers for this order's delivery option, as stored; queues a refresh when missing or old."""
     key = _carriers_key(order)
     try:
-        entry = fetched.read(key)
-        if entry is None or entry.older_than(FRESH_SECONDS):
-            fetched.refresh_soon(key, CARRIERS_JOB, order.seller_id, order.id)
+        entry = fetched.read_or_refresh(key, FRESH_SECONDS, CARRIERS_JOB, order.seller_id, order.id)
     except fetched.CacheUnavailable:
         log.warning("carriers cache unavailable", exc_info=True)
         return Carriers(error="TikTok's carriers cannot be loaded right now. Try again in a minute.")

@@ -58,9 +58,7 @@ def stored_records(request: ReturnRequest) -> tuple[list[ReturnRecord], str | No
         return [], None, False
     key = _key(request)
     try:
-        entry = fetched.read(key)
-        if entry is None or entry.older_than(RECORDS_FRESH_SECONDS):
-            fetched.refresh_soon(key, JOB, request.seller_id, request.id)
+        entry = fetched.read_or_refresh(key, RECORDS_FRESH_SECONDS, JOB, request.seller_id, request.id)
     except fetched.CacheUnavailable:
         log.warning("return records cache unavailable", exc_info=True)
         return [], "TikTok Shop's own history of this request cannot be loaded right now.", False
